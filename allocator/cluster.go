@@ -1,0 +1,339 @@
+package allocator
+
+import (
+	"fmt"
+	"math/bits"
+)
+
+// AgentID is a dense index into a Cluster's agents.
+type AgentID int32
+
+// ModelID is a dense index into a Cluster's GPU model names.
+type ModelID uint8
+
+// ModelSet is a bitmask of allowed GPU models; 0 means any model.
+type ModelSet uint64
+
+// Allows reports whether model m is in the set (an empty set allows every model).
+func (s ModelSet) Allows(m ModelID) bool { return s == 0 || s&(1<<m) != 0 }
+
+// DeviceMask is the set of GPU devices (by index on one agent) a task holds.
+type DeviceMask uint64
+
+// Count is the number of devices in the mask.
+func (m DeviceMask) Count() int { return bits.OnesCount64(uint64(m)) }
+
+// MaxGPUsPerAgent bounds the devices on one agent (they index a DeviceMask).
+const MaxGPUsPerAgent = 64
+
+// AgentSpec describes an agent to add: its capacity and attributes.
+type AgentSpec struct {
+	Name     string
+	Capacity Resources // Capacity[GPU] must be NumGPUs × 1000
+	GPUModel string    // empty when the agent has no GPU
+	Rack     string
+	Zone     string
+}
+
+// Agent is one node: static shape plus the free resources the cluster tracks.
+type Agent struct {
+	Name     string
+	Capacity Resources
+	Free     Resources
+	GPUModel ModelID
+	Rack     int32 // index into Cluster.Racks
+	Zone     int32 // index into Cluster.Zones
+	NumGPUs  int32
+	gpuOff   int32 // offset of this agent's devices in Cluster.gpuFree
+	Up       bool
+	// Gen counts changes to Free; caches keyed by agent compare it to stay valid.
+	Gen uint32
+}
+
+// Request is what one task asks for. Res[GPU] below 1000 is a share of one
+// device; otherwise it must be a whole number of devices (k × 1000).
+type Request struct {
+	Res       Resources
+	GPUModels ModelSet // allowed GPU models; 0 = any
+}
+
+// WholeGPUs returns the number of whole devices requested, or 0 for a
+// fractional (or no) GPU request.
+func (r Request) WholeGPUs() int {
+	if r.Res[GPU] >= 1000 {
+		return int(r.Res[GPU] / 1000)
+	}
+	return 0
+}
+
+// Validate checks the GPU shape rule and non-negative components.
+func (r Request) Validate() error {
+	if r.Res.AnyNegative() {
+		return fmt.Errorf("negative request %v", r.Res)
+	}
+	if g := r.Res[GPU]; g > 1000 && g%1000 != 0 {
+		return fmt.Errorf("gpu request %d milli: above one GPU it must be whole GPUs (a multiple of 1000)", g)
+	}
+	return nil
+}
+
+// Placement is where a task goes: an agent and, for GPU tasks, its devices.
+type Placement struct {
+	Agent   AgentID
+	Devices DeviceMask
+}
+
+// Cluster is the shared view of agents and their free resources, GPU devices
+// included. Both the simulator and realrun mutate it through Allocate and
+// Release so that every policy sees the same state.
+type Cluster struct {
+	Models []string // GPU model names by ModelID
+	Racks  []string
+	Zones  []string
+
+	agents  []Agent
+	gpuFree []int32 // free milli per device, all agents back to back
+	total   Resources
+	free    Resources
+
+	modelIdx map[string]ModelID
+	rackIdx  map[string]int32
+	zoneIdx  map[string]int32
+}
+
+// NewCluster returns an empty cluster.
+func NewCluster() *Cluster {
+	return &Cluster{
+		modelIdx: map[string]ModelID{},
+		rackIdx:  map[string]int32{},
+		zoneIdx:  map[string]int32{},
+	}
+}
+
+// ModelID interns a GPU model name.
+func (c *Cluster) ModelID(name string) (ModelID, error) {
+	if id, ok := c.modelIdx[name]; ok {
+		return id, nil
+	}
+	if len(c.Models) >= 64 {
+		return 0, fmt.Errorf("more than 64 GPU models")
+	}
+	id := ModelID(len(c.Models))
+	c.Models = append(c.Models, name)
+	c.modelIdx[name] = id
+	return id, nil
+}
+
+// LookupModel returns the id of a known model name.
+func (c *Cluster) LookupModel(name string) (ModelID, bool) {
+	id, ok := c.modelIdx[name]
+	return id, ok
+}
+
+func intern(idx map[string]int32, names *[]string, s string) int32 {
+	if id, ok := idx[s]; ok {
+		return id
+	}
+	id := int32(len(*names))
+	*names = append(*names, s)
+	idx[s] = id
+	return id
+}
+
+// AddAgent adds an agent (up, all free) and returns its id.
+func (c *Cluster) AddAgent(s AgentSpec) (AgentID, error) {
+	if s.Capacity.AnyNegative() {
+		return 0, fmt.Errorf("agent %q: negative capacity %v", s.Name, s.Capacity)
+	}
+	g := s.Capacity[GPU]
+	if g%1000 != 0 {
+		return 0, fmt.Errorf("agent %q: gpu capacity %d milli is not whole devices", s.Name, g)
+	}
+	n := g / 1000
+	if n > MaxGPUsPerAgent {
+		return 0, fmt.Errorf("agent %q: %d GPUs, at most %d per agent", s.Name, n, MaxGPUsPerAgent)
+	}
+	a := Agent{
+		Name: s.Name, Capacity: s.Capacity, Free: s.Capacity, Up: true,
+		NumGPUs: int32(n), gpuOff: int32(len(c.gpuFree)),
+		Rack: intern(c.rackIdx, &c.Racks, s.Rack),
+		Zone: intern(c.zoneIdx, &c.Zones, s.Zone),
+	}
+	if n > 0 {
+		m, err := c.ModelID(s.GPUModel)
+		if err != nil {
+			return 0, fmt.Errorf("agent %q: %w", s.Name, err)
+		}
+		a.GPUModel = m
+	}
+	for range n {
+		c.gpuFree = append(c.gpuFree, 1000)
+	}
+	c.agents = append(c.agents, a)
+	c.total = c.total.Add(s.Capacity)
+	c.free = c.free.Add(s.Capacity)
+	return AgentID(len(c.agents) - 1), nil
+}
+
+// NumAgents is the number of agents ever added (up or down).
+func (c *Cluster) NumAgents() int { return len(c.agents) }
+
+// Agent returns the agent with the given id. The pointer stays valid until
+// the next AddAgent.
+func (c *Cluster) Agent(id AgentID) *Agent { return &c.agents[id] }
+
+// Total is the capacity of all up agents.
+func (c *Cluster) Total() Resources { return c.total }
+
+// Free is the free capacity of all up agents.
+func (c *Cluster) Free() Resources { return c.free }
+
+// GPUFree returns the free milli-GPU of each device of the agent. Callers must
+// not modify it; use Allocate and Release.
+func (c *Cluster) GPUFree(id AgentID) []int32 {
+	a := &c.agents[id]
+	return c.gpuFree[a.gpuOff : a.gpuOff+a.NumGPUs]
+}
+
+// SetUp marks an agent up or down. A down agent's capacity leaves the totals;
+// the caller releases (or loses) its tasks.
+func (c *Cluster) SetUp(id AgentID, up bool) {
+	a := &c.agents[id]
+	if a.Up == up {
+		return
+	}
+	a.Up = up
+	a.Gen++
+	if up {
+		c.total = c.total.Add(a.Capacity)
+		c.free = c.free.Add(a.Free)
+	} else {
+		c.total = c.total.Sub(a.Capacity)
+		c.free = c.free.Sub(a.Free)
+	}
+}
+
+// Fits reports whether req can be placed on the agent now: the agent is up,
+// its free resources contain the request, the GPU model is allowed and enough
+// devices have room (one device with the share, or k fully free devices).
+func (c *Cluster) Fits(id AgentID, req Request) bool {
+	a := &c.agents[id]
+	if !a.Up || !a.Free.Contains(req.Res) {
+		return false
+	}
+	return c.gpuFits(a, req)
+}
+
+// FitsWithin is Fits with an extra ceiling on the resources that may be used
+// (an offer's resources, say).
+func (c *Cluster) FitsWithin(id AgentID, req Request, ceiling Resources) bool {
+	return ceiling.Contains(req.Res) && c.Fits(id, req)
+}
+
+func (c *Cluster) gpuFits(a *Agent, req Request) bool {
+	g := req.Res[GPU]
+	if g == 0 {
+		return true
+	}
+	if !req.GPUModels.Allows(a.GPUModel) {
+		return false
+	}
+	devs := c.gpuFree[a.gpuOff : a.gpuOff+a.NumGPUs]
+	if g < 1000 {
+		for _, f := range devs {
+			if int64(f) >= g {
+				return true
+			}
+		}
+		return false
+	}
+	need := g / 1000
+	for _, f := range devs {
+		if f == 1000 {
+			if need--; need == 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// PickDevices chooses devices for req on an agent where it fits: for a share,
+// the device with the least free milli that still holds it (best fit, lowest
+// index on ties); for whole GPUs, the lowest-indexed fully free devices.
+func (c *Cluster) PickDevices(id AgentID, req Request) (DeviceMask, bool) {
+	a := &c.agents[id]
+	g := req.Res[GPU]
+	if g == 0 {
+		return 0, true
+	}
+	devs := c.gpuFree[a.gpuOff : a.gpuOff+a.NumGPUs]
+	if g < 1000 {
+		best := -1
+		for i, f := range devs {
+			if int64(f) >= g && (best < 0 || f < devs[best]) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return 0, false
+		}
+		return 1 << best, true
+	}
+	var m DeviceMask
+	need := g / 1000
+	for i, f := range devs {
+		if f == 1000 {
+			m |= 1 << i
+			if need--; need == 0 {
+				return m, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// Allocate takes req from the agent, on the given devices. It panics on
+// misuse (devices that do not hold the request), which is a policy bug.
+func (c *Cluster) Allocate(p Placement, req Request) {
+	a := &c.agents[p.Agent]
+	a.Free = a.Free.Sub(req.Res)
+	if a.Up {
+		c.free = c.free.Sub(req.Res)
+	}
+	a.Gen++
+	c.applyDevices(a, p.Devices, req.Res[GPU], -1)
+}
+
+// Release returns req to the agent's devices and free pool.
+func (c *Cluster) Release(p Placement, req Request) {
+	a := &c.agents[p.Agent]
+	a.Free = a.Free.Add(req.Res)
+	if a.Up {
+		c.free = c.free.Add(req.Res)
+	}
+	a.Gen++
+	c.applyDevices(a, p.Devices, req.Res[GPU], +1)
+}
+
+func (c *Cluster) applyDevices(a *Agent, m DeviceMask, g int64, sign int32) {
+	if g == 0 {
+		return
+	}
+	per := int32(min(g, 1000))
+	if m.Count()*int(per) != int(g) && g >= 1000 {
+		panic(fmt.Sprintf("allocator: %d devices for a %d milli-GPU request", m.Count(), g))
+	}
+	for m != 0 {
+		i := int32(bits.TrailingZeros64(uint64(m)))
+		m &= m - 1
+		if i >= a.NumGPUs {
+			panic(fmt.Sprintf("allocator: device %d on agent %q with %d GPUs", i, a.Name, a.NumGPUs))
+		}
+		f := &c.gpuFree[a.gpuOff+i]
+		*f += sign * per
+		if *f < 0 || *f > 1000 {
+			panic(fmt.Sprintf("allocator: device %d of agent %q at %d milli", i, a.Name, *f))
+		}
+	}
+}
