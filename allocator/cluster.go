@@ -99,6 +99,20 @@ type Cluster struct {
 	modelIdx map[string]ModelID
 	rackIdx  map[string]int32
 	zoneIdx  map[string]int32
+
+	watchers []func(AgentID)
+}
+
+// Watch registers fn to be called after every change to an agent's free
+// resources or up state (placement indices and caches keep themselves fresh
+// this way instead of rescanning the cluster).
+func (c *Cluster) Watch(fn func(AgentID)) { c.watchers = append(c.watchers, fn) }
+
+func (c *Cluster) changed(id AgentID) {
+	c.agents[id].Gen++
+	for _, fn := range c.watchers {
+		fn(id)
+	}
 }
 
 // NewCluster returns an empty cluster.
@@ -172,7 +186,9 @@ func (c *Cluster) AddAgent(s AgentSpec) (AgentID, error) {
 	c.agents = append(c.agents, a)
 	c.total = c.total.Add(s.Capacity)
 	c.free = c.free.Add(s.Capacity)
-	return AgentID(len(c.agents) - 1), nil
+	id := AgentID(len(c.agents) - 1)
+	c.changed(id)
+	return id, nil
 }
 
 // NumAgents is the number of agents ever added (up or down).
@@ -203,7 +219,6 @@ func (c *Cluster) SetUp(id AgentID, up bool) {
 		return
 	}
 	a.Up = up
-	a.Gen++
 	if up {
 		c.total = c.total.Add(a.Capacity)
 		c.free = c.free.Add(a.Free)
@@ -211,6 +226,7 @@ func (c *Cluster) SetUp(id AgentID, up bool) {
 		c.total = c.total.Sub(a.Capacity)
 		c.free = c.free.Sub(a.Free)
 	}
+	c.changed(id)
 }
 
 // Fits reports whether req can be placed on the agent now: the agent is up,
@@ -301,8 +317,8 @@ func (c *Cluster) Allocate(p Placement, req Request) {
 	if a.Up {
 		c.free = c.free.Sub(req.Res)
 	}
-	a.Gen++
 	c.applyDevices(a, p.Devices, req.Res[GPU], -1)
+	c.changed(p.Agent)
 }
 
 // Release returns req to the agent's devices and free pool.
@@ -312,8 +328,8 @@ func (c *Cluster) Release(p Placement, req Request) {
 	if a.Up {
 		c.free = c.free.Add(req.Res)
 	}
-	a.Gen++
 	c.applyDevices(a, p.Devices, req.Res[GPU], +1)
+	c.changed(p.Agent)
 }
 
 func (c *Cluster) applyDevices(a *Agent, m DeviceMask, g int64, sign int32) {
