@@ -427,6 +427,7 @@ func (e *Engine) cycle(triggered bool) {
 			Offers:        c.Offers - before.Offers,
 			Accepted:      c.Accepted - before.Accepted,
 			Declined:      c.Declined - before.Declined,
+			Rescinded:     c.Rescinded - before.Rescinded,
 			Pending:       e.pending,
 			Running:       e.running,
 		})

@@ -50,6 +50,7 @@ type CycleStats struct {
 	Offers        int64
 	Accepted      int64
 	Declined      int64
+	Rescinded     int64
 	Pending       int64 // tasks pending after the cycle
 	Running       int64 // tasks running after the cycle
 }
