@@ -48,6 +48,30 @@ type Agent struct {
 	Up       bool
 	// Gen counts changes to Free; caches keyed by agent compare it to stay valid.
 	Gen uint32
+	// Tasks counts the tasks allocated here by GPU kind (Request.GPUKind),
+	// so policies that group tasks by kind (GPU clustering) need no side table.
+	Tasks [NumGPUKinds]int32
+}
+
+// GPU kinds of a request, for policies that group tasks by what they ask of GPUs.
+const (
+	GPUKindNone  = 0 // no GPU
+	GPUKindShare = 1 // a share of one device
+	// GPUKindWhole + k - 1 is k whole devices, for k up to 8; more share one kind.
+	GPUKindWhole = 2
+	NumGPUKinds  = GPUKindWhole + 9
+)
+
+// GPUKind classifies the request: none, a share of one device, or k whole devices.
+func (r Request) GPUKind() int {
+	g := r.Res[GPU]
+	switch {
+	case g <= 0:
+		return GPUKindNone
+	case g < 1000:
+		return GPUKindShare
+	}
+	return GPUKindWhole + int(min(g/1000, 9)) - 1
 }
 
 // Request is what one task asks for. Res[GPU] below 1000 is a share of one
@@ -313,22 +337,26 @@ func (c *Cluster) PickDevices(id AgentID, req Request) (DeviceMask, bool) {
 // misuse (devices that do not hold the request), which is a policy bug.
 func (c *Cluster) Allocate(p Placement, req Request) {
 	a := &c.agents[p.Agent]
+	c.applyDevices(a, p.Devices, req.Res[GPU], -1)
 	a.Free = a.Free.Sub(req.Res)
 	if a.Up {
 		c.free = c.free.Sub(req.Res)
 	}
-	c.applyDevices(a, p.Devices, req.Res[GPU], -1)
+	a.Tasks[req.GPUKind()]++
 	c.changed(p.Agent)
 }
 
 // Release returns req to the agent's devices and free pool.
 func (c *Cluster) Release(p Placement, req Request) {
 	a := &c.agents[p.Agent]
+	c.applyDevices(a, p.Devices, req.Res[GPU], +1)
 	a.Free = a.Free.Add(req.Res)
 	if a.Up {
 		c.free = c.free.Add(req.Res)
 	}
-	c.applyDevices(a, p.Devices, req.Res[GPU], +1)
+	if k := req.GPUKind(); a.Tasks[k] > 0 {
+		a.Tasks[k]--
+	}
 	c.changed(p.Agent)
 }
 
@@ -337,19 +365,20 @@ func (c *Cluster) applyDevices(a *Agent, m DeviceMask, g int64, sign int32) {
 		return
 	}
 	per := int32(min(g, 1000))
-	if m.Count()*int(per) != int(g) && g >= 1000 {
-		panic(fmt.Sprintf("allocator: %d devices for a %d milli-GPU request", m.Count(), g))
+	if want := max(int(g/1000), 1); m.Count() != want {
+		panic(fmt.Sprintf("allocator: %d devices for a %d milli-GPU request on agent %q", m.Count(), g, a.Name))
 	}
-	for m != 0 {
-		i := int32(bits.TrailingZeros64(uint64(m)))
-		m &= m - 1
+	// Check every device first so that a misuse leaves the cluster unchanged.
+	for rest := m; rest != 0; rest &= rest - 1 {
+		i := int32(bits.TrailingZeros64(uint64(rest)))
 		if i >= a.NumGPUs {
 			panic(fmt.Sprintf("allocator: device %d on agent %q with %d GPUs", i, a.Name, a.NumGPUs))
 		}
-		f := &c.gpuFree[a.gpuOff+i]
-		*f += sign * per
-		if *f < 0 || *f > 1000 {
-			panic(fmt.Sprintf("allocator: device %d of agent %q at %d milli", i, a.Name, *f))
+		if f := c.gpuFree[a.gpuOff+i] + sign*per; f < 0 || f > 1000 {
+			panic(fmt.Sprintf("allocator: device %d of agent %q would be at %d milli", i, a.Name, f))
 		}
+	}
+	for ; m != 0; m &= m - 1 {
+		c.gpuFree[a.gpuOff+int32(bits.TrailingZeros64(uint64(m)))] += sign * per
 	}
 }
