@@ -1,0 +1,133 @@
+// Package index keeps a segment tree over a cluster's agents with, per
+// subtree, the largest free amount of each resource and the best GPU device
+// room, so that "the lowest-numbered agent where this request fits" takes
+// about O(log n) instead of a scan of every agent. It stays current through
+// Cluster.Watch.
+package index
+
+import (
+	"math/bits"
+
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// summary is an upper bound of what any agent in a subtree can hold. A
+// request that does not fit the summary fits no agent below it; one that
+// does may still fail on an agent (dimensions peak on different agents, GPU
+// model), so the search backtracks.
+type summary struct {
+	cpu, mem, disk int64
+	gpuShare       int32 // most free milli on one device
+	gpuWhole       int32 // most fully free devices on one agent
+}
+
+func (s *summary) admits(r *allocator.Request, whole int32) bool {
+	return s.cpu >= r.Res[allocator.CPU] && s.mem >= r.Res[allocator.Mem] &&
+		s.disk >= r.Res[allocator.Disk] && int64(s.gpuShare) >= min(r.Res[allocator.GPU], 1000) &&
+		s.gpuWhole >= whole
+}
+
+func (s *summary) merge(a, b *summary) {
+	s.cpu = max(a.cpu, b.cpu)
+	s.mem = max(a.mem, b.mem)
+	s.disk = max(a.disk, b.disk)
+	s.gpuShare = max(a.gpuShare, b.gpuShare)
+	s.gpuWhole = max(a.gpuWhole, b.gpuWhole)
+}
+
+// Free is the index. Create it with New; it registers itself with the
+// cluster and follows every change, agents added later included.
+type Free struct {
+	c    *allocator.Cluster
+	size int // leaves: a power of two ≥ number of agents
+	tree []summary
+}
+
+// New builds the index for c and watches c for changes.
+func New(c *allocator.Cluster) *Free {
+	x := &Free{c: c}
+	x.rebuild()
+	c.Watch(x.update)
+	return x
+}
+
+func (x *Free) rebuild() {
+	n := x.c.NumAgents()
+	size := 1
+	if n > 1 {
+		size = 1 << bits.Len(uint(n-1))
+	}
+	x.size = size
+	x.tree = make([]summary, 2*size)
+	for i := 0; i < n; i++ {
+		x.leaf(allocator.AgentID(i), &x.tree[size+i])
+	}
+	for i := size - 1; i >= 1; i-- {
+		x.tree[i].merge(&x.tree[2*i], &x.tree[2*i+1])
+	}
+}
+
+func (x *Free) leaf(id allocator.AgentID, s *summary) {
+	a := x.c.Agent(id)
+	if !a.Up {
+		*s = summary{}
+		return
+	}
+	s.cpu, s.mem, s.disk = a.Free[allocator.CPU], a.Free[allocator.Mem], a.Free[allocator.Disk]
+	s.gpuShare, s.gpuWhole = 0, 0
+	for _, f := range x.c.GPUFree(id) {
+		s.gpuShare = max(s.gpuShare, f)
+		if f == 1000 {
+			s.gpuWhole++
+		}
+	}
+}
+
+func (x *Free) update(id allocator.AgentID) {
+	if int(id) >= x.size {
+		x.rebuild()
+		return
+	}
+	i := x.size + int(id)
+	x.leaf(id, &x.tree[i])
+	for i >>= 1; i >= 1; i >>= 1 {
+		x.tree[i].merge(&x.tree[2*i], &x.tree[2*i+1])
+	}
+}
+
+// FirstFit returns the lowest-numbered agent where req fits (Cluster.Fits),
+// or false if none does.
+func (x *Free) FirstFit(req allocator.Request) (allocator.AgentID, bool) {
+	if x.c.NumAgents() == 0 {
+		return 0, false
+	}
+	whole := int32(req.WholeGPUs())
+	id := x.find(1, &req, whole)
+	if id < 0 {
+		return 0, false
+	}
+	return allocator.AgentID(id), true
+}
+
+func (x *Free) find(node int, req *allocator.Request, whole int32) int {
+	if !x.tree[node].admits(req, whole) {
+		return -1
+	}
+	if node >= x.size {
+		id := allocator.AgentID(node - x.size)
+		if x.c.Fits(id, *req) {
+			return int(id)
+		}
+		return -1
+	}
+	if r := x.find(2*node, req, whole); r >= 0 {
+		return r
+	}
+	return x.find(2*node+1, req, whole)
+}
+
+// Admits reports whether some agent might hold req (a cheap necessary
+// condition: false means no agent can).
+func (x *Free) Admits(req allocator.Request) bool {
+	return x.c.NumAgents() > 0 && x.tree[1].admits(&req, int32(req.WholeGPUs()))
+}

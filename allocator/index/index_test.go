@@ -1,0 +1,121 @@
+package index
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/allocsim/allocsim/allocator"
+	"github.com/stretchr/testify/require"
+)
+
+func testCluster(t testing.TB, cpuNodes, gpuNodes int) *allocator.Cluster {
+	c := allocator.NewCluster()
+	for i := range cpuNodes {
+		_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint("c", i), Capacity: allocator.Res(32000, 131072, 1<<20, 0), Rack: fmt.Sprint(i % 40)})
+		require.NoError(t, err)
+	}
+	for i := range gpuNodes {
+		_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint("g", i), Capacity: allocator.Res(64000, 524288, 2<<20, 8000), GPUModel: "V100"})
+		require.NoError(t, err)
+	}
+	return c
+}
+
+func linearFirstFit(c *allocator.Cluster, req allocator.Request) (allocator.AgentID, bool) {
+	for i := range c.NumAgents() {
+		if c.Fits(allocator.AgentID(i), req) {
+			return allocator.AgentID(i), true
+		}
+	}
+	return 0, false
+}
+
+// TestFirstFitMatchesScan drives random allocations, releases and agent
+// failures and checks the index answer against a linear scan every step.
+func TestFirstFitMatchesScan(t *testing.T) {
+	c := testCluster(t, 200, 40)
+	x := New(c)
+	rnd := rand.New(rand.NewPCG(1, 2))
+	type held struct {
+		p   allocator.Placement
+		req allocator.Request
+	}
+	var live []held
+	shapes := []allocator.Request{
+		{Res: allocator.Res(1000, 2048, 0, 0)},
+		{Res: allocator.Res(8000, 32768, 1024, 0)},
+		{Res: allocator.Res(30000, 1000, 0, 0)},
+		{Res: allocator.Res(4000, 16384, 0, 500)},
+		{Res: allocator.Res(8000, 65536, 0, 4000)},
+		{Res: allocator.Res(16000, 65536, 0, 8000)},
+	}
+	for step := range 20000 {
+		switch r := rnd.IntN(10); {
+		case r < 6:
+			req := shapes[rnd.IntN(len(shapes))]
+			want, wok := linearFirstFit(c, req)
+			got, ok := x.FirstFit(req)
+			require.Equal(t, wok, ok, "step %d", step)
+			if ok {
+				require.Equal(t, want, got, "step %d", step)
+				d, dok := c.PickDevices(got, req)
+				require.True(t, dok)
+				p := allocator.Placement{Agent: got, Devices: d}
+				c.Allocate(p, req)
+				live = append(live, held{p, req})
+			}
+		case r < 9 && len(live) > 0:
+			i := rnd.IntN(len(live))
+			c.Release(live[i].p, live[i].req)
+			live[i] = live[len(live)-1]
+			live = live[:len(live)-1]
+		default:
+			a := allocator.AgentID(rnd.IntN(c.NumAgents()))
+			c.SetUp(a, !c.Agent(a).Up)
+		}
+	}
+	// Agents added after the index was built are found too.
+	full := allocator.Request{Res: allocator.Res(200000, 1, 0, 0)}
+	_, ok := x.FirstFit(full)
+	require.False(t, ok)
+	id, err := c.AddAgent(allocator.AgentSpec{Name: "big", Capacity: allocator.Res(256000, 1024, 0, 0)})
+	require.NoError(t, err)
+	got, ok := x.FirstFit(full)
+	require.True(t, ok)
+	require.Equal(t, id, got)
+}
+
+func TestEmptyCluster(t *testing.T) {
+	x := New(allocator.NewCluster())
+	_, ok := x.FirstFit(allocator.Request{Res: allocator.Res(1, 1, 0, 0)})
+	require.False(t, ok)
+	require.False(t, x.Admits(allocator.Request{}))
+}
+
+// BenchmarkFirstFit33k places and releases on a 33,000-node cluster that is
+// 90% full at the front, the shape of a busy first-fit cluster.
+func BenchmarkFirstFit33k(b *testing.B) {
+	c := testCluster(b, 30000, 3000)
+	x := New(c)
+	small := allocator.Request{Res: allocator.Res(2000, 4096, 0, 0)}
+	for {
+		id, ok := x.FirstFit(small)
+		if !ok || id > 27000 {
+			break
+		}
+		c.Allocate(allocator.Placement{Agent: id}, small)
+	}
+	req := allocator.Request{Res: allocator.Res(4000, 8192, 0, 0)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		id, ok := x.FirstFit(req)
+		if !ok {
+			b.Fatal("no fit")
+		}
+		p := allocator.Placement{Agent: id}
+		c.Allocate(p, req)
+		c.Release(p, req)
+	}
+}
