@@ -1,0 +1,187 @@
+// Package workloads reads scenario files — one YAML file per experiment:
+// cluster, roles, frameworks, workload (a seeded synthetic generator or a
+// trace), allocator and outputs — and turns them into a simulator
+// configuration. Decoding is strict: every error names the file, the line
+// and the key.
+package workloads
+
+import (
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// Scenario is one experiment as a scenario file describes it. Quantities are
+// already in the allocator's exact units (µs, MiB, milli).
+type Scenario struct {
+	Name       string          `yaml:"name"`
+	Seed       uint64          `yaml:"seed"`
+	Horizon    Duration        `yaml:"horizon"` // 0: run until the workload drains
+	Cluster    ClusterSpec     `yaml:"cluster,required"`
+	Roles      []RoleSpec      `yaml:"roles,required"`
+	Frameworks []FrameworkSpec `yaml:"frameworks,required"`
+	Workload   WorkloadSpec    `yaml:"workload,required"`
+	Allocator  AllocatorSpec   `yaml:"allocator"`
+	Outputs    OutputSpec      `yaml:"outputs"`
+
+	// File is the path the scenario was read from ("default.yaml" for the
+	// embedded default); errors and relative paths refer to it.
+	File string
+	// Dir is the directory relative paths (trace path, outputs) start from.
+	Dir string
+
+	pos map[string]int // key path → line, for errors found after decoding
+}
+
+// ClusterSpec is the initial cluster: classes of identical nodes.
+type ClusterSpec struct {
+	NodeClasses []NodeClass `yaml:"node_classes"`
+}
+
+// NodeClass is Count identical nodes spread round-robin over Racks racks and
+// Zones zones.
+type NodeClass struct {
+	Name     string `yaml:"name,required"`
+	Count    int    `yaml:"count,required"`
+	CPU      Milli  `yaml:"cpu,required"`
+	Mem      MiB    `yaml:"mem,required"`
+	Disk     MiB    `yaml:"disk"`
+	GPUs     int    `yaml:"gpus"`
+	GPUModel string `yaml:"gpu_model"`
+	Racks    int    `yaml:"racks"` // default 1
+	Zones    int    `yaml:"zones"` // default 1
+}
+
+// Capacity is one node's resource vector.
+func (c NodeClass) Capacity() allocator.Resources {
+	return allocator.Res(int64(c.CPU), int64(c.Mem), int64(c.Disk), int64(c.GPUs)*1000)
+}
+
+// ResourceSpec is a resource vector in human units.
+type ResourceSpec struct {
+	CPU  Milli `yaml:"cpu"`
+	Mem  MiB   `yaml:"mem"`
+	Disk MiB   `yaml:"disk"`
+	GPUs Milli `yaml:"gpus"`
+}
+
+// Resources converts to the allocator's vector.
+func (r ResourceSpec) Resources() allocator.Resources {
+	return allocator.Res(int64(r.CPU), int64(r.Mem), int64(r.Disk), int64(r.GPUs))
+}
+
+// RoleSpec is a Mesos role: DRF weight, quota and static reservations.
+type RoleSpec struct {
+	Name   string    `yaml:"name,required"`
+	Weight float64   `yaml:"weight"` // default 1
+	Quota  QuotaSpec `yaml:"quota"`
+	// Reservations reserves resources for the role on every node of a class,
+	// keyed by node class name.
+	Reservations map[string]ResourceSpec `yaml:"reservations"`
+}
+
+// QuotaSpec is a role's quota: guarantee ≤ limit; a zero limit component
+// means no limit.
+type QuotaSpec struct {
+	Guarantee ResourceSpec `yaml:"guarantee"`
+	Limit     ResourceSpec `yaml:"limit"`
+}
+
+// FrameworkSpec is a framework (scheduler) that submits tasks in a role.
+type FrameworkSpec struct {
+	Name      string         `yaml:"name,required"`
+	Role      string         `yaml:"role,required"`
+	GPU       bool           `yaml:"gpu"` // GPU_RESOURCES capability
+	Placement string         `yaml:"placement"`
+	Params    map[string]any `yaml:"params"`
+}
+
+// WorkloadSpec holds exactly one of a synthetic generator or a trace.
+type WorkloadSpec struct {
+	Synthetic *SyntheticSpec `yaml:"synthetic"`
+	Trace     *TraceSpec     `yaml:"trace"`
+}
+
+// AllocatorSpec selects an allocation mode by its registered name.
+type AllocatorSpec struct {
+	Name     string         `yaml:"name"`     // default "monolithic"
+	Interval Duration       `yaml:"interval"` // default 1s
+	Params   map[string]any `yaml:"params"`
+}
+
+// OutputSpec says where and how often results are written.
+type OutputSpec struct {
+	Dir            string   `yaml:"dir"`             // default out/<name>
+	SampleInterval Duration `yaml:"sample_interval"` // default 60s
+	Report         bool     `yaml:"report"`          // also write report.html and figures
+}
+
+// TraceSpec replays a public trace (read by the traces package; see
+// trace.go). Times are trace time; Window.End 0 means to the end.
+type TraceSpec struct {
+	Format string `yaml:"format,required"`
+	// Path is the trace file or folder; relative to the scenario file's
+	// directory in YAML, absolute and clean after Parse.
+	Path        string       `yaml:"path,required"`
+	Window      WindowSpec   `yaml:"window"`
+	TimeScale   float64      `yaml:"time_scale"`    // sim time = (t - start) × time_scale; default 1
+	SampleEvery int          `yaml:"sample_every"`  // keep one job in N; default 1
+	Seed        uint64       `yaml:"seed"`          // sampling seed; 0 = the scenario seed
+	Machines    bool         `yaml:"machines"`      // replay the trace's machine events
+	MachineSize ResourceSpec `yaml:"machine_shape"` // absolute size of a normalised 1.0
+	Map         []TraceRule  `yaml:"map,required"`
+}
+
+// WindowSpec is a time window of a trace.
+type WindowSpec struct {
+	Start Duration `yaml:"start"`
+	End   Duration `yaml:"end"`
+}
+
+// TraceRule maps trace tasks to a framework; the first matching rule wins and
+// absent conditions match everything.
+type TraceRule struct {
+	PriorityMin *int32 `yaml:"priority_min"`
+	PriorityMax *int32 `yaml:"priority_max"`
+	Class       *int8  `yaml:"class"`
+	QoS         string `yaml:"qos"`
+	Framework   string `yaml:"framework,required"`
+
+	// FrameworkID is Framework resolved against the scenario's frameworks.
+	FrameworkID allocator.FrameworkID
+}
+
+// Matches reports whether a trace task with the given priority, scheduling
+// class and QoS label falls under the rule.
+func (r *TraceRule) Matches(priority int32, class int8, qos string) bool {
+	return (r.PriorityMin == nil || priority >= *r.PriorityMin) &&
+		(r.PriorityMax == nil || priority <= *r.PriorityMax) &&
+		(r.Class == nil || class == *r.Class) &&
+		(r.QoS == "" || r.QoS == qos)
+}
+
+// Line returns the line of a key path in the scenario file (0 if unknown).
+func (s *Scenario) Line(path string) int { return s.pos[path] }
+
+// errAt builds an error pointing at the line of path.
+func (s *Scenario) errAt(path, format string, args ...any) error {
+	return &PosError{File: s.File, Line: s.lineOf(path), Path: path, Msg: sprintf(format, args...)}
+}
+
+// FrameworkID returns the dense id of a framework by name.
+func (s *Scenario) FrameworkID(name string) (allocator.FrameworkID, bool) {
+	for i, f := range s.Frameworks {
+		if f.Name == name {
+			return allocator.FrameworkID(i), true
+		}
+	}
+	return 0, false
+}
+
+// RoleID returns the dense id of a role by name.
+func (s *Scenario) RoleID(name string) (allocator.RoleID, bool) {
+	for i, r := range s.Roles {
+		if r.Name == name {
+			return allocator.RoleID(i), true
+		}
+	}
+	return 0, false
+}
