@@ -1,0 +1,289 @@
+package traces
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// Google 2011 (clusterdata-2011-2) column positions.
+const (
+	g11TaskCols = 13
+	g11MachCols = 6
+)
+
+var g11TaskColNames = [g11TaskCols]string{"time", "missing info", "job ID", "task index", "machine ID",
+	"event type", "user", "scheduling class", "priority", "CPU request", "memory request", "disk request",
+	"different-machines restriction"}
+
+var g11MachColNames = [g11MachCols]string{"time", "machine ID", "event type", "platform ID", "CPUs", "memory"}
+
+// g11TaskKinds maps the 2011 task event codes to lifecycle events.
+var g11TaskKinds = [9]lifeKind{lifeSubmit, lifeSchedule, lifeEvict, lifeFail, lifeFinish, lifeKill, lifeLost, lifeUpdatePending, lifeUpdateRunning}
+
+// Google2011Options selects parts of a Google 2011 directory.
+type Google2011Options struct {
+	Options
+	// MaxParts limits each table to its first MaxParts files (0 = all).
+	MaxParts int
+}
+
+// google2011 merges machine_events and the tasks reconstructed from
+// task_events into one time-ordered stream.
+type google2011 struct {
+	opt   Google2011Options
+	stats Stats
+	bad   badRows
+
+	mach     *partReader
+	machNext MachineEvent
+	machOK   bool // machNext holds an unread event
+	machEOF  bool
+	mf       [g11MachCols][]byte
+
+	tasks     *partReader
+	taskEOF   bool
+	tf        [g11TaskCols][]byte
+	ev        lifeEvent
+	life      *lifecycle
+	lastT     allocator.Time
+	lastMachT allocator.Time
+}
+
+// OpenGoogle2011 reads a clusterdata-2011 directory with machine_events/ and
+// task_events/ subdirectories of (gzip) CSV parts. Either may be absent.
+func OpenGoogle2011(dir string, opt Google2011Options) (Reader, error) {
+	opt.Options = opt.Options.withDefaults()
+	g := &google2011{opt: opt}
+	g.bad = badRows{skip: opt.SkipBadRows, stats: &g.stats}
+	g.life = newLifecycle(opt.Lookahead, &g.stats)
+	mfiles, err1 := partFiles(filepath.Join(dir, "machine_events"), opt.MaxParts)
+	tfiles, err2 := partFiles(filepath.Join(dir, "task_events"), opt.MaxParts)
+	if err1 != nil && err2 != nil {
+		return nil, fmt.Errorf("google2011 %s: neither machine_events/ nor task_events/ readable: %v", dir, err1)
+	}
+	g.mach = newPartReader(mfiles)
+	g.tasks = newPartReader(tfiles)
+	return g, nil
+}
+
+func (g *google2011) Stats() *Stats { return &g.stats }
+
+func (g *google2011) Close() error {
+	g.life.addCounts("task_event_")
+	return errors.Join(g.mach.Close(), g.tasks.Close())
+}
+
+func (g *google2011) Next(rec *Record) error {
+	// Make sure a machine event is at hand (or the table is done).
+	for !g.machOK && !g.machEOF {
+		if err := g.readMachine(); err != nil {
+			return err
+		}
+	}
+	// Advance task events until the queue head is ready or its submit time is
+	// known to be after the next machine event.
+	for {
+		final := g.taskEOF
+		if g.life.ready(final) {
+			break
+		}
+		if g.life.n == 0 && g.machOK && g.life.readTime > g.machNext.Time {
+			break
+		}
+		if g.taskEOF {
+			break
+		}
+		if err := g.readTask(); err != nil {
+			return err
+		}
+	}
+	taskReady := g.life.ready(g.taskEOF)
+	if g.machOK && (!taskReady || g.machNext.Time <= g.life.headSubmit()) {
+		rec.Kind = RecordMachine
+		rec.Machine = g.machNext
+		g.machOK = false
+		return nil
+	}
+	if !taskReady {
+		return io.EOF
+	}
+	if g.life.pop(&rec.Task) {
+		rec.Kind = RecordTask
+		return nil
+	}
+	return g.Next(rec)
+}
+
+func (g *google2011) readMachine() error {
+	line, err := g.mach.line()
+	if err == io.EOF {
+		g.machEOF = true
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	f := &g.mf
+	if n := splitFields(line, ',', f[:]); n != g11MachCols {
+		return g.bad.handle(&ParseError{File: g.mach.name, Line: g.mach.lineNo(), Value: string(line),
+			Expected: fmt.Sprintf("%d comma-separated fields (machine_events), got %d", g11MachCols, n)})
+	}
+	col := -1
+	t, ok := parseInt(f[0])
+	if !ok || t < 0 {
+		col = 0
+	}
+	id, ok2 := parseInt(f[1])
+	kind, ok3 := parseInt(f[2])
+	switch {
+	case col >= 0:
+	case !ok2:
+		col = 1
+	case !ok3 || kind < 0 || kind > 2:
+		col = 2
+	}
+	var cpu, mem int64
+	missing := len(f[4]) == 0 || len(f[5]) == 0
+	if col < 0 && !missing {
+		var okc, okm bool
+		cpu, okc = scaleDecimal(f[4], g.opt.Shape.CPUMilli)
+		mem, okm = scaleDecimal(f[5], g.opt.Shape.MemMiB)
+		if !okc {
+			col = 4
+		} else if !okm {
+			col = 5
+		}
+	}
+	if col >= 0 {
+		exp := map[int]string{0: "a time in microseconds ≥ 0", 1: "an integer machine ID", 2: "event type 0 (ADD), 1 (REMOVE) or 2 (UPDATE)",
+			4: "a normalised CPU capacity (decimal) or empty", 5: "a normalised memory capacity (decimal) or empty"}[col]
+		return g.bad.handle(&ParseError{File: g.mach.name, Line: g.mach.lineNo(), Column: g11MachColNames[col], Value: string(f[col]), Expected: exp})
+	}
+	g.stats.Add("machine_event_"+MachineEventKind(kind).String(), 1)
+	if missing && kind != int64(MachineRemove) {
+		g.stats.Add("machine_missing_capacity", 1)
+	}
+	if allocator.Time(t) < g.lastMachT {
+		return &ParseError{File: g.mach.name, Line: g.mach.lineNo(), Column: "time", Value: string(f[0]), Expected: "times in non-decreasing order"}
+	}
+	g.machNext = MachineEvent{Time: allocator.Time(t), Machine: id, Kind: MachineEventKind(kind),
+		Capacity: allocator.Res(cpu, mem, g.opt.Shape.DiskMiB, 0), Attrs: "platform=" + string(f[3])}
+	if kind == int64(MachineRemove) {
+		g.machNext.Capacity = allocator.Resources{}
+	}
+	g.lastMachT = g.machNext.Time
+	g.machOK = true
+	return nil
+}
+
+func (g *google2011) readTask() error {
+	line, err := g.tasks.line()
+	if err == io.EOF {
+		g.taskEOF = true
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	f := &g.tf
+	if n := splitFields(line, ',', f[:]); n != g11TaskCols {
+		return g.bad.handle(&ParseError{File: g.tasks.name, Line: g.tasks.lineNo(), Value: string(line),
+			Expected: fmt.Sprintf("%d comma-separated fields (task_events), got %d", g11TaskCols, n)})
+	}
+	col, ev := g.parseTask(f)
+	if col >= 0 {
+		return g.bad.handle(&ParseError{File: g.tasks.name, Line: g.tasks.lineNo(), Column: g11TaskColNames[col],
+			Value: string(f[col]), Expected: g11TaskExpect[col]})
+	}
+	if ev.time < g.lastT {
+		return g.bad.handle(&ParseError{File: g.tasks.name, Line: g.tasks.lineNo(), Column: "time", Value: string(f[0]),
+			Expected: fmt.Sprintf("times in non-decreasing order (previous %d)", g.lastT)})
+	}
+	g.lastT = ev.time
+	g.life.add(ev)
+	return nil
+}
+
+var g11TaskExpect = [g11TaskCols]string{0: "a time in microseconds ≥ 0", 2: "an integer job ID", 3: "an integer task index",
+	5: "event type 0–8", 7: "scheduling class 0–3", 8: "priority 0–11", 9: "a normalised request (decimal) or empty",
+	10: "a normalised request (decimal) or empty", 11: "a normalised request (decimal) or empty", 12: "0, 1 or empty"}
+
+// parseTask decodes a split task_events row; col ≥ 0 names the bad column.
+func (g *google2011) parseTask(f *[g11TaskCols][]byte) (col int, ev *lifeEvent) {
+	ev = &g.ev
+	t, ok := parseInt(f[0])
+	if !ok || t < 0 {
+		return 0, nil
+	}
+	job, ok := parseInt(f[2])
+	if !ok {
+		return 2, nil
+	}
+	idx, ok := parseInt(f[3])
+	if !ok || idx < 0 || idx > 1<<31-1 {
+		return 3, nil
+	}
+	kind, ok := parseInt(f[5])
+	if !ok || kind < 0 || kind > 8 {
+		return 5, nil
+	}
+	class, ok := parseInt(f[7])
+	if !ok || class < 0 || class > 3 {
+		return 7, nil
+	}
+	prio, ok := parseInt(f[8])
+	if !ok || prio < 0 || prio > 11 {
+		return 8, nil
+	}
+	*ev = lifeEvent{time: allocator.Time(t), job: job, index: int32(idx), kind: g11TaskKinds[kind], prio: int32(prio), class: int8(class)}
+	sh := &g.opt.Shape
+	ev.hasReq = len(f[9]) > 0 && len(f[10]) > 0
+	if ev.hasReq {
+		cpu, ok := scaleDecimal(f[9], sh.CPUMilli)
+		if !ok {
+			return 9, nil
+		}
+		mem, ok := scaleDecimal(f[10], sh.MemMiB)
+		if !ok {
+			return 10, nil
+		}
+		ev.req[allocator.CPU], ev.req[allocator.Mem] = atLeastOne(f[9], cpu), atLeastOne(f[10], mem)
+	} else {
+		g.stats.Add("task_event_missing_request", 1)
+	}
+	if len(f[11]) > 0 {
+		disk, ok := scaleDecimal(f[11], sh.DiskMiB)
+		if !ok {
+			return 11, nil
+		}
+		ev.req[allocator.Disk] = atLeastOne(f[11], disk)
+	}
+	switch string(f[12]) {
+	case "", "0":
+	case "1":
+		ev.distinct = true
+	default:
+		return 12, nil
+	}
+	return -1, ev
+}
+
+// atLeastOne keeps a request that is non-zero in the trace non-zero in
+// allocator units (a tiny normalised value would otherwise round to 0).
+func atLeastOne(text []byte, v int64) int64 {
+	if v == 0 {
+		for _, c := range text {
+			if c >= '1' && c <= '9' {
+				return 1
+			}
+			if c == 'e' || c == 'E' {
+				break
+			}
+		}
+	}
+	return v
+}

@@ -1,0 +1,264 @@
+package traces
+
+import (
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// lifeKind is a task event of the Borg traces, with the 2011 and 2019 codes
+// mapped to one set.
+type lifeKind uint8
+
+const (
+	lifeSubmit lifeKind = iota
+	lifeSchedule
+	lifeEvict
+	lifeFail
+	lifeFinish
+	lifeKill
+	lifeLost
+	lifeUpdatePending
+	lifeUpdateRunning
+	lifeIgnore // 2019 QUEUE/ENABLE: no change to what we replay
+	numLifeKinds
+)
+
+var lifeNames = [numLifeKinds]string{"submit", "schedule", "evict", "fail", "finish", "kill", "lost", "update_pending", "update_running", "queue_enable"}
+
+var lifeOutcome = [numLifeKinds]allocator.Outcome{
+	lifeEvict: allocator.OutcomeEvicted, lifeFail: allocator.OutcomeFailed,
+	lifeFinish: allocator.OutcomeFinished, lifeKill: allocator.OutcomeKilled, lifeLost: allocator.OutcomeLost,
+}
+
+// lifeEvent is one row of task (instance) events, already in allocator units.
+type lifeEvent struct {
+	time     allocator.Time
+	job      int64
+	index    int32
+	kind     lifeKind
+	hasReq   bool
+	req      allocator.Resources
+	prio     int32
+	class    int8
+	distinct bool
+}
+
+type taskKey struct {
+	job   int64
+	index int32
+}
+
+// openTask is a task between its submit and its end.
+type openTask struct {
+	seq     int64 // position in the output queue; -1 once emitted
+	running bool
+	start   allocator.Time
+}
+
+type queued struct {
+	task    Task
+	decided bool // its end is known (or it will not be replayed)
+	drop    bool
+	noReq   bool
+}
+
+// lifecycle turns the Borg event sequence of each task into one Task per
+// submission, emitted in submit order:
+//
+//   - SUBMIT opens a run (pending); SCHEDULE starts it; EVICT, FAIL, FINISH,
+//     KILL and LOST end it with that outcome and Run = end − start. A task the
+//     trace resubmits after an eviction or failure opens a new run.
+//   - SCHEDULE without an open run (tasks already running when the trace
+//     starts, or with missing events) opens one submitted at that time.
+//   - A run that ends before it was scheduled is dropped (counted by outcome):
+//     it never used resources in the trace.
+//   - UPDATE_PENDING changes the request, priority and class of a pending
+//     run; UPDATE_RUNNING is counted and ignored (the allocation stays).
+//   - A run whose request is still missing when it is emitted is dropped and
+//     counted ("missing_request").
+//   - A run without an end within Lookahead of its submit, or by the end of the
+//     input, is emitted with Run = Never (a service running to the horizon).
+type lifecycle struct {
+	open      map[taskKey]*openTask
+	free      []*openTask
+	q         []queued // ring buffer
+	head, n   int      // ring head index and length
+	headSeq   int64    // sequence number of q[head]
+	lookahead allocator.Time
+	readTime  allocator.Time
+	stats     *Stats
+	counts    [numLifeKinds]int64
+}
+
+func newLifecycle(lookahead allocator.Time, stats *Stats) *lifecycle {
+	return &lifecycle{open: make(map[taskKey]*openTask, 1<<16), q: make([]queued, 1024), lookahead: lookahead, stats: stats}
+}
+
+func (l *lifecycle) push(t Task, noReq bool) int64 {
+	if l.n == len(l.q) {
+		nq := make([]queued, 2*len(l.q))
+		for i := 0; i < l.n; i++ {
+			nq[i] = l.q[(l.head+i)%len(l.q)]
+		}
+		l.q, l.head = nq, 0
+	}
+	l.q[(l.head+l.n)%len(l.q)] = queued{task: t, noReq: noReq}
+	l.n++
+	return l.headSeq + int64(l.n) - 1
+}
+
+func (l *lifecycle) at(seq int64) *queued {
+	return &l.q[(l.head+int(seq-l.headSeq))%len(l.q)]
+}
+
+func (l *lifecycle) newOpen(seq int64) *openTask {
+	var o *openTask
+	if k := len(l.free); k > 0 {
+		o = l.free[k-1]
+		l.free = l.free[:k-1]
+	} else {
+		o = new(openTask)
+	}
+	*o = openTask{seq: seq, start: -1}
+	return o
+}
+
+func (l *lifecycle) close(k taskKey, o *openTask) {
+	delete(l.open, k)
+	l.free = append(l.free, o)
+}
+
+// add applies one event. Events must come in time order.
+func (l *lifecycle) add(ev *lifeEvent) {
+	l.counts[ev.kind]++
+	if ev.time > l.readTime {
+		l.readTime = ev.time
+	}
+	k := taskKey{ev.job, ev.index}
+	o := l.open[k]
+	switch ev.kind {
+	case lifeSubmit:
+		if o != nil {
+			if o.running {
+				l.stats.Add("submit_while_running", 1)
+				return
+			}
+			l.stats.Add("submit_while_pending", 1)
+			l.updatePending(o, ev)
+			return
+		}
+		l.openRun(k, ev, false)
+	case lifeSchedule:
+		if o == nil {
+			l.stats.Add("schedule_without_submit", 1)
+			o = l.openRun(k, ev, true)
+		}
+		if o.running {
+			l.stats.Add("schedule_while_running", 1)
+			return
+		}
+		o.running, o.start = true, ev.time
+		if o.seq >= 0 {
+			l.at(o.seq).task.Start = ev.time
+		}
+	case lifeEvict, lifeFail, lifeFinish, lifeKill, lifeLost:
+		if o == nil {
+			l.stats.Add("end_without_run", 1)
+			return
+		}
+		if o.seq >= 0 {
+			qt := l.at(o.seq)
+			qt.decided = true
+			if o.running {
+				qt.task.Run = ev.time - o.start
+				qt.task.Outcome = lifeOutcome[ev.kind]
+			} else {
+				qt.drop = true
+				l.stats.Add("dropped_ended_pending_"+lifeNames[ev.kind], 1)
+			}
+		} else {
+			l.stats.Add("ended_after_lookahead", 1)
+		}
+		l.close(k, o)
+	case lifeUpdatePending:
+		if o == nil || o.running {
+			l.stats.Add("update_pending_not_pending", 1)
+			return
+		}
+		l.updatePending(o, ev)
+	case lifeUpdateRunning:
+		l.stats.Add("update_running_ignored", 1)
+	}
+}
+
+func (l *lifecycle) openRun(k taskKey, ev *lifeEvent, running bool) *openTask {
+	t := Task{Job: ev.job, Index: ev.index, Submit: ev.time, Start: -1, Run: allocator.Never,
+		Req: ev.req, Priority: ev.prio, Class: ev.class, DistinctMachines: ev.distinct}
+	if running {
+		t.Start = ev.time
+	}
+	o := l.newOpen(l.push(t, !ev.hasReq))
+	l.open[k] = o
+	return o
+}
+
+func (l *lifecycle) updatePending(o *openTask, ev *lifeEvent) {
+	if o.seq < 0 {
+		return
+	}
+	qt := l.at(o.seq)
+	if ev.hasReq {
+		qt.task.Req, qt.noReq = ev.req, false
+	}
+	qt.task.Priority, qt.task.Class, qt.task.DistinctMachines = ev.prio, ev.class, ev.distinct
+}
+
+// ready reports whether the queue head can be emitted: its end is known, or
+// the lookahead has passed, or (final) the input is exhausted.
+func (l *lifecycle) ready(final bool) bool {
+	if l.n == 0 {
+		return false
+	}
+	h := &l.q[l.head]
+	return h.decided || final || l.readTime-h.task.Submit >= l.lookahead
+}
+
+// headSubmit is the submit time of the queue head (only when n > 0).
+func (l *lifecycle) headSubmit() allocator.Time { return l.q[l.head].task.Submit }
+
+// pop removes the head. ok is false when the head is dropped (counted).
+func (l *lifecycle) pop(dst *Task) (ok bool) {
+	h := &l.q[l.head]
+	seq := l.headSeq
+	l.head = (l.head + 1) % len(l.q)
+	l.n--
+	l.headSeq++
+	if !h.decided {
+		// Still open: mark it emitted so later events do not touch the queue.
+		if o := l.open[taskKey{h.task.Job, h.task.Index}]; o != nil && o.seq == seq {
+			o.seq = -1
+			if o.running {
+				l.stats.Add("run_unknown_running", 1)
+			} else {
+				l.stats.Add("run_unknown_pending", 1)
+			}
+		}
+	}
+	if h.drop {
+		return false
+	}
+	if h.noReq {
+		l.stats.Add("dropped_missing_request", 1)
+		return false
+	}
+	*dst = h.task
+	return true
+}
+
+// addCounts copies the per-event-type counters into stats.
+func (l *lifecycle) addCounts(prefix string) {
+	for k, n := range l.counts {
+		if n > 0 {
+			l.stats.Add(prefix+lifeNames[k], n)
+		}
+	}
+}
