@@ -60,6 +60,7 @@ type Engine struct {
 	nextSeq                         int64
 	srcDone                         bool
 	triggerPending                  bool
+	inTriggered                     bool
 	lastProgress                    allocator.Time
 	err                             error
 	pendingInput                    Input
@@ -176,6 +177,10 @@ func (e *Engine) TriggerCycle() {
 		e.q.push(e.now, e.hTrigger, 0)
 	}
 }
+
+// CycleTriggered reports, during Mode.Cycle, whether the cycle was
+// triggered (TriggerCycle) rather than periodic.
+func (e *Engine) CycleTriggered() bool { return e.inTriggered }
 
 // Fail stops the run with err after the current event.
 func (e *Engine) Fail(err error) {
@@ -300,40 +305,58 @@ func (e *Engine) submit(spec allocator.TaskSpec, attempt int32) {
 	e.mode.TaskPending(e.now, id)
 }
 
-// pull reads the next input and schedules it.
-func (e *Engine) pull() {
+// read returns the next input, or false at the end or on an error.
+func (e *Engine) read() (Input, bool) {
 	in, err := e.cfg.Source.Next()
 	if err == io.EOF {
 		e.srcDone = true
-		return
+		return Input{}, false
 	}
 	if err != nil {
 		e.Fail(fmt.Errorf("reading inputs: %w", err))
-		return
+		return Input{}, false
 	}
 	if in.Time < e.now {
 		e.Fail(fmt.Errorf("input %s at %v s is before the previous input at %v s (inputs must be in time order)",
 			in.Kind, in.Time.Seconds(), e.now.Seconds()))
-		return
+		return Input{}, false
 	}
-	e.pendingInput = in
-	e.q.push(in.Time, e.hInput, 0)
+	return in, true
 }
 
+// handleInput applies the pending input and every following one at the
+// same instant, so that a cycle triggered by the first sees them all.
 func (e *Engine) handleInput(now allocator.Time, _ int64) {
-	in := &e.pendingInput
+	for {
+		if !e.apply(now, &e.pendingInput) {
+			return
+		}
+		in, ok := e.read()
+		if !ok {
+			return
+		}
+		e.pendingInput = in
+		if in.Time != now {
+			e.q.push(in.Time, e.hInput, 0)
+			return
+		}
+	}
+}
+
+// apply performs one input; false means the run failed.
+func (e *Engine) apply(now allocator.Time, in *Input) bool {
 	switch in.Kind {
 	case InputTask:
 		if err := e.checkTask(&in.Task); err != nil {
 			e.Fail(err)
-			return
+			return false
 		}
 		e.submit(in.Task, 0)
 	case InputAgentAdd:
 		id, err := e.cluster.AddAgent(in.Spec)
 		if err != nil {
 			e.Fail(fmt.Errorf("input at %v s: %w", now.Seconds(), err))
-			return
+			return false
 		}
 		e.growAgents()
 		e.lastProgress = now
@@ -341,12 +364,12 @@ func (e *Engine) handleInput(now allocator.Time, _ int64) {
 		e.mode.ResourcesFreed(now, id)
 	case InputAgentFail, InputAgentRemove:
 		if !e.checkAgent(in) {
-			return
+			return false
 		}
 		e.agentDown(in.Agent, in.Kind == InputAgentRemove)
 	case InputAgentRecover:
 		if !e.checkAgent(in) {
-			return
+			return false
 		}
 		if e.removed[in.Agent] || e.cluster.Agent(in.Agent).Up {
 			break // recovering a removed or running agent does nothing
@@ -357,9 +380,9 @@ func (e *Engine) handleInput(now allocator.Time, _ int64) {
 		e.mode.ResourcesFreed(now, in.Agent)
 	default:
 		e.Fail(fmt.Errorf("input at %v s: unknown kind %d", now.Seconds(), in.Kind))
-		return
+		return false
 	}
-	e.pull()
+	return true
 }
 
 func (e *Engine) checkAgent(in *Input) bool {
@@ -411,9 +434,11 @@ func (e *Engine) handleTrigger(now allocator.Time, _ int64) {
 
 func (e *Engine) cycle(triggered bool) {
 	before := e.counters
+	e.inTriggered = triggered
 	start := time.Now()
 	e.mode.Cycle(e.now)
 	wall := time.Since(start)
+	e.inTriggered = false
 	e.counters.Cycles++
 	if triggered {
 		e.counters.TriggeredCycles++
@@ -461,7 +486,10 @@ func (e *Engine) Run() (Stats, error) {
 		return Stats{}, fmt.Errorf("allocator init: %w", err)
 	}
 	e.growAgents()
-	e.pull()
+	if in, ok := e.read(); ok {
+		e.pendingInput = in
+		e.q.push(in.Time, e.hInput, 0)
+	}
 	if e.err != nil {
 		return Stats{}, e.err
 	}

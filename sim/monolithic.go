@@ -1,0 +1,222 @@
+package sim
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/allocator/index"
+)
+
+func init() { RegisterMode("monolithic", newMonolithic) }
+
+// monolithic is the Borg/Kubernetes-style central scheduler: one queue of
+// pending tasks, ordered by priority (higher first) then by the time they
+// became pending, and a placement policy that picks an agent per task.
+//
+// A periodic cycle scans the queue in order. Once a request shape has failed
+// in a cycle, later tasks of the same shape are skipped without trying (they
+// cannot fit either), and the scan stops after scan_limit tasks in a row were
+// not placed, so a long queue of unplaceable tasks costs a bounded amount per
+// cycle. Triggered cycles (new task, freed resources) stop at the first
+// failure: they only serve the head of the queue quickly.
+type monolithic struct {
+	e         *Engine
+	env       ModeEnv
+	placement string
+	placer    allocator.Placer // nil for first-fit, which uses the index
+	idx       *index.Free
+	scanLimit int
+	trigger   bool
+
+	levels  []prioLevel // by priority, highest first
+	levelOf map[int32]int
+	failed  map[allocator.Request]struct{}
+}
+
+// prioLevel is the FIFO of one priority. Entries before head are consumed.
+type prioLevel struct {
+	prio int32
+	q    []queued
+	head int
+}
+
+// queued names a task slot and the attempt that was queued in it, so an
+// entry whose task ended (and whose slot was reused) is recognised.
+type queued struct {
+	id  TaskID
+	seq int64
+}
+
+func newMonolithic(env ModeEnv) (Mode, error) {
+	p := env.Params
+	if err := p.Check("placement", "scan_limit", "trigger"); err != nil {
+		return nil, fmt.Errorf("monolithic: %w", err)
+	}
+	m := &monolithic{env: env, levelOf: map[int32]int{}, failed: map[allocator.Request]struct{}{}}
+	var err error
+	if m.placement, err = p.String("placement", "first-fit"); err != nil {
+		return nil, fmt.Errorf("monolithic: %w", err)
+	}
+	limit, err := p.Float("scan_limit", 1000)
+	if err != nil {
+		return nil, fmt.Errorf("monolithic: %w", err)
+	}
+	if limit < 1 || limit != float64(int(limit)) {
+		return nil, fmt.Errorf("monolithic: parameter \"scan_limit\": want a whole number ≥ 1, got %v", limit)
+	}
+	m.scanLimit = int(limit)
+	m.trigger = true
+	if v, ok := p["trigger"]; ok {
+		b, isBool := v.(bool)
+		if !isBool {
+			return nil, fmt.Errorf("monolithic: parameter \"trigger\": want true or false, got %T", v)
+		}
+		m.trigger = b
+	}
+	if !isFirstFit(m.placement) {
+		pl, err := allocator.NewPlacer(m.placement, p, allocator.PlacerEnv{Rand: env.Rand, Typical: env.Typical})
+		if err != nil {
+			return nil, fmt.Errorf("monolithic: %w", err)
+		}
+		m.placer = pl
+	}
+	return m, nil
+}
+
+func isFirstFit(name string) bool {
+	n := strings.ToLower(name)
+	return n == "first-fit" || n == "firstfit" || n == "first_fit"
+}
+
+func (m *monolithic) Init(e *Engine) error {
+	m.e = e
+	if m.placer == nil {
+		m.idx = index.New(e.Cluster())
+	}
+	return nil
+}
+
+func (m *monolithic) TaskPending(now allocator.Time, id TaskID) {
+	t := m.e.Task(id)
+	l := m.level(t.Spec.Priority)
+	l.q = append(l.q, queued{id: id, seq: t.Seq})
+	if m.trigger {
+		m.e.TriggerCycle()
+	}
+}
+
+// TaskEnded: queue entries of ended tasks are recognised by their seq and
+// dropped during the next scan.
+func (m *monolithic) TaskEnded(allocator.Time, TaskID) {}
+
+func (m *monolithic) ResourcesFreed(allocator.Time, allocator.AgentID) {
+	if m.trigger && m.e.PendingCount() > 0 {
+		m.e.TriggerCycle()
+	}
+}
+
+func (m *monolithic) AgentChanged(allocator.Time, allocator.AgentID) {}
+
+func (m *monolithic) level(prio int32) *prioLevel {
+	if i, ok := m.levelOf[prio]; ok {
+		return &m.levels[i]
+	}
+	i := sort.Search(len(m.levels), func(i int) bool { return m.levels[i].prio < prio })
+	m.levels = append(m.levels, prioLevel{})
+	copy(m.levels[i+1:], m.levels[i:])
+	m.levels[i] = prioLevel{prio: prio}
+	for j := i; j < len(m.levels); j++ {
+		m.levelOf[m.levels[j].prio] = j
+	}
+	return &m.levels[i]
+}
+
+func (m *monolithic) Cycle(now allocator.Time) {
+	if m.e.PendingCount() == 0 {
+		return
+	}
+	triggered := m.e.CycleTriggered()
+	clear(m.failed)
+	misses := 0
+	for li := range m.levels {
+		if !m.scan(&m.levels[li], triggered, &misses) {
+			return
+		}
+	}
+}
+
+// scan walks one priority level, placing what fits, and reports whether the
+// cycle should go on to the next level.
+func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
+	q := l.q
+	w, r := l.head, l.head
+	goOn := true
+	for r < len(q) {
+		ent := q[r]
+		t := m.e.Task(ent.id)
+		if t.Seq != ent.seq || t.State != StatePending {
+			r++ // ended while queued
+			continue
+		}
+		placed := false
+		if _, bad := m.failed[t.Spec.Req]; !bad {
+			placed = m.place(ent.id, t)
+			if !placed {
+				m.failed[t.Spec.Req] = struct{}{}
+				m.e.Counters().PlaceFailures++
+			}
+		}
+		r++
+		if placed {
+			*misses = 0
+			continue
+		}
+		q[w] = ent
+		w++
+		*misses++
+		if triggered || *misses >= m.scanLimit {
+			goOn = false
+			break
+		}
+	}
+	// Kept entries sit in q[head:w], unscanned ones in q[r:]: slide the kept
+	// block up against the unscanned part to keep the order.
+	kept := w - l.head
+	copy(q[r-kept:r], q[l.head:w])
+	l.head = r - kept
+	if l.head == len(q) {
+		l.q, l.head = q[:0], 0
+	} else if l.head > len(q)/2 && l.head > 1024 {
+		n := copy(q, q[l.head:])
+		l.q, l.head = q[:n], 0
+	}
+	return goOn
+}
+
+func (m *monolithic) place(id TaskID, t *Task) bool {
+	c := m.e.Cluster()
+	var p allocator.Placement
+	if m.idx != nil {
+		a, ok := m.idx.FirstFit(t.Spec.Req)
+		if !ok {
+			return false
+		}
+		d, ok := c.PickDevices(a, t.Spec.Req)
+		if !ok {
+			return false
+		}
+		p = allocator.Placement{Agent: a, Devices: d}
+	} else {
+		var ok bool
+		if p, ok = m.placer.Place(c, t.Spec.Req, allocator.Candidates{}); !ok {
+			return false
+		}
+	}
+	if err := m.e.Launch(id, p); err != nil {
+		m.e.Fail(fmt.Errorf("monolithic (%s): %w", m.placement, err))
+		return false
+	}
+	return true
+}
