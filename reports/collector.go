@@ -1,0 +1,217 @@
+package reports
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/reports/metrics"
+	"github.com/allocsim/allocsim/sim"
+)
+
+// Meta describes a run to the collector: what summary.json records about it
+// and the names that tasks.parquet and timeseries.parquet spell out.
+type Meta struct {
+	Version    string // allocsim version
+	Scenario   string // scenario name
+	Seed       uint64
+	Allocator  string // allocation mode name
+	Config     any    // the exact resolved config; marshalled into summary.json as is
+	Cluster    *allocator.Cluster
+	Frameworks []allocator.FrameworkInfo
+	Roles      []allocator.RoleInfo
+	// SampleInterval is the simulated time between Observer.Sample calls
+	// (the engine's Config.SampleInterval), recorded in summary.json.
+	SampleInterval allocator.Time
+}
+
+// Collector implements sim.Observer. Memory stays bounded: task rows go to
+// the Parquet writer in row groups, time-series rows are written as they are
+// sampled, and only running totals plus one float64 per started attempt (for
+// exact quantiles) are kept. Observer methods cannot return errors, so the
+// first one is kept and returned by Close.
+type Collector struct {
+	dir   string
+	meta  Meta
+	names names
+
+	tasks  *taskWriter
+	series *seriesWriter
+	cycles *cycleWriter
+
+	stats *metrics.TaskStats
+	st    metrics.Task // scratch
+
+	// Live state, updated incrementally (no rescans).
+	fwUsed    []allocator.Resources // requests of running attempts, per framework
+	fwPending []int64
+	fwRunning []int64
+	used      allocator.Resources
+	pending   int64
+	running   int64
+
+	util   utilAcc
+	cycleW cycleAcc
+	err    error
+	closed bool
+}
+
+var _ sim.Observer = (*Collector)(nil)
+
+// NewCollector creates dir if needed, removes outputs of an earlier run there
+// and opens the streaming outputs (under temporary names until Close).
+func NewCollector(dir string, m Meta) (*Collector, error) {
+	if m.Cluster == nil {
+		return nil, errors.New("reports: collector needs the cluster")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("output folder: %w", err)
+	}
+	if err := removeStale(dir); err != nil {
+		return nil, fmt.Errorf("output folder: %w", err)
+	}
+	c := &Collector{dir: dir, meta: m, stats: metrics.NewTaskStats()}
+	nf := len(m.Frameworks)
+	c.names = names{cluster: m.Cluster, frameworks: make([]string, nf), fwRole: make([]int32, nf)}
+	for i, f := range m.Frameworks {
+		c.names.frameworks[i], c.names.fwRole[i] = f.Name, int32(f.Role)
+	}
+	for _, r := range m.Roles {
+		c.names.roles = append(c.names.roles, r.Name)
+	}
+	c.fwUsed = make([]allocator.Resources, nf)
+	c.fwPending = make([]int64, nf)
+	c.fwRunning = make([]int64, nf)
+	var err error
+	if c.tasks, err = newTaskWriter(dir); err != nil {
+		return nil, err
+	}
+	if c.series, err = newSeriesWriter(dir, m); err != nil {
+		c.tasks.out.Abort()
+		return nil, err
+	}
+	if c.cycles, err = newCycleWriter(dir); err != nil {
+		c.tasks.out.Abort()
+		c.series.w.abort()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Collector) fail(err error) {
+	if c.err == nil && err != nil {
+		c.err = err
+	}
+}
+
+func (c *Collector) fwOK(fw allocator.FrameworkID) bool {
+	if int(fw) >= 0 && int(fw) < len(c.fwUsed) {
+		return true
+	}
+	c.fail(fmt.Errorf("reports: task of unknown framework %d (%d frameworks)", fw, len(c.fwUsed)))
+	return false
+}
+
+// TaskSubmitted counts a new pending attempt.
+func (c *Collector) TaskSubmitted(_ allocator.Time, t *sim.Task) {
+	if fw := t.Spec.Framework; c.fwOK(fw) {
+		c.fwPending[fw]++
+		c.pending++
+	}
+}
+
+// TaskStarted moves the attempt's request into its framework's usage.
+func (c *Collector) TaskStarted(_ allocator.Time, t *sim.Task) {
+	fw := t.Spec.Framework
+	if !c.fwOK(fw) {
+		return
+	}
+	c.fwPending[fw]--
+	c.pending--
+	c.fwRunning[fw]++
+	c.running++
+	c.fwUsed[fw] = c.fwUsed[fw].Add(t.Spec.Req.Res)
+	c.used = c.used.Add(t.Spec.Req.Res)
+}
+
+// TaskEnded writes the attempt's row and adds it to the statistics.
+func (c *Collector) TaskEnded(_ allocator.Time, t *sim.Task) {
+	fw := t.Spec.Framework
+	if !c.fwOK(fw) {
+		return
+	}
+	if t.Started {
+		c.fwRunning[fw]--
+		c.running--
+		c.fwUsed[fw] = c.fwUsed[fw].Sub(t.Spec.Req.Res)
+		c.used = c.used.Sub(t.Spec.Req.Res)
+	} else {
+		c.fwPending[fw]--
+		c.pending--
+	}
+	c.fail(c.tasks.add(t, &c.names))
+	c.st = statTask(t)
+	c.stats.Add(&c.st)
+}
+
+// Sample writes one time-series row.
+func (c *Collector) Sample(now allocator.Time, e *sim.Engine) {
+	c.fail(c.series.sample(now, c, e.Counters()))
+}
+
+// CycleDone writes one cycles row.
+func (c *Collector) CycleDone(now allocator.Time, wall time.Duration, s sim.CycleStats) {
+	c.cycleW.add(wall)
+	c.fail(c.cycles.add(now, wall, s))
+}
+
+// Close finishes the outputs of a run that ended with st: it commits the
+// Parquet files, then timing.json, then summary.json (last: its presence
+// marks a complete run folder). On error every temporary file is removed.
+func (c *Collector) Close(st sim.Stats) error {
+	if c.closed {
+		return errors.New("reports: collector closed twice")
+	}
+	c.closed = true
+	if c.err != nil {
+		c.abort()
+		return c.err
+	}
+	sum := c.summary(st)
+	timing := c.timing(st)
+	for _, step := range []func() error{c.tasks.close, c.series.w.close, c.cycles.w.close} {
+		if err := step(); err != nil {
+			c.abort()
+			return fmt.Errorf("reports: %w", err)
+		}
+	}
+	if err := writeJSON(c.dir, TimingFile, timing); err != nil {
+		return err
+	}
+	return writeJSON(c.dir, SummaryFile, sum)
+}
+
+// Abort removes the temporary outputs (a failed or interrupted run).
+func (c *Collector) Abort() {
+	if !c.closed {
+		c.closed = true
+		c.abort()
+	}
+}
+
+func (c *Collector) abort() {
+	c.tasks.out.Abort()
+	c.series.w.abort()
+	c.cycles.w.abort()
+}
+
+func writeJSON(dir, name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("reports: %s: %w", name, err)
+	}
+	return WriteFileAtomic(dir, name, append(b, '\n'))
+}

@@ -1,0 +1,67 @@
+package metrics
+
+import (
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/stat"
+)
+
+// Dist summarises a sample: count, mean, min, max and the p50/p90/p99
+// empirical quantiles. Fields are NaN-free: an empty sample is all zeros
+// with N = 0.
+type Dist struct {
+	N    int     `json:"n"`
+	Mean float64 `json:"mean"`
+	Min  float64 `json:"min"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+	Max  float64 `json:"max"`
+}
+
+// Quantile is the empirical p-quantile of sorted (see the package comment);
+// 0 for an empty sample.
+func Quantile(p float64, sorted []float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return stat.Quantile(p, stat.Empirical, sorted, nil)
+}
+
+// Summarise sorts xs in place and returns its Dist.
+func Summarise(xs []float64) Dist {
+	if len(xs) == 0 {
+		return Dist{}
+	}
+	slices.Sort(xs)
+	return Dist{
+		N:    len(xs),
+		Mean: stat.Mean(xs, nil),
+		Min:  xs[0],
+		P50:  Quantile(0.50, xs),
+		P90:  Quantile(0.90, xs),
+		P99:  Quantile(0.99, xs),
+		Max:  xs[len(xs)-1],
+	}
+}
+
+// CDF returns up to maxPoints (x, F(x)) points of the empirical CDF of a
+// sorted sample, thinned evenly by rank so that figures stay small whatever
+// the sample size. The last point is always (max, 1).
+func CDF(sorted []float64, maxPoints int) (xs, ps []float64) {
+	n := len(sorted)
+	if n == 0 || maxPoints < 2 {
+		return nil, nil
+	}
+	step := max(1, int(math.Ceil(float64(n)/float64(maxPoints))))
+	for i := step - 1; i < n; i += step {
+		xs = append(xs, sorted[i])
+		ps = append(ps, float64(i+1)/float64(n))
+	}
+	if xs[len(xs)-1] != sorted[n-1] || ps[len(ps)-1] != 1 {
+		xs = append(xs, sorted[n-1])
+		ps = append(ps, 1)
+	}
+	return xs, ps
+}

@@ -1,0 +1,204 @@
+package metrics
+
+import (
+	"math"
+	"slices"
+
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// SlowdownFloorS is the run-time floor of the bounded slowdown, in seconds:
+// slowdown = (wait + run) / max(run, 10 s), as is usual for workload traces,
+// so that second-long tasks do not dominate the figure.
+const SlowdownFloorS = 10.0
+
+// Task is one task attempt as the statistics need it; times in seconds.
+type Task struct {
+	Job       int64
+	Framework int32
+	Priority  int32
+	Class     int32
+	Submit    float64 // the task's submit time (first attempt)
+	Ready     float64 // when this attempt became pending
+	Start     float64 // valid when Started
+	End       float64 // when the attempt ended or the run stopped
+	Started   bool
+	Running   bool // still running when the run stopped (Outcome is then meaningless)
+	Service   bool // runs until the horizon: no completion time
+	Outcome   allocator.Outcome
+}
+
+// Wait is the attempt's queueing delay; only meaningful when Started.
+func (t *Task) Wait() float64 { return t.Start - t.Ready }
+
+type jobKey struct {
+	fw  int32
+	job int64
+}
+
+type jobAcc struct {
+	fw         int32
+	submit     float64
+	end        float64
+	incomplete bool
+	finished   bool
+}
+
+// TaskStats accumulates per-attempt figures. Memory is a float64 per started
+// attempt per grouping plus one small record per job; the full rows are not
+// kept (the collector streams them to Parquet).
+type TaskStats struct {
+	Attempts  int64
+	Started   int64
+	Running   int64 // still running when the run stopped
+	Outcomes  [allocator.NumOutcomes]int64
+	firstSub  float64
+	lastEnd   float64
+	anyEnd    bool
+	wait      []float64
+	slowdown  []float64
+	byFw      map[int32][]float64
+	byPrio    map[int32][]float64
+	byClass   map[int32][]float64
+	jobIdx    map[jobKey]int32
+	jobs      []jobAcc
+	sawSubmit bool
+}
+
+// NewTaskStats returns an empty accumulator.
+func NewTaskStats() *TaskStats {
+	return &TaskStats{
+		byFw: map[int32][]float64{}, byPrio: map[int32][]float64{}, byClass: map[int32][]float64{},
+		jobIdx: map[jobKey]int32{},
+	}
+}
+
+// Add records one ended attempt.
+func (s *TaskStats) Add(t *Task) {
+	s.Attempts++
+	if !s.sawSubmit || t.Submit < s.firstSub {
+		s.firstSub, s.sawSubmit = t.Submit, true
+	}
+	if t.Running {
+		s.Running++
+	} else {
+		s.Outcomes[t.Outcome]++
+	}
+	if t.Started {
+		s.Started++
+		w := t.Wait()
+		s.wait = append(s.wait, w)
+		s.byFw[t.Framework] = append(s.byFw[t.Framework], w)
+		s.byPrio[t.Priority] = append(s.byPrio[t.Priority], w)
+		s.byClass[t.Class] = append(s.byClass[t.Class], w)
+	}
+	done := t.Started && !t.Running && t.Outcome == allocator.OutcomeFinished
+	if done {
+		run := t.End - t.Start
+		s.slowdown = append(s.slowdown, (t.Wait()+run)/math.Max(run, SlowdownFloorS))
+		if !s.anyEnd || t.End > s.lastEnd {
+			s.lastEnd, s.anyEnd = t.End, true
+		}
+	}
+	if t.Service {
+		return
+	}
+	k := jobKey{t.Framework, t.Job}
+	i, ok := s.jobIdx[k]
+	if !ok {
+		i = int32(len(s.jobs))
+		s.jobIdx[k] = i
+		s.jobs = append(s.jobs, jobAcc{fw: t.Framework, submit: t.Submit, end: t.End})
+	}
+	j := &s.jobs[i]
+	j.submit = math.Min(j.submit, t.Submit)
+	switch {
+	case done:
+		j.finished = true
+		j.end = math.Max(j.end, t.End)
+	case t.Running, !t.Started && t.Outcome == allocator.OutcomeUnscheduled:
+		j.incomplete = true
+	case t.Outcome == allocator.OutcomeLost, t.Outcome == allocator.OutcomePreempted:
+		// the engine requeues these; the next attempt decides
+	default: // failed, killed, evicted, unscheduled
+		j.incomplete = true
+	}
+}
+
+// Group is a distribution for one value of a grouping key.
+type Group struct {
+	Key  int32 `json:"key"`
+	Dist Dist  `json:"dist"`
+}
+
+// TaskSummary is the result of a TaskStats.
+type TaskSummary struct {
+	Attempts      int64            `json:"attempts"`
+	Started       int64            `json:"started"`
+	RunningAtEnd  int64            `json:"running_at_end"`
+	Outcomes      map[string]int64 `json:"outcomes"`
+	MakespanS     float64          `json:"makespan_s"`
+	WaitS         Dist             `json:"wait_s"`
+	WaitSByFw     []Group          `json:"-"`
+	WaitSByPrio   []Group          `json:"-"`
+	WaitSByClass  []Group          `json:"-"`
+	Slowdown      Dist             `json:"bounded_slowdown"`
+	JobsCompleted int              `json:"jobs_completed"`
+	JobsTotal     int              `json:"jobs_total"`
+	JCTS          Dist             `json:"jct_s"`
+	JCTSByFw      []Group          `json:"-"`
+	WaitSamples   []float64        `json:"-"` // sorted; for CDFs
+}
+
+// Summary computes the distributions. It sorts the kept samples in place, so
+// call it once, after the last Add.
+func (s *TaskStats) Summary() TaskSummary {
+	out := TaskSummary{
+		Attempts: s.Attempts, Started: s.Started, RunningAtEnd: s.Running,
+		Outcomes: map[string]int64{},
+	}
+	for o, n := range s.Outcomes {
+		if n > 0 {
+			out.Outcomes[allocator.Outcome(o).String()] = n
+		}
+	}
+	if s.anyEnd {
+		out.MakespanS = s.lastEnd - s.firstSub
+	}
+	out.WaitS = Summarise(s.wait)
+	out.WaitSamples = s.wait
+	out.WaitSByFw = groups(s.byFw)
+	out.WaitSByPrio = groups(s.byPrio)
+	out.WaitSByClass = groups(s.byClass)
+	out.Slowdown = Summarise(s.slowdown)
+	jct := []float64{}
+	jctFw := map[int32][]float64{}
+	for i := range s.jobs {
+		j := &s.jobs[i]
+		if j.incomplete || !j.finished {
+			continue
+		}
+		d := j.end - j.submit
+		jct = append(jct, d)
+		jctFw[j.fw] = append(jctFw[j.fw], d)
+	}
+	out.JobsTotal = len(s.jobs)
+	out.JobsCompleted = len(jct)
+	out.JCTS = Summarise(jct)
+	out.JCTSByFw = groups(jctFw)
+	return out
+}
+
+// groups summarises each key's sample, in key order (never map order).
+func groups(m map[int32][]float64) []Group {
+	keys := make([]int32, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]Group, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, Group{Key: k, Dist: Summarise(m[k])})
+	}
+	return out
+}

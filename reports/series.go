@@ -1,0 +1,228 @@
+package reports
+
+import (
+	"math"
+
+	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/reports/metrics"
+	"github.com/allocsim/allocsim/sim"
+)
+
+// Time-series definitions (one row per sample of simulated time):
+//
+//   - alloc_<res>: total − free of the cluster: everything the allocator has
+//     handed out (running tasks, and offers outstanding in offer modes).
+//   - used_<res>: the requests of running task attempts.
+//   - share_role_<name>, share_fw_<name>: dominant share of the role's /
+//     framework's running requests against the cluster total (all four
+//     resources; dimensions with a zero total are skipped).
+//   - jain_roles, jain_frameworks: Jain's index of the weighted dominant
+//     shares (share / role weight) of the roles, or the shares of the
+//     frameworks, that have demand (a pending or running attempt) at the
+//     sample; NaN when none has.
+//   - gpu_frag_milli: free milli-GPU on partially used GPU devices of up
+//     agents — capacity no whole-GPU task can use; gpu_frag_frac is it over
+//     all free milli-GPU.
+//   - offers_*, cycles, launched: run-wide counters so far (cumulative).
+
+// seriesWriter writes timeseries.parquet.
+type seriesWriter struct {
+	w          *flatWriter
+	roleOf     []int32 // framework → role
+	roleWeight []float64
+	roleUsed   []allocator.Resources
+	roleDemand []bool
+	shares     []float64 // scratch for Jain
+	gpuAgents  []allocator.AgentID
+	seenAgents int
+}
+
+func seriesColumns(m Meta) []Column {
+	cols := []Column{{"time_s", colFloat64}, {"pending_tasks", colInt64}, {"running_tasks", colInt64}}
+	for r := range allocator.NumResources {
+		n, u := allocator.ResourceNames[r], allocator.ResourceUnits[r]
+		cols = append(cols,
+			Column{"total_" + n + "_" + u, colInt64},
+			Column{"alloc_" + n + "_" + u, colInt64},
+			Column{"used_" + n + "_" + u, colInt64},
+			Column{"alloc_" + n + "_frac", colFloat64},
+			Column{"used_" + n + "_frac", colFloat64})
+	}
+	cols = append(cols,
+		Column{"gpu_free_milli", colInt64}, Column{"gpu_frag_milli", colInt64}, Column{"gpu_frag_frac", colFloat64},
+		Column{"jain_roles", colFloat64}, Column{"jain_frameworks", colFloat64},
+		Column{"offers_made", colInt64}, Column{"offers_accepted", colInt64},
+		Column{"offers_declined", colInt64}, Column{"offers_rescinded", colInt64},
+		Column{"cycles", colInt64}, Column{"launched", colInt64})
+	roles := make([]string, len(m.Roles))
+	for i, r := range m.Roles {
+		roles[i] = r.Name
+	}
+	for _, n := range uniqueNames(roles) {
+		cols = append(cols, Column{"share_role_" + n, colFloat64})
+	}
+	fws := make([]string, len(m.Frameworks))
+	for i, f := range m.Frameworks {
+		fws[i] = f.Name
+	}
+	for _, n := range uniqueNames(fws) {
+		cols = append(cols, Column{"share_fw_" + n, colFloat64})
+	}
+	return cols
+}
+
+func newSeriesWriter(dir string, m Meta) (*seriesWriter, error) {
+	w, err := newFlatWriter(dir, TimeseriesFile, "timeseries", seriesColumns(m))
+	if err != nil {
+		return nil, err
+	}
+	s := &seriesWriter{w: w, roleOf: make([]int32, len(m.Frameworks))}
+	for i, f := range m.Frameworks {
+		s.roleOf[i] = int32(f.Role)
+	}
+	for _, r := range m.Roles {
+		wt := r.Weight
+		if wt <= 0 {
+			wt = 1
+		}
+		s.roleWeight = append(s.roleWeight, wt)
+	}
+	s.roleUsed = make([]allocator.Resources, len(m.Roles))
+	s.roleDemand = make([]bool, len(m.Roles))
+	return s, nil
+}
+
+func frac(a, total int64) float64 {
+	if total <= 0 {
+		return 0
+	}
+	return float64(a) / float64(total)
+}
+
+// gpuFrag sums free and fragmented milli-GPU over up GPU agents.
+func (s *seriesWriter) gpuFrag(cl *allocator.Cluster) (free, frag int64) {
+	for ; s.seenAgents < cl.NumAgents(); s.seenAgents++ {
+		if cl.Agent(allocator.AgentID(s.seenAgents)).NumGPUs > 0 {
+			s.gpuAgents = append(s.gpuAgents, allocator.AgentID(s.seenAgents))
+		}
+	}
+	for _, id := range s.gpuAgents {
+		if !cl.Agent(id).Up {
+			continue
+		}
+		for _, f := range cl.GPUFree(id) {
+			free += int64(f)
+			if f > 0 && f < 1000 {
+				frag += int64(f)
+			}
+		}
+	}
+	return free, frag
+}
+
+func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters) error {
+	cl := c.meta.Cluster
+	total, free := cl.Total(), cl.Free()
+	alloc := total.Sub(free)
+	w := s.w
+	w.Float(now.Seconds())
+	w.Int(c.pending)
+	w.Int(c.running)
+	var af [allocator.NumResources]float64
+	for r := range allocator.NumResources {
+		af[r] = frac(alloc[r], total[r])
+		w.Int(total[r])
+		w.Int(alloc[r])
+		w.Int(c.used[r])
+		w.Float(af[r])
+		w.Float(frac(c.used[r], total[r]))
+	}
+	gfree, gfrag := s.gpuFrag(cl)
+	w.Int(gfree)
+	w.Int(gfrag)
+	w.Float(frac(gfrag, gfree))
+
+	for i := range s.roleUsed {
+		s.roleUsed[i], s.roleDemand[i] = allocator.Resources{}, false
+	}
+	for fw, u := range c.fwUsed {
+		r := s.roleOf[fw]
+		if int(r) >= 0 && int(r) < len(s.roleUsed) {
+			s.roleUsed[r] = s.roleUsed[r].Add(u)
+			s.roleDemand[r] = s.roleDemand[r] || c.fwPending[fw] > 0 || c.fwRunning[fw] > 0
+		}
+	}
+	s.shares = s.shares[:0]
+	for r, u := range s.roleUsed {
+		if s.roleDemand[r] {
+			s.shares = append(s.shares, u.DominantShare(total, 0)/s.roleWeight[r])
+		}
+	}
+	jr := metrics.Jain(s.shares)
+	s.shares = s.shares[:0]
+	for fw, u := range c.fwUsed {
+		if c.fwPending[fw] > 0 || c.fwRunning[fw] > 0 {
+			s.shares = append(s.shares, u.DominantShare(total, 0))
+		}
+	}
+	jf := metrics.Jain(s.shares)
+	w.Float(jr)
+	w.Float(jf)
+	w.Int(k.Offers)
+	w.Int(k.Accepted)
+	w.Int(k.Declined)
+	w.Int(k.Rescinded)
+	w.Int(k.Cycles)
+	w.Int(k.Launched)
+	for _, u := range s.roleUsed {
+		w.Float(u.DominantShare(total, 0))
+	}
+	for _, u := range c.fwUsed {
+		w.Float(u.DominantShare(total, 0))
+	}
+	c.util.add(af, frac(c.used[allocator.CPU], total[allocator.CPU]), c.pending, frac(gfrag, gfree), jr, jf)
+	return w.End()
+}
+
+// utilAcc keeps the time averages summary.json reports.
+type utilAcc struct {
+	n           int64
+	allocSum    [allocator.NumResources]float64
+	allocPeak   [allocator.NumResources]float64
+	pendingPeak int64
+	fragSum     float64
+	jainRoleSum float64
+	jainRoleN   int64
+	jainRoleMin float64
+	jainFwSum   float64
+	jainFwN     int64
+	jainFwMin   float64
+	usedCPUSum  float64
+	pendingSum  float64
+}
+
+func (u *utilAcc) add(af [allocator.NumResources]float64, usedCPU float64, pending int64, frag, jr, jf float64) {
+	u.n++
+	for r := range af {
+		u.allocSum[r] += af[r]
+		u.allocPeak[r] = math.Max(u.allocPeak[r], af[r])
+	}
+	u.usedCPUSum += usedCPU
+	u.pendingPeak = max(u.pendingPeak, pending)
+	u.pendingSum += float64(pending)
+	u.fragSum += frag
+	if !math.IsNaN(jr) {
+		if u.jainRoleN == 0 || jr < u.jainRoleMin {
+			u.jainRoleMin = jr
+		}
+		u.jainRoleSum += jr
+		u.jainRoleN++
+	}
+	if !math.IsNaN(jf) {
+		if u.jainFwN == 0 || jf < u.jainFwMin {
+			u.jainFwMin = jf
+		}
+		u.jainFwSum += jf
+		u.jainFwN++
+	}
+}

@@ -1,0 +1,201 @@
+package reports
+
+import (
+	"fmt"
+
+	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/reports/metrics"
+	"github.com/allocsim/allocsim/sim"
+	"github.com/parquet-go/parquet-go"
+)
+
+// OutcomeRunning is the outcome column's value for an attempt still running
+// when the run stopped.
+const OutcomeRunning = "running"
+
+// TaskRow is one row of tasks.parquet: one task attempt. Columns are flat and
+// name their unit; optional columns are null when the attempt never started
+// (start_s, wait_s, run_s, agent) or runs until the horizon (duration_s).
+type TaskRow struct {
+	TaskID      int64    `parquet:"task_id"` // run-wide attempt number, in submission order
+	JobID       int64    `parquet:"job_id"`
+	TaskIndex   int32    `parquet:"task_index"`
+	Attempt     int32    `parquet:"attempt"`
+	FrameworkID int32    `parquet:"framework_id"`
+	Framework   string   `parquet:"framework,dict"`
+	RoleID      int32    `parquet:"role_id"`
+	Role        string   `parquet:"role,dict"`
+	Priority    int32    `parquet:"priority"`
+	Class       int32    `parquet:"class"`
+	CPUMilli    int64    `parquet:"cpu_milli"`
+	MemMiB      int64    `parquet:"mem_mib"`
+	DiskMiB     int64    `parquet:"disk_mib"`
+	GPUMilli    int64    `parquet:"gpu_milli"`
+	Service     bool     `parquet:"service"`
+	DurationS   *float64 `parquet:"duration_s,optional"`
+	SubmitS     float64  `parquet:"submit_s"`
+	ReadyS      float64  `parquet:"ready_s"` // when this attempt became pending
+	StartS      *float64 `parquet:"start_s,optional"`
+	EndS        float64  `parquet:"end_s"` // end of the attempt, or the stop time
+	WaitS       *float64 `parquet:"wait_s,optional"`
+	RunS        *float64 `parquet:"run_s,optional"`
+	AgentID     *int32   `parquet:"agent_id,optional"`
+	Agent       *string  `parquet:"agent,optional,dict"`
+	GPUDevices  int32    `parquet:"gpu_devices"` // devices held (a share counts its one device)
+	Outcome     string   `parquet:"outcome,dict"`
+}
+
+// taskSlot holds the values the optional columns of one buffered row point to,
+// so that filling a batch allocates nothing.
+type taskSlot struct {
+	dur, start, wait, run float64
+	agentID               int32
+	agent                 string
+}
+
+// taskWriter streams TaskRows to tasks.parquet in batches.
+type taskWriter struct {
+	out   *atomicFile
+	w     *parquet.GenericWriter[TaskRow]
+	rows  []TaskRow
+	slots []taskSlot
+	n     int64
+}
+
+const taskBatch = 4096
+
+func newTaskWriter(dir string) (*taskWriter, error) {
+	out, err := createAtomic(dir, TasksFile)
+	if err != nil {
+		return nil, err
+	}
+	return &taskWriter{
+		out:   out,
+		w:     parquet.NewGenericWriter[TaskRow](out, writerOptions()...),
+		rows:  make([]TaskRow, 0, taskBatch),
+		slots: make([]taskSlot, taskBatch),
+	}, nil
+}
+
+// names resolves ids to names for the rows.
+type names struct {
+	frameworks []string
+	fwRole     []int32
+	roles      []string
+	cluster    *allocator.Cluster
+}
+
+func (n *names) framework(id allocator.FrameworkID) string {
+	if int(id) < len(n.frameworks) {
+		return n.frameworks[id]
+	}
+	return fmt.Sprintf("framework-%d", id)
+}
+
+func (n *names) role(fw allocator.FrameworkID) (int32, string) {
+	if int(fw) < len(n.fwRole) {
+		r := n.fwRole[fw]
+		if int(r) < len(n.roles) {
+			return r, n.roles[r]
+		}
+		return r, fmt.Sprintf("role-%d", r)
+	}
+	return -1, ""
+}
+
+// add appends the attempt's row and flushes a full batch.
+func (tw *taskWriter) add(t *sim.Task, nm *names) error {
+	i := len(tw.rows)
+	s := &tw.slots[i]
+	sp := &t.Spec
+	roleID, role := nm.role(sp.Framework)
+	r := TaskRow{
+		TaskID: t.Seq, JobID: sp.Job, TaskIndex: sp.Index, Attempt: t.Attempt,
+		FrameworkID: int32(sp.Framework), Framework: nm.framework(sp.Framework),
+		RoleID: roleID, Role: role, Priority: sp.Priority, Class: int32(sp.Class),
+		CPUMilli: sp.Req.Res[allocator.CPU], MemMiB: sp.Req.Res[allocator.Mem],
+		DiskMiB: sp.Req.Res[allocator.Disk], GPUMilli: sp.Req.Res[allocator.GPU],
+		Service: t.Service(), SubmitS: sp.Submit.Seconds(), ReadyS: t.Ready.Seconds(),
+		EndS: t.End.Seconds(), Outcome: outcomeName(t),
+	}
+	if !r.Service {
+		s.dur = sp.Duration.Seconds()
+		r.DurationS = &s.dur
+	}
+	if t.Started {
+		s.start = t.Start.Seconds()
+		s.wait = (t.Start - t.Ready).Seconds()
+		s.run = (t.End - t.Start).Seconds()
+		s.agentID = int32(t.Placement.Agent)
+		s.agent = nm.cluster.Agent(t.Placement.Agent).Name
+		r.StartS, r.WaitS, r.RunS, r.AgentID, r.Agent = &s.start, &s.wait, &s.run, &s.agentID, &s.agent
+		r.GPUDevices = int32(t.Placement.Devices.Count())
+	}
+	tw.rows = append(tw.rows, r)
+	tw.n++
+	if len(tw.rows) == taskBatch {
+		return tw.flush()
+	}
+	return nil
+}
+
+func (tw *taskWriter) flush() error {
+	if len(tw.rows) == 0 {
+		return nil
+	}
+	_, err := tw.w.Write(tw.rows)
+	tw.rows = tw.rows[:0]
+	return err
+}
+
+func (tw *taskWriter) close() error {
+	if err := tw.flush(); err != nil {
+		tw.out.Abort()
+		return err
+	}
+	if err := tw.w.Close(); err != nil {
+		tw.out.Abort()
+		return err
+	}
+	return tw.out.Commit()
+}
+
+func outcomeName(t *sim.Task) string {
+	if t.State == sim.StateRunning {
+		return OutcomeRunning
+	}
+	return t.Outcome.String()
+}
+
+// statTask converts an attempt for the statistics.
+func statTask(t *sim.Task) metrics.Task {
+	return metrics.Task{
+		Job: t.Spec.Job, Framework: int32(t.Spec.Framework), Priority: t.Spec.Priority,
+		Class: int32(t.Spec.Class), Submit: t.Spec.Submit.Seconds(), Ready: t.Ready.Seconds(),
+		Start: t.Start.Seconds(), End: t.End.Seconds(), Started: t.Started,
+		Running: t.State == sim.StateRunning, Service: t.Service(), Outcome: t.Outcome,
+	}
+}
+
+// StatTask converts a row read back from tasks.parquet for the statistics;
+// it gives the same values as the collector computed during the run.
+func (r *TaskRow) StatTask() (metrics.Task, error) {
+	m := metrics.Task{
+		Job: r.JobID, Framework: r.FrameworkID, Priority: r.Priority, Class: r.Class,
+		Submit: r.SubmitS, Ready: r.ReadyS, End: r.EndS, Started: r.StartS != nil,
+		Service: r.Service,
+	}
+	if r.StartS != nil {
+		m.Start = *r.StartS
+	}
+	if r.Outcome == OutcomeRunning {
+		m.Running = true
+		return m, nil
+	}
+	o, err := allocator.ParseOutcome(r.Outcome)
+	if err != nil {
+		return m, fmt.Errorf("task_id %d: outcome column: %w", r.TaskID, err)
+	}
+	m.Outcome = o
+	return m, nil
+}
