@@ -1,0 +1,275 @@
+package drf
+
+import (
+	"math"
+	"sort"
+
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// client is a node of the sorting tree: a role (internal or leaf), the
+// virtual leaf holding the own frameworks of a role that has children, or a
+// framework. Roles and frameworks share one tree so that one walk gives the
+// two-level order (roles by share, then frameworks in the role by share).
+type client struct {
+	name   string
+	parent int32
+	kids   []int32 // active children, kept sorted by key for the DRF sorter
+	fw     int32   // framework id for a framework client, -1 otherwise
+	weight float64
+	alloc  allocator.Resources // offered + allocated, subtree sum
+	share  float64             // dominant share / weight
+	allocs uint64              // allocations so far (tie-break)
+	active int32               // active frameworks in the subtree
+	depth  int32               // 0 root, 1 top-level role, …
+	// pend accumulates allocation changes made during one agent's walk; they
+	// are applied (and the client re-positioned) when the agent is done, as
+	// Mesos iterates over a sorted snapshot per agent.
+	pend    allocator.Resources
+	pendCnt uint32
+	dirty   bool
+}
+
+// less is the DRF order: smaller share, then fewer allocations, then name.
+func less(a, b *client) bool {
+	if a.share != b.share {
+		return a.share < b.share
+	}
+	if a.allocs != b.allocs {
+		return a.allocs < b.allocs
+	}
+	if a.name != b.name {
+		return a.name < b.name
+	}
+	return a.fw < b.fw
+}
+
+// shareOf is max over counted resources of alloc/total, over the weight.
+func (a *Alloc) shareOf(c *client) float64 {
+	var s float64
+	for d := range allocator.NumResources {
+		if v := float64(c.alloc[d]) * a.inv[d]; v > s {
+			s = v
+		}
+	}
+	return s / c.weight
+}
+
+// search returns the index of the first kid of p not less than c (c's own
+// index when c is in the list: keys are unique).
+func (a *Alloc) search(kids []int32, c *client) int {
+	lo, hi := 0, len(kids)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if less(&a.clients[kids[m]], c) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+func (a *Alloc) insertKid(p int32, k int32) {
+	pc := &a.clients[p]
+	i := a.search(pc.kids, &a.clients[k])
+	pc.kids = append(pc.kids, 0)
+	copy(pc.kids[i+1:], pc.kids[i:])
+	pc.kids[i] = k
+}
+
+func (a *Alloc) removeKid(p int32, k int32) {
+	pc := &a.clients[p]
+	i := a.search(pc.kids, &a.clients[k])
+	if i >= len(pc.kids) || pc.kids[i] != k {
+		i = indexOf(pc.kids, k) // stale keys: fall back to a scan
+	}
+	pc.kids = append(pc.kids[:i], pc.kids[i+1:]...)
+}
+
+func indexOf(s []int32, v int32) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	panic("drf: client missing from its parent's order")
+}
+
+// listed reports whether c sits in its parent's order (it is active).
+func (c *client) listed() bool { return c.active > 0 && c.parent >= 0 }
+
+// change adds delta to c's allocation (and counts an allocation when count
+// is set), updating its share and position among its siblings. It walks up
+// to the root.
+func (a *Alloc) change(c int32, delta allocator.Resources, count bool) {
+	for c > 0 {
+		cl := &a.clients[c]
+		inList := cl.listed() && a.cfg.Sorter == SorterDRF
+		var i int
+		var kids []int32
+		if inList {
+			kids = a.clients[cl.parent].kids
+			i = a.search(kids, cl)
+			if i >= len(kids) || kids[i] != c {
+				i = indexOf(kids, c)
+			}
+		}
+		cl.alloc = cl.alloc.Add(delta)
+		if count {
+			cl.allocs++
+		}
+		cl.share = a.shareOf(cl)
+		if inList {
+			a.reposition(kids, i)
+		}
+		c = cl.parent
+	}
+}
+
+// reposition moves kids[i], whose key changed, to its sorted place.
+func (a *Alloc) reposition(kids []int32, i int) {
+	k := kids[i]
+	c := &a.clients[k]
+	if i+1 < len(kids) && less(&a.clients[kids[i+1]], c) {
+		lo, hi := i+1, len(kids)
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if less(&a.clients[kids[m]], c) {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		copy(kids[i:lo-1], kids[i+1:lo])
+		kids[lo-1] = k
+		return
+	}
+	if i > 0 && less(c, &a.clients[kids[i-1]]) {
+		lo, hi := 0, i
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if less(&a.clients[kids[m]], c) {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		copy(kids[lo+1:i+1], kids[lo:i])
+		kids[lo] = k
+	}
+}
+
+// markPending records an allocation made during an agent's walk; flush
+// applies it after the walk.
+func (a *Alloc) markPending(c int32, delta allocator.Resources) {
+	for c > 0 {
+		cl := &a.clients[c]
+		cl.pend = cl.pend.Add(delta)
+		cl.pendCnt++
+		if !cl.dirty {
+			cl.dirty = true
+			a.dirtyList = append(a.dirtyList, c)
+		}
+		c = cl.parent
+	}
+}
+
+func (a *Alloc) flush() {
+	for _, c := range a.dirtyList {
+		cl := &a.clients[c]
+		inList := cl.listed() && a.cfg.Sorter == SorterDRF
+		var i int
+		var kids []int32
+		if inList {
+			kids = a.clients[cl.parent].kids
+			i = a.search(kids, cl)
+			if i >= len(kids) || kids[i] != c {
+				i = indexOf(kids, c)
+			}
+		}
+		cl.alloc = cl.alloc.Add(cl.pend)
+		cl.allocs += uint64(cl.pendCnt)
+		cl.pend, cl.pendCnt, cl.dirty = allocator.Resources{}, 0, false
+		cl.share = a.shareOf(cl)
+		if inList {
+			a.reposition(kids, i)
+		}
+	}
+	a.dirtyList = a.dirtyList[:0]
+}
+
+// setActive adds d (+1/-1) active frameworks below c, listing or unlisting
+// clients whose subtree becomes (in)active.
+func (a *Alloc) setActive(c int32, d int32) {
+	for c > 0 {
+		cl := &a.clients[c]
+		was := cl.active > 0
+		if !was && d > 0 {
+			cl.share = a.shareOf(cl)
+		}
+		if was && d < 0 && cl.active+d == 0 {
+			a.removeKid(cl.parent, c)
+		}
+		cl.active += d
+		if !was && cl.active > 0 {
+			a.insertKid(cl.parent, c)
+		}
+		c = cl.parent
+	}
+	a.clients[0].active += d
+}
+
+// resort recomputes every share (the cluster total or weights changed) and
+// sorts every order from scratch.
+func (a *Alloc) resort() {
+	tot := a.cfg.Cluster.Total()
+	for d := range allocator.NumResources {
+		a.inv[d] = 0
+		if tot[d] > 0 && !a.cfg.Excluded.Has(d) {
+			a.inv[d] = 1 / float64(tot[d])
+		}
+	}
+	a.total = tot
+	for i := range a.clients {
+		a.clients[i].share = a.shareOf(&a.clients[i])
+	}
+	for i := range a.clients {
+		kids := a.clients[i].kids
+		if len(kids) > 1 {
+			sort.Slice(kids, func(x, y int) bool { return less(&a.clients[kids[x]], &a.clients[kids[y]]) })
+		}
+	}
+	a.needResort = false
+}
+
+// randomOrder writes a weighted random permutation of p's kids into buf
+// (Efraimidis–Spirakis: key = log(u)/w, largest first), so a client is first
+// with probability w / Σw of its active siblings.
+func (a *Alloc) randomOrder(p int32, buf []int32) []int32 {
+	kids := a.clients[p].kids
+	buf = append(buf[:0], kids...)
+	keys := a.keyBuf[:0]
+	for _, k := range buf {
+		u := a.cfg.Rand.Float64()
+		for u == 0 {
+			u = a.cfg.Rand.Float64()
+		}
+		keys = append(keys, math.Log(u)/a.clients[k].weight)
+	}
+	a.keyBuf = keys
+	sort.Sort(byKey{buf, keys})
+	return buf
+}
+
+type byKey struct {
+	ids  []int32
+	keys []float64
+}
+
+func (b byKey) Len() int           { return len(b.ids) }
+func (b byKey) Less(i, j int) bool { return b.keys[i] > b.keys[j] }
+func (b byKey) Swap(i, j int) {
+	b.ids[i], b.ids[j] = b.ids[j], b.ids[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+}
