@@ -52,9 +52,9 @@ type agentState struct {
 	// refuses at least meet and none expires before exp. When nFilt equals
 	// the eligible frameworks and meet contains the free resources, the whole
 	// agent is skipped without looking at any framework.
-	nFilt int32
-	meet  allocator.Resources
-	exp   allocator.Time
+	nFilt   int32
+	meet    allocator.Resources
+	exp     allocator.Time
 	trig    bool // queued for a triggered cycle
 	counted bool // its reservations are in the quota books (it is up)
 }
