@@ -215,6 +215,33 @@ func (c *Cluster) AddAgent(s AgentSpec) (AgentID, error) {
 	return id, nil
 }
 
+// Clone returns a deep copy of the cluster (agents, devices, interned names)
+// without its watchers: independent runs start from one parsed cluster.
+func (c *Cluster) Clone() *Cluster {
+	d := &Cluster{
+		Models:   append([]string(nil), c.Models...),
+		Racks:    append([]string(nil), c.Racks...),
+		Zones:    append([]string(nil), c.Zones...),
+		agents:   append([]Agent(nil), c.agents...),
+		gpuFree:  append([]int32(nil), c.gpuFree...),
+		total:    c.total,
+		free:     c.free,
+		modelIdx: make(map[string]ModelID, len(c.modelIdx)),
+		rackIdx:  make(map[string]int32, len(c.rackIdx)),
+		zoneIdx:  make(map[string]int32, len(c.zoneIdx)),
+	}
+	for k, v := range c.modelIdx {
+		d.modelIdx[k] = v
+	}
+	for k, v := range c.rackIdx {
+		d.rackIdx[k] = v
+	}
+	for k, v := range c.zoneIdx {
+		d.zoneIdx[k] = v
+	}
+	return d
+}
+
 // NumAgents is the number of agents ever added (up or down).
 func (c *Cluster) NumAgents() int { return len(c.agents) }
 

@@ -233,3 +233,21 @@ func TestModelInterning(t *testing.T) {
 	assert.True(t, ModelSet(0).Allows(63))
 	assert.False(t, ModelSet(1).Allows(1))
 }
+
+func TestClone(t *testing.T) {
+	c := testCluster(t)
+	c.Allocate(Placement{Agent: 1, Devices: 1}, Request{Res: Res(1, 1, 0, 400)})
+	calls := 0
+	c.Watch(func(AgentID) { calls++ })
+	d := c.Clone()
+	assert.Equal(t, c.GPUFree(1), d.GPUFree(1))
+	assert.Equal(t, c.Free(), d.Free())
+	d.Allocate(Placement{Agent: 1, Devices: 2}, Request{Res: Res(1, 1, 0, 1000)})
+	assert.Equal(t, []int32{600, 1000, 1000, 1000}, c.GPUFree(1), "the original is untouched")
+	assert.Equal(t, []int32{600, 0, 1000, 1000}, d.GPUFree(1))
+	assert.Equal(t, 0, calls, "watchers are not copied")
+	_, err := d.ModelID("A10")
+	require.NoError(t, err)
+	_, ok := c.LookupModel("A10")
+	assert.False(t, ok)
+}

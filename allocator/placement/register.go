@@ -1,0 +1,47 @@
+package placement
+
+import (
+	"fmt"
+
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// Names and aliases (the FGD paper's spellings). The registry ignores case.
+var policies = []struct {
+	names []string
+	make  func(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error)
+}{
+	{[]string{"first-fit", "firstfit"}, func(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
+		return &firstFit{}, nil
+	}},
+	{[]string{"random"}, scorerFactory(randomScore{})},
+	{[]string{"best-fit", "bestfit"}, scorerFactory(bestFit{})},
+	{[]string{"worst-fit", "worstfit"}, scorerFactory(worstFit{})},
+	{[]string{"dot-product", "dotproduct", "dotprod", "tetris"}, scorerFactory(dotProduct{})},
+	{[]string{"gpu-packing", "gpupacking"}, scorerFactory(gpuPacking{})},
+	{[]string{"gpu-clustering", "gpuclustering"}, scorerFactory(gpuClustering{})},
+	{[]string{"fgd"}, newFGD},
+}
+
+func init() {
+	for _, pol := range policies {
+		for _, n := range pol.names {
+			allocator.RegisterPlacer(n, checked(pol.make))
+		}
+	}
+}
+
+// knownParams are keys a scenario may pass through to every placer.
+var knownParams = []string{"placement"}
+
+func checked(f func(allocator.Params, allocator.PlacerEnv) (allocator.Placer, error)) allocator.PlacerFactory {
+	return func(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
+		if err := p.Check(knownParams...); err != nil {
+			return nil, err
+		}
+		if env.Rand == nil {
+			return nil, fmt.Errorf("placement: PlacerEnv.Rand is nil (ties are broken with the run's seeded stream)")
+		}
+		return f(p, env)
+	}
+}

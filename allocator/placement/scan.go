@@ -1,0 +1,102 @@
+package placement
+
+import (
+	"math/rand/v2"
+
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// noFit marks an agent where the request does not fit.
+const noFit = -1
+
+// picker keeps the best score seen so far and breaks ties uniformly at random
+// (reservoir sampling: the k-th tie replaces the choice with probability 1/k).
+type picker struct {
+	rng   *rand.Rand
+	best  int64
+	ties  int
+	agent allocator.AgentID
+	dev   allocator.DeviceMask
+}
+
+func (p *picker) reset() { p.best, p.ties = noFit, 0 }
+
+func (p *picker) offer(score int64, id allocator.AgentID, dev allocator.DeviceMask) {
+	switch {
+	case score < 0 || score < p.best:
+		return
+	case score > p.best:
+		p.best, p.ties, p.agent, p.dev = score, 1, id, dev
+	default:
+		p.ties++
+		if p.rng.IntN(p.ties) == 0 {
+			p.agent, p.dev = id, dev
+		}
+	}
+}
+
+func (p *picker) result() (allocator.Placement, bool) {
+	if p.ties == 0 {
+		return allocator.Placement{}, false
+	}
+	return allocator.Placement{Agent: p.agent, Devices: p.dev}, true
+}
+
+// scoreFunc scores a request on an agent where it fits (0..100, higher is
+// better) and picks its devices.
+type scoreFunc interface {
+	score(s *scanner, id allocator.AgentID, req allocator.Request) (int64, allocator.DeviceMask)
+}
+
+// scanner runs a scoring policy over the candidates.
+type scanner struct {
+	env  allocator.PlacerEnv
+	f    scoreFunc
+	pick picker
+	c    *allocator.Cluster
+	maxC allocator.Resources // largest agent capacity per dimension (normalises scores)
+	nMax int                 // agents seen when maxC was computed
+}
+
+func scorerFactory(f scoreFunc) func(allocator.Params, allocator.PlacerEnv) (allocator.Placer, error) {
+	return func(_ allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
+		return &scanner{env: env, f: f, pick: picker{rng: env.Rand}}, nil
+	}
+}
+
+func (s *scanner) Place(c *allocator.Cluster, req allocator.Request, cand allocator.Candidates) (allocator.Placement, bool) {
+	s.bind(c)
+	s.pick.reset()
+	if cand.IDs == nil {
+		for i := range c.NumAgents() {
+			id := allocator.AgentID(i)
+			if c.Fits(id, req) {
+				sc, dev := s.f.score(s, id, req)
+				s.pick.offer(sc, id, dev)
+			}
+		}
+		return s.pick.result()
+	}
+	for i, id := range cand.IDs {
+		if cand.Ceil != nil && !cand.Ceil[i].Contains(req.Res) {
+			continue
+		}
+		if c.Fits(id, req) {
+			sc, dev := s.f.score(s, id, req)
+			s.pick.offer(sc, id, dev)
+		}
+	}
+	return s.pick.result()
+}
+
+// bind remembers the cluster and the largest agent shape (the scores'
+// normalisation, as the paper's MaxSpec: 128 CPUs and 8 GPUs on openb).
+func (s *scanner) bind(c *allocator.Cluster) {
+	if s.c == c && s.nMax == c.NumAgents() {
+		return
+	}
+	s.c, s.nMax, s.maxC = c, c.NumAgents(), allocator.Resources{}
+	for i := range c.NumAgents() {
+		s.maxC = s.maxC.Max(c.Agent(allocator.AgentID(i)).Capacity)
+	}
+}
