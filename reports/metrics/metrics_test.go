@@ -1,0 +1,107 @@
+package metrics
+
+import (
+	"math"
+	"testing"
+
+	"github.com/allocsim/allocsim/allocator"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestJain(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		xs   []float64
+		want float64
+	}{
+		{"equal shares", []float64{0.3, 0.3}, 1},
+		{"two roles 0.25 and 0.125", []float64{0.25, 0.125}, 0.9}, // 0.375² / (2 × 0.078125)
+		{"one holds all of four", []float64{0.8, 0, 0, 0}, 0.25},
+		{"all zero are equal", []float64{0, 0, 0}, 1},
+		{"three roles 1,2,3", []float64{1, 2, 3}, 36.0 / 42},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.InDelta(t, tc.want, Jain(tc.xs), 1e-12)
+		})
+	}
+	assert.True(t, math.IsNaN(Jain(nil)), "no roles: undefined")
+}
+
+func TestQuantilesEmpirical(t *testing.T) {
+	xs := make([]float64, 0, 100)
+	for i := 100; i >= 1; i-- { // reversed: Summarise sorts
+		xs = append(xs, float64(i))
+	}
+	d := Summarise(xs)
+	assert.Equal(t, Dist{N: 100, Mean: 50.5, Min: 1, P50: 50, P90: 90, P99: 99, Max: 100}, d)
+
+	// Four waits: the empirical quantile never interpolates.
+	d = Summarise([]float64{0, 10, 20, 30})
+	assert.Equal(t, 10.0, d.P50)
+	assert.Equal(t, 30.0, d.P90)
+	assert.Equal(t, 30.0, d.P99)
+	assert.Equal(t, Dist{}, Summarise(nil))
+}
+
+func TestCDF(t *testing.T) {
+	xs, ps := CDF([]float64{1, 2, 3, 4}, 10)
+	assert.Equal(t, []float64{1, 2, 3, 4}, xs)
+	assert.Equal(t, []float64{0.25, 0.5, 0.75, 1}, ps)
+	big := make([]float64, 1000)
+	for i := range big {
+		big[i] = float64(i)
+	}
+	xs, ps = CDF(big, 100)
+	require.Len(t, xs, 100)
+	assert.Equal(t, 999.0, xs[99])
+	assert.Equal(t, 1.0, ps[99])
+	assert.Equal(t, 0.01, ps[0])
+}
+
+// A tiny hand-made run: two frameworks, two jobs; every figure known by hand.
+func TestTaskStatsHandMade(t *testing.T) {
+	fin := allocator.OutcomeFinished
+	tasks := []Task{
+		// job 1 of framework 0: two tasks, submitted at 0, waits 0 and 10, runs 100 and 20.
+		{Job: 1, Framework: 0, Priority: 1, Submit: 0, Ready: 0, Start: 0, End: 100, Started: true, Outcome: fin},
+		{Job: 1, Framework: 0, Priority: 1, Submit: 0, Ready: 0, Start: 10, End: 30, Started: true, Outcome: fin},
+		// job 2 of framework 1: wait 30, run 5 → bounded slowdown (30+5)/10 = 3.5; JCT 35.
+		{Job: 2, Framework: 1, Priority: 0, Class: 2, Submit: 50, Ready: 50, Start: 80, End: 85, Started: true, Outcome: fin},
+		// job 3 of framework 1: preempted once (wait 5), then requeued and never placed → incomplete.
+		{Job: 3, Framework: 1, Submit: 60, Ready: 60, Start: 65, End: 70, Started: true, Outcome: allocator.OutcomePreempted},
+		{Job: 3, Framework: 1, Submit: 60, Ready: 70, End: 200, Outcome: allocator.OutcomeUnscheduled},
+		// a service still running when the run stopped: wait 2, no JCT.
+		{Job: 4, Framework: 0, Submit: 0, Ready: 0, Start: 2, End: 200, Started: true, Running: true, Service: true},
+	}
+	s := NewTaskStats()
+	for i := range tasks {
+		s.Add(&tasks[i])
+	}
+	sum := s.Summary()
+	assert.Equal(t, int64(6), sum.Attempts)
+	assert.Equal(t, int64(5), sum.Started)
+	assert.Equal(t, int64(1), sum.RunningAtEnd)
+	assert.Equal(t, map[string]int64{"finished": 3, "preempted": 1, "unscheduled": 1}, sum.Outcomes)
+	// waits 0, 10, 30, 5, 2 → sorted 0 2 5 10 30
+	assert.Equal(t, Dist{N: 5, Mean: 9.4, Min: 0, P50: 5, P90: 30, P99: 30, Max: 30}, sum.WaitS)
+	assert.Equal(t, []float64{0, 2, 5, 10, 30}, sum.WaitSamples)
+	require.Len(t, sum.WaitSByFw, 2)
+	assert.Equal(t, int32(0), sum.WaitSByFw[0].Key)
+	assert.Equal(t, Dist{N: 3, Mean: 4, Min: 0, P50: 2, P90: 10, P99: 10, Max: 10}, sum.WaitSByFw[0].Dist)
+	assert.Equal(t, Dist{N: 2, Mean: 17.5, Min: 5, P50: 5, P90: 30, P99: 30, Max: 30}, sum.WaitSByFw[1].Dist)
+	require.Len(t, sum.WaitSByPrio, 2)
+	assert.Equal(t, 3, sum.WaitSByPrio[0].Dist.N) // priority 0: 30, 5, 2
+	assert.Equal(t, 2, sum.WaitSByPrio[1].Dist.N) // priority 1: 0, 10
+	require.Len(t, sum.WaitSByClass, 2)
+	assert.Equal(t, int32(2), sum.WaitSByClass[1].Key)
+	assert.Equal(t, 30.0, sum.WaitSByClass[1].Dist.Max)
+	// slowdowns of finished attempts: (0+100)/100 = 1, (10+20)/20 = 1.5, (30+5)/10 = 3.5
+	assert.Equal(t, Dist{N: 3, Mean: 2, Min: 1, P50: 1.5, P90: 3.5, P99: 3.5, Max: 3.5}, sum.Slowdown)
+	// jobs: 1 (JCT 100), 2 (JCT 35) complete; 3 incomplete; the service has none.
+	assert.Equal(t, 3, sum.JobsTotal)
+	assert.Equal(t, 2, sum.JobsCompleted)
+	assert.Equal(t, Dist{N: 2, Mean: 67.5, Min: 35, P50: 35, P90: 100, P99: 100, Max: 100}, sum.JCTS)
+	// makespan: last finished end (100) − first submit (0)
+	assert.Equal(t, 100.0, sum.MakespanS)
+}
