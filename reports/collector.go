@@ -23,6 +23,9 @@ type Meta struct {
 	Cluster    *allocator.Cluster
 	Frameworks []allocator.FrameworkInfo
 	Roles      []allocator.RoleInfo
+	// Typical are the workload's typical task shapes (sim.ModeEnv.Typical):
+	// with them, each sample also records FGD's expected GPU fragmentation.
+	Typical []allocator.TaskShape
 	// SampleInterval is the simulated time between Observer.Sample calls
 	// (the engine's Config.SampleInterval), recorded in summary.json.
 	SampleInterval allocator.Time

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/allocator/frag"
 	"github.com/allocsim/allocsim/reports/metrics"
 	"github.com/allocsim/allocsim/sim"
 )
@@ -23,6 +24,10 @@ import (
 //   - gpu_frag_milli: free milli-GPU on partially used GPU devices of up
 //     agents — capacity no whole-GPU task can use; gpu_frag_frac is it over
 //     all free milli-GPU.
+//   - gpu_fgd_frag_milli: the FGD paper's fragmentation (allocator/frag) of
+//     the up GPU agents for the workload's typical task shapes: expected idle
+//     milli-GPU a typical task could not use; gpu_fgd_frag_frac is it over
+//     all free milli-GPU. NaN when the run has no typical shapes.
 //   - offers_*, cycles, launched: run-wide counters so far (cumulative).
 
 // seriesWriter writes timeseries.parquet.
@@ -35,6 +40,8 @@ type seriesWriter struct {
 	shares     []float64 // scratch for Jain
 	gpuAgents  []allocator.AgentID
 	seenAgents int
+	fgd        *frag.Model // nil without typical shapes
+	below      []int64
 }
 
 func seriesColumns(m Meta) []Column {
@@ -50,6 +57,7 @@ func seriesColumns(m Meta) []Column {
 	}
 	cols = append(cols,
 		Column{"gpu_free_milli", colInt64}, Column{"gpu_frag_milli", colInt64}, Column{"gpu_frag_frac", colFloat64},
+		Column{"gpu_fgd_frag_milli", colFloat64}, Column{"gpu_fgd_frag_frac", colFloat64},
 		Column{"jain_roles", colFloat64}, Column{"jain_frameworks", colFloat64},
 		Column{"offers_made", colInt64}, Column{"offers_accepted", colInt64},
 		Column{"offers_declined", colInt64}, Column{"offers_rescinded", colInt64},
@@ -87,6 +95,10 @@ func newSeriesWriter(dir string, m Meta) (*seriesWriter, error) {
 		}
 		s.roleWeight = append(s.roleWeight, wt)
 	}
+	if len(m.Typical) > 0 {
+		s.fgd = frag.NewModel(m.Typical)
+		s.below = make([]int64, s.fgd.NumThresholds())
+	}
 	s.roleUsed = make([]allocator.Resources, len(m.Roles))
 	s.roleDemand = make([]bool, len(m.Roles))
 	return s, nil
@@ -100,7 +112,7 @@ func frac(a, total int64) float64 {
 }
 
 // gpuFrag sums free and fragmented milli-GPU over up GPU agents.
-func (s *seriesWriter) gpuFrag(cl *allocator.Cluster) (free, frag int64) {
+func (s *seriesWriter) gpuFrag(cl *allocator.Cluster) (free, fragmented int64) {
 	for ; s.seenAgents < cl.NumAgents(); s.seenAgents++ {
 		if cl.Agent(allocator.AgentID(s.seenAgents)).NumGPUs > 0 {
 			s.gpuAgents = append(s.gpuAgents, allocator.AgentID(s.seenAgents))
@@ -113,11 +125,23 @@ func (s *seriesWriter) gpuFrag(cl *allocator.Cluster) (free, frag int64) {
 		for _, f := range cl.GPUFree(id) {
 			free += int64(f)
 			if f > 0 && f < 1000 {
-				frag += int64(f)
+				fragmented += int64(f)
 			}
 		}
 	}
-	return free, frag
+	return free, fragmented
+}
+
+// fgdFrag is FGD's fragmentation of the up GPU agents, in milli-GPU.
+func (s *seriesWriter) fgdFrag(cl *allocator.Cluster) float64 {
+	if s.fgd == nil || s.fgd.TotalWeight() == 0 {
+		return math.NaN()
+	}
+	var sum int64
+	for _, id := range s.gpuAgents {
+		sum += s.fgd.Frag(frag.NodeOf(cl, id), s.below)
+	}
+	return float64(sum) / float64(s.fgd.TotalWeight())
 }
 
 func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters) error {
@@ -141,6 +165,13 @@ func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters)
 	w.Int(gfree)
 	w.Int(gfrag)
 	w.Float(frac(gfrag, gfree))
+	fgd := s.fgdFrag(cl)
+	w.Float(fgd)
+	if math.IsNaN(fgd) {
+		w.Float(fgd)
+	} else {
+		w.Float(fgd / math.Max(float64(gfree), 1))
+	}
 
 	for i := range s.roleUsed {
 		s.roleUsed[i], s.roleDemand[i] = allocator.Resources{}, false
@@ -181,6 +212,10 @@ func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters)
 		w.Float(u.DominantShare(total, 0))
 	}
 	c.util.add(af, frac(c.used[allocator.CPU], total[allocator.CPU]), c.pending, frac(gfrag, gfree), jr, jf)
+	if !math.IsNaN(fgd) && gfree > 0 {
+		c.util.fgdSum += fgd / float64(gfree)
+		c.util.fgdN++
+	}
 	return w.End()
 }
 
@@ -199,6 +234,8 @@ type utilAcc struct {
 	jainFwMin   float64
 	usedCPUSum  float64
 	pendingSum  float64
+	fgdSum      float64
+	fgdN        int64
 }
 
 func (u *utilAcc) add(af [allocator.NumResources]float64, usedCPU float64, pending int64, frag, jr, jf float64) {

@@ -71,6 +71,7 @@ type Summary struct {
 	PendingMean        float64     `json:"pending_tasks_mean"`
 	PendingPeak        int64       `json:"pending_tasks_peak"`
 	GPUFragMeanFrac    float64     `json:"gpu_frag_mean_frac"`
+	GPUFGDFragMeanFrac float64     `json:"gpu_fgd_frag_mean_frac"`
 	JainRolesMean      float64     `json:"jain_roles_mean"`
 	JainRolesMin       float64     `json:"jain_roles_min"`
 	JainFrameworksMean float64     `json:"jain_frameworks_mean"`
@@ -131,6 +132,9 @@ func (c *Collector) summary(st sim.Stats) Summary {
 		s.PendingMean = u.pendingSum / n
 		s.PendingPeak = u.pendingPeak
 		s.GPUFragMeanFrac = u.fragSum / n
+	}
+	if u.fgdN > 0 {
+		s.GPUFGDFragMeanFrac = u.fgdSum / float64(u.fgdN)
 	}
 	if u.jainRoleN > 0 {
 		s.JainRolesMean, s.JainRolesMin = u.jainRoleSum/float64(u.jainRoleN), u.jainRoleMin
