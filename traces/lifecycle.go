@@ -47,6 +47,47 @@ type taskKey struct {
 	index int32
 }
 
+// packedKey packs (job, index) into one word for a faster map when the ids
+// allow (Google job ids are below 2^40, task indices below 2^24).
+func packedKey(k taskKey) (uint64, bool) {
+	if k.job < 0 || k.job >= 1<<40 || k.index < 0 || k.index >= 1<<24 {
+		return 0, false
+	}
+	return uint64(k.job)<<24 | uint64(k.index), true
+}
+
+// openMap maps open tasks by packed key, with a fallback for odd ids.
+type openMap struct {
+	fast map[uint64]*openTask
+	slow map[taskKey]*openTask
+}
+
+func (m *openMap) get(k taskKey) *openTask {
+	if p, ok := packedKey(k); ok {
+		return m.fast[p]
+	}
+	return m.slow[k]
+}
+
+func (m *openMap) set(k taskKey, o *openTask) {
+	if p, ok := packedKey(k); ok {
+		m.fast[p] = o
+		return
+	}
+	if m.slow == nil {
+		m.slow = map[taskKey]*openTask{}
+	}
+	m.slow[k] = o
+}
+
+func (m *openMap) del(k taskKey) {
+	if p, ok := packedKey(k); ok {
+		delete(m.fast, p)
+		return
+	}
+	delete(m.slow, k)
+}
+
 // openTask is a task between its submit and its end.
 type openTask struct {
 	seq     int64 // position in the output queue; -1 once emitted
@@ -78,7 +119,7 @@ type queued struct {
 //   - A run without an end within Lookahead of its submit, or by the end of the
 //     input, is emitted with Run = Never (a service running to the horizon).
 type lifecycle struct {
-	open      map[taskKey]*openTask
+	open      openMap
 	free      []*openTask
 	q         []queued // ring buffer
 	head, n   int      // ring head index and length
@@ -90,7 +131,7 @@ type lifecycle struct {
 }
 
 func newLifecycle(lookahead allocator.Time, stats *Stats) *lifecycle {
-	return &lifecycle{open: make(map[taskKey]*openTask, 1<<16), q: make([]queued, 1024), lookahead: lookahead, stats: stats}
+	return &lifecycle{open: openMap{fast: make(map[uint64]*openTask, 1<<16)}, q: make([]queued, 1024), lookahead: lookahead, stats: stats}
 }
 
 func (l *lifecycle) push(t Task, noReq bool) int64 {
@@ -123,7 +164,7 @@ func (l *lifecycle) newOpen(seq int64) *openTask {
 }
 
 func (l *lifecycle) close(k taskKey, o *openTask) {
-	delete(l.open, k)
+	l.open.del(k)
 	l.free = append(l.free, o)
 }
 
@@ -134,7 +175,7 @@ func (l *lifecycle) add(ev *lifeEvent) {
 		l.readTime = ev.time
 	}
 	k := taskKey{ev.job, ev.index}
-	o := l.open[k]
+	o := l.open.get(k)
 	switch ev.kind {
 	case lifeSubmit:
 		if o != nil {
@@ -197,7 +238,7 @@ func (l *lifecycle) openRun(k taskKey, ev *lifeEvent, running bool) *openTask {
 		t.Start = ev.time
 	}
 	o := l.newOpen(l.push(t, !ev.hasReq))
-	l.open[k] = o
+	l.open.set(k, o)
 	return o
 }
 
@@ -234,7 +275,7 @@ func (l *lifecycle) pop(dst *Task) (ok bool) {
 	l.headSeq++
 	if !h.decided {
 		// Still open: mark it emitted so later events do not touch the queue.
-		if o := l.open[taskKey{h.task.Job, h.task.Index}]; o != nil && o.seq == seq {
+		if o := l.open.get(taskKey{h.task.Job, h.task.Index}); o != nil && o.seq == seq {
 			o.seq = -1
 			if o.running {
 				l.stats.Add("run_unknown_running", 1)

@@ -1,0 +1,113 @@
+package traces
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// taskBatch reads tasks.parquet column by column, a batch at a time.
+type taskBatch struct {
+	file                                                 string
+	rows                                                 int64 // rows left in the file
+	job, submit, start, run, cpu, mem, disk, gpu         []int64
+	index, prio, class                                   []int32
+	distinct                                             []bool
+	models, outcome                                      []string
+	cJob, cSubmit, cStart, cRun, cCPU, cMem, cDisk, cGPU *colCursor
+	cIndex, cPrio, cClass, cDistinct, cModels, cOutcome  *colCursor
+	all                                                  []*colCursor
+}
+
+const taskBatchRows = 4096
+
+func newTaskBatch(pf *parquet.File, file string) (*taskBatch, error) {
+	b := &taskBatch{file: file, rows: pf.NumRows()}
+	var errs []error
+	col := func(name string) *colCursor {
+		c, err := newColCursor(pf, file, name)
+		if err != nil {
+			errs = append(errs, err)
+			return nil
+		}
+		b.all = append(b.all, c)
+		return c
+	}
+	b.cJob, b.cIndex, b.cSubmit, b.cStart, b.cRun = col("job_id"), col("task_index"), col("submit_us"), col("start_us"), col("run_us")
+	b.cCPU, b.cMem, b.cDisk, b.cGPU, b.cModels = col("cpu_milli"), col("mem_mib"), col("disk_mib"), col("gpu_milli"), col("gpu_models")
+	b.cPrio, b.cClass, b.cDistinct, b.cOutcome = col("priority"), col("sched_class"), col("distinct_machines"), col("outcome")
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	n := taskBatchRows
+	b.job, b.submit, b.start, b.run = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	b.cpu, b.mem, b.disk, b.gpu = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	b.index, b.prio, b.class = make([]int32, n), make([]int32, n), make([]int32, n)
+	b.distinct, b.models, b.outcome = make([]bool, n), make([]string, n), make([]string, n)
+	return b, nil
+}
+
+// fill reads the next batch and returns its row count (0 at the end).
+func (b *taskBatch) fill() (int, error) {
+	n := int(min(b.rows, taskBatchRows))
+	if n == 0 {
+		return 0, nil
+	}
+	b.rows -= int64(n)
+	for _, p := range []struct {
+		c *colCursor
+		d []int64
+	}{{b.cJob, b.job}, {b.cSubmit, b.submit}, {b.cStart, b.start}, {b.cRun, b.run}, {b.cCPU, b.cpu}, {b.cMem, b.mem}, {b.cDisk, b.disk}, {b.cGPU, b.gpu}} {
+		if err := p.c.int64s(p.d[:n]); err != nil {
+			return 0, err
+		}
+	}
+	for _, p := range []struct {
+		c *colCursor
+		d []int32
+	}{{b.cIndex, b.index}, {b.cPrio, b.prio}, {b.cClass, b.class}} {
+		if err := p.c.int32s(p.d[:n]); err != nil {
+			return 0, err
+		}
+	}
+	if err := b.cDistinct.bools(b.distinct[:n]); err != nil {
+		return 0, err
+	}
+	if err := b.cModels.strings(b.models[:n]); err != nil {
+		return 0, err
+	}
+	if err := b.cOutcome.strings(b.outcome[:n]); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// task converts row i of the batch; line is the row's 1-based number for errors.
+func (b *taskBatch) task(i int, line int64, t *Task) error {
+	*t = Task{Job: b.job[i], Index: b.index[i], Submit: allocator.Time(b.submit[i]), Start: allocator.Time(b.start[i]),
+		Run: allocator.Time(b.run[i]), Req: allocator.Res(b.cpu[i], b.mem[i], b.disk[i], b.gpu[i]),
+		GPUModels: b.models[i], Priority: b.prio[i], Class: int8(b.class[i]), DistinctMachines: b.distinct[i]}
+	o, ok := outcomeByName(b.outcome[i])
+	if !ok {
+		return &ParseError{File: b.file, Line: line, Column: "outcome", Value: b.outcome[i],
+			Expected: "finished, failed, killed, lost, preempted, evicted, unscheduled or running"}
+	}
+	t.Outcome = o
+	if t.Run < 0 {
+		if t.Run != -1 || b.outcome[i] != "running" {
+			return &ParseError{File: b.file, Line: line, Column: "run_us", Value: fmt.Sprint(b.run[i]),
+				Expected: "a run time ≥ 0, or -1 with outcome running"}
+		}
+		t.Run = allocator.Never
+	}
+	return nil
+}
+
+func (b *taskBatch) close() {
+	for _, c := range b.all {
+		c.close()
+	}
+}
