@@ -47,7 +47,7 @@ type Engine struct {
 	cluster  *allocator.Cluster
 	mode     Mode
 	obs      Observer
-	q        eventQueue
+	q        radixQueue
 	now      allocator.Time
 	handlers []Handler
 	tasks    taskStore
@@ -63,6 +63,7 @@ type Engine struct {
 	inTriggered                     bool
 	lastProgress                    allocator.Time
 	err                             error
+	halt                            bool // set by Fail and Stop
 	pendingInput                    Input
 
 	hEnd, hInput, hCycle, hTrigger, hSample HandlerID
@@ -187,7 +188,11 @@ func (e *Engine) Fail(err error) {
 	if e.err == nil {
 		e.err = err
 	}
+	e.halt = true
 }
+
+// Stop ends the run after the current event, as if the horizon were reached.
+func (e *Engine) Stop() { e.halt = true }
 
 // Launch starts pending task id at placement p: it allocates the request on
 // the cluster and schedules the task's end. It fails, changing nothing, if
@@ -508,8 +513,11 @@ func (e *Engine) Run() (Stats, error) {
 		e.now = ev.at
 		e.handlers[ev.handler()].Handle(ev.at, ev.arg)
 		e.counters.Events++
-		if e.err != nil {
-			return Stats{}, e.err
+		if e.halt {
+			if e.err != nil {
+				return Stats{}, e.err
+			}
+			break
 		}
 		if e.cfg.Progress != nil && e.counters.Events%ProgressEvery == 0 {
 			e.cfg.Progress(e.now)

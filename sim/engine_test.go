@@ -74,27 +74,54 @@ func runEngine(t *testing.T, cfg Config) (Stats, *recorder) {
 	return st, rec
 }
 
+type queue interface {
+	Len() int
+	push(allocator.Time, HandlerID, int64)
+	pop() event
+}
+
+// TestQueueOrder interleaves pushes (never before the last pop, as the
+// engine does) and pops and checks both queues against a sorted reference.
 func TestQueueOrder(t *testing.T) {
-	var q eventQueue
-	rnd := rand.New(rand.NewPCG(3, 4))
-	type ev struct {
-		at  allocator.Time
-		arg int64
+	for name, q := range map[string]queue{"heap": &eventQueue{}, "radix": &radixQueue{}} {
+		t.Run(name, func(t *testing.T) {
+			rnd := rand.New(rand.NewPCG(3, 4))
+			type ev struct {
+				at  allocator.Time
+				arg int64
+			}
+			var ref []ev // pending, kept sorted by (time, push order)
+			now := allocator.Time(0)
+			arg := int64(0)
+			for step := range 60000 {
+				if rnd.IntN(3) > 0 || len(ref) == 0 {
+					var at allocator.Time
+					switch rnd.IntN(4) {
+					case 0:
+						at = now // ties with the present
+					case 1:
+						at = now + allocator.Time(rnd.IntN(4))
+					default:
+						at = now + allocator.Time(rnd.Int64N(1<<uint(rnd.IntN(40))))
+					}
+					q.push(at, HandlerID(arg&0xff), arg)
+					k := sort.Search(len(ref), func(i int) bool { return ref[i].at > at })
+					ref = append(ref, ev{})
+					copy(ref[k+1:], ref[k:])
+					ref[k] = ev{at, arg}
+					arg++
+					continue
+				}
+				got := q.pop()
+				require.Equal(t, ref[0].at, got.at, "step %d", step)
+				require.Equal(t, ref[0].arg, got.arg, "step %d: tie not broken by seq", step)
+				require.Equal(t, HandlerID(got.arg&0xff), got.handler())
+				now = got.at
+				ref = ref[1:]
+				require.Equal(t, len(ref), q.Len())
+			}
+		})
 	}
-	var want []ev
-	for i := range 5000 {
-		at := allocator.Time(rnd.IntN(100)) // many ties
-		q.push(at, 0, int64(i))
-		want = append(want, ev{at, int64(i)})
-	}
-	// Stable sort by time: ties keep scheduling (seq) order.
-	sort.SliceStable(want, func(i, j int) bool { return want[i].at < want[j].at })
-	for i, w := range want {
-		got := q.pop()
-		require.Equal(t, w.at, got.at, "event %d", i)
-		require.Equal(t, w.arg, got.arg, "event %d: tie not broken by seq", i)
-	}
-	require.Zero(t, q.Len())
 }
 
 func TestLifecycleAndDrain(t *testing.T) {
