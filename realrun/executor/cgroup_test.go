@@ -1,0 +1,95 @@
+package executor
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/allocsim/allocsim/realrun/agentapi"
+)
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func readCgroupFile(t *testing.T, path, controller, file string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(CgroupDir(path, controller), file))
+	require.NoError(t, err)
+	return strings.TrimSpace(string(data))
+}
+
+func TestCgroupTaskRunsWithLimits(t *testing.T) {
+	requireRoot(t)
+	r := newRunner(t)
+	p := startTask(t, r, launch("limits", 1500, 96, agentapi.Workload{Kind: agentapi.WorkloadCommand,
+		Argv: []string{"/bin/sh", "-c", "echo hello; id -u; sleep 1; exit 3"}}), KindCgroup)
+	waitStarted(t, p)
+	cg := p.Task.CgroupPath
+	if unified() {
+		assert.Equal(t, "150000 100000", readCgroupFile(t, cg, "cpu", "cpu.max"))
+		assert.Equal(t, strconv.Itoa(96<<20), readCgroupFile(t, cg, "memory", "memory.max"))
+		assert.Equal(t, "1024", readCgroupFile(t, cg, "pids", "pids.max"))
+	} else {
+		assert.Equal(t, "150000", readCgroupFile(t, cg, "cpu", "cpu.cfs_quota_us"))
+		assert.Equal(t, "100000", readCgroupFile(t, cg, "cpu", "cpu.cfs_period_us"))
+		assert.Equal(t, "1536", readCgroupFile(t, cg, "cpu", "cpu.shares"))
+		assert.Equal(t, strconv.Itoa(96<<20), readCgroupFile(t, cg, "memory", "memory.limit_in_bytes"))
+		assert.Equal(t, "1024", readCgroupFile(t, cg, "pids", "pids.max"))
+	}
+	procs := readCgroupFile(t, cg, "memory", "cgroup.procs")
+	assert.NotEmpty(t, procs, "the task's process is not in its cgroup")
+	e := waitExit(t, p)
+	assert.Equal(t, 3, e.ExitCode)
+	assert.False(t, e.OOMKilled)
+	assert.False(t, e.Killed)
+	assert.Equal(t, "hello\n65534\n", readSandbox(t, p, "stdout"))
+}
+
+func TestCgroupBuiltinWorkloadsFinish(t *testing.T) {
+	requireRoot(t)
+	r := newRunner(t)
+	for _, w := range []agentapi.Workload{
+		{Kind: agentapi.WorkloadSleep, DurationMs: 200},
+		{Kind: agentapi.WorkloadCPU, DurationMs: 200},
+		{Kind: agentapi.WorkloadMemory, DurationMs: 100, MemoryMiB: 16},
+	} {
+		t.Run(w.Kind, func(t *testing.T) {
+			p := startTask(t, r, launch("builtin-"+w.Kind, 500, 64, w), KindCgroup)
+			e := waitExit(t, p)
+			assert.Equal(t, 0, e.ExitCode, "shim log:\n%s\nstderr: %s", shimLogOf(p), readSandbox(t, p, "stderr"))
+			assert.False(t, e.OOMKilled)
+		})
+	}
+}
+
+func TestCgroupOverMemoryIsOOMKilled(t *testing.T) {
+	requireRoot(t)
+	r := newRunner(t)
+	p := startTask(t, r, launch("oom", 500, 32, agentapi.Workload{Kind: agentapi.WorkloadMemory, MemoryMiB: 128, DurationMs: 5000}), KindCgroup)
+	e := waitExit(t, p)
+	assert.True(t, e.OOMKilled, "exit %+v; shim log:\n%s", e, shimLogOf(p))
+	assert.Equal(t, int(syscall.SIGKILL), e.Signal)
+}
+
+func TestCgroupKillStopsTask(t *testing.T) {
+	requireRoot(t)
+	r := newRunner(t)
+	// The shell ignores SIGTERM, so only the SIGKILL after the grace period ends it.
+	p := startTask(t, r, launch("kill", 200, 32, agentapi.Workload{Kind: agentapi.WorkloadCommand,
+		Argv: []string{"/bin/sh", "-c", "trap '' TERM; sleep 60 & sleep 60 & wait"}}), KindCgroup)
+	waitStarted(t, p)
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	require.NoError(t, p.Kill(300*time.Millisecond))
+	e := waitExit(t, p)
+	assert.True(t, e.Killed)
+	assert.False(t, e.OOMKilled)
+	assert.Equal(t, int(syscall.SIGKILL), e.Signal)
+	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "SIGKILL came before the grace period")
+}

@@ -1,0 +1,124 @@
+package executor
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/allocsim/allocsim/realrun/agentapi"
+)
+
+func TestMain(m *testing.M) {
+	RunShimIfRequested()
+	os.Exit(m.Run())
+}
+
+// requireRoot skips with the precise reason when the tests cannot manage cgroups.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("executor tests create cgroups and containers: run as root (CI does)")
+	}
+	if CgroupMode() == "unavailable" {
+		t.Skip("no cgroup filesystem at /sys/fs/cgroup")
+	}
+}
+
+func requireRunc(t *testing.T) {
+	t.Helper()
+	requireRoot(t)
+	if _, err := exec.LookPath("runc"); err != nil {
+		t.Skip("runc not installed (.ci/run installs it: apt-get install runc)")
+	}
+	if _, err := FindBusybox(); err != nil {
+		t.Skip(err.Error())
+	}
+}
+
+func newRunner(t *testing.T) *Runner {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(dir, 0o755))
+	r, err := New(Config{WorkDir: dir, CgroupParent: "/allocsim-test/" + filepath.Base(dir) + "-" + strings.ReplaceAll(t.Name(), "/", "_"), DefaultGrace: time.Second})
+	require.NoError(t, err)
+	t.Cleanup(r.Close)
+	return r
+}
+
+func launch(id string, cpuMilli, memMiB int64, w agentapi.Workload) *agentapi.LaunchTask {
+	return &agentapi.LaunchTask{TaskID: id, FrameworkID: "fw-test",
+		Resources: agentapi.Resources{CPUMilli: cpuMilli, MemMiB: memMiB}, Workload: w}
+}
+
+func startTask(t *testing.T, r *Runner, l *agentapi.LaunchTask, kind string) *Process {
+	t.Helper()
+	task, err := r.Prepare(l, kind)
+	require.NoError(t, err)
+	p, err := r.Start(task)
+	require.NoError(t, err)
+	t.Cleanup(func() { assertNothingLeft(t, p) })
+	return p
+}
+
+func waitStarted(t *testing.T, p *Process) {
+	t.Helper()
+	require.Eventually(t, p.Started, 20*time.Second, 20*time.Millisecond, "task never started; shim log:\n%s", shimLogOf(p))
+}
+
+func waitExit(t *testing.T, p *Process) *Exit {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	e, err := p.Wait(ctx)
+	require.NoError(t, err, "task did not end; shim log:\n%s", shimLogOf(p))
+	return e
+}
+
+func shimLogOf(p *Process) string {
+	data, _ := os.ReadFile(filepath.Join(p.Task.Dir, fileShimLog))
+	return string(data)
+}
+
+func readSandbox(t *testing.T, p *Process, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(p.Task.Sandbox, name))
+	require.NoError(t, err)
+	return string(data)
+}
+
+// assertNothingLeft checks that a finished task left no cgroup, no
+// container and no process: the shim is gone and nothing runs in its cgroup.
+func assertNothingLeft(t *testing.T, p *Process) {
+	t.Helper()
+	<-p.Done()
+	require.Empty(t, p.Exit().Leftover)
+	require.False(t, CgroupExists(p.Task.CgroupPath), "cgroup %s remains", p.Task.CgroupPath)
+	if p.Task.Kind == KindRunc {
+		out, err := exec.Command(p.Task.Runc, "--root", p.Task.RuncRoot, "list", "-q").Output()
+		require.NoError(t, err)
+		require.NotContains(t, string(out), p.Task.ContainerID, "container remains")
+	}
+	if p.pid > 0 {
+		require.True(t, procZombie(p.pid) || !pidExists(p.pid), "shim %d still running", p.pid)
+	}
+	// No process anywhere may still be started from this task's directory.
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil {
+			continue
+		}
+		require.NotContains(t, string(env), "="+p.Task.Dir+"\x00", "process %s of the task remains", e.Name())
+	}
+}
+
+func pidExists(pid int) bool {
+	_, err := os.Stat(filepath.Join("/proc", itoa(pid)))
+	return err == nil
+}
