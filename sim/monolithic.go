@@ -7,6 +7,7 @@ import (
 
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/allocator/index"
+	_ "github.com/allocsim/allocsim/allocator/placement" // registers the placement policies
 )
 
 func init() { RegisterMode("monolithic", newMonolithic) }
@@ -25,7 +26,9 @@ type monolithic struct {
 	e         *Engine
 	env       ModeEnv
 	placement string
-	placer    allocator.Placer // nil for first-fit, which uses the index
+	placer    allocator.Placer   // nil for first-fit, which uses the index
+	fwPlacer  []allocator.Placer // per framework when its placement differs; nil entries use placer
+	fwFirst   []bool             // framework overrides the mode's policy with first-fit
 	idx       *index.Free
 	scanLimit int
 	trigger   bool
@@ -75,14 +78,42 @@ func newMonolithic(env ModeEnv) (Mode, error) {
 		}
 		m.trigger = b
 	}
-	if !isFirstFit(m.placement) {
-		pl, err := allocator.NewPlacer(m.placement, p, allocator.PlacerEnv{Rand: env.Rand, Typical: env.Typical})
-		if err != nil {
-			return nil, fmt.Errorf("monolithic: %w", err)
+	if m.placer, err = m.newPlacer(m.placement); err != nil {
+		return nil, err
+	}
+	// A framework may name its own policy (FrameworkInfo.Placement).
+	m.fwPlacer = make([]allocator.Placer, len(env.Frameworks))
+	m.fwFirst = make([]bool, len(env.Frameworks))
+	for i, f := range env.Frameworks {
+		if f.Placement == "" || strings.EqualFold(f.Placement, m.placement) {
+			continue
 		}
-		m.placer = pl
+		if isFirstFit(f.Placement) {
+			m.fwFirst[i] = true
+			continue
+		}
+		if m.fwPlacer[i], err = m.newPlacer(f.Placement); err != nil {
+			return nil, fmt.Errorf("framework %q: %w", f.Name, err)
+		}
 	}
 	return m, nil
+}
+
+// newPlacer builds a registered policy; first-fit is nil (the mode's own
+// index answers it in O(log n)).
+func (m *monolithic) newPlacer(name string) (allocator.Placer, error) {
+	if isFirstFit(name) {
+		return nil, nil
+	}
+	rnd := m.env.Rand
+	if rnd == nil {
+		rnd = Stream(0, "mode")
+	}
+	pl, err := allocator.NewPlacer(name, nil, allocator.PlacerEnv{Rand: rnd, Typical: m.env.Typical})
+	if err != nil {
+		return nil, fmt.Errorf("monolithic: %w", err)
+	}
+	return pl, nil
 }
 
 func isFirstFit(name string) bool {
@@ -92,9 +123,7 @@ func isFirstFit(name string) bool {
 
 func (m *monolithic) Init(e *Engine) error {
 	m.e = e
-	if m.placer == nil {
-		m.idx = index.New(e.Cluster())
-	}
+	m.idx = index.New(e.Cluster()) // first-fit, and a quick "nothing can fit" test for every policy
 	return nil
 }
 
@@ -197,8 +226,19 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 
 func (m *monolithic) place(id TaskID, t *Task) bool {
 	c := m.e.Cluster()
+	if !m.idx.Admits(t.Spec.Req) {
+		return false
+	}
+	placer := m.placer
+	if fw := int(t.Spec.Framework); fw < len(m.fwPlacer) {
+		if m.fwFirst[fw] {
+			placer = nil
+		} else if m.fwPlacer[fw] != nil {
+			placer = m.fwPlacer[fw]
+		}
+	}
 	var p allocator.Placement
-	if m.idx != nil {
+	if placer == nil {
 		a, ok := m.idx.FirstFit(t.Spec.Req)
 		if !ok {
 			return false
@@ -210,7 +250,7 @@ func (m *monolithic) place(id TaskID, t *Task) bool {
 		p = allocator.Placement{Agent: a, Devices: d}
 	} else {
 		var ok bool
-		if p, ok = m.placer.Place(c, t.Spec.Req, allocator.Candidates{}); !ok {
+		if p, ok = placer.Place(c, t.Spec.Req, allocator.Candidates{}); !ok {
 			return false
 		}
 	}
