@@ -33,6 +33,9 @@ type Config struct {
 	// can never fit would otherwise keep a drain-run going forever).
 	// 0 means 10 intervals.
 	StallTimeout allocator.Time
+	// Typical are the workload's typical task shapes (as the mode got in
+	// ModeEnv.Typical); the engine does not use them, observers may.
+	Typical []allocator.TaskShape
 	// Progress, when set, is called every ProgressEvery events (for a
 	// progress bar); it must not change the run.
 	Progress func(now allocator.Time)
