@@ -35,6 +35,8 @@ type OpenbPod struct {
 	QoS      string // LS, BE, Burstable, Guaranteed
 	Phase    string // Running, Succeeded, Failed, Pending
 	// Creation, Deletion and Scheduled are seconds; Scheduled is -1 when empty.
+	// Columns absent from the file (multigpu30 has only the first five) are
+	// "" or -1.
 	Creation, Deletion, Scheduled int64
 	Row                           int // 0-based data row in the file
 }
@@ -129,7 +131,10 @@ func readOpenbPods(path string, bad *badRows) ([]OpenbPod, error) {
 	var c [11]int
 	for i, n := range names {
 		if c[i], err = t.col(n); err != nil {
-			return nil, err
+			if i < 5 {
+				return nil, err
+			}
+			c[i] = -1 // optional column (multigpu30 has only the first five)
 		}
 	}
 	var out []OpenbPod
@@ -164,7 +169,14 @@ func readOpenbPods(path string, bad *badRows) ([]OpenbPod, error) {
 
 func parseOpenbPod(t *csvTable, c *[11]int) (OpenbPod, *ParseError) {
 	f := t.fields
-	p := OpenbPod{Name: string(f[c[0]]), GPUSpec: string(f[c[5]]), QoS: string(f[c[6]]), Phase: string(f[c[7]]), Scheduled: -1}
+	opt := func(i int) []byte {
+		if c[i] < 0 {
+			return nil
+		}
+		return f[c[i]]
+	}
+	p := OpenbPod{Name: string(f[c[0]]), GPUSpec: string(opt(5)), QoS: string(opt(6)), Phase: string(opt(7)),
+		Creation: -1, Deletion: -1, Scheduled: -1}
 	var ok bool
 	if p.CPUMilli, ok = parseInt(f[c[1]]); !ok || p.CPUMilli < 0 {
 		return p, t.errAt(c[1], "milli-CPU, an integer ≥ 0")
@@ -189,23 +201,32 @@ func parseOpenbPod(t *csvTable, c *[11]int) (OpenbPod, *ParseError) {
 	if p.NumGPU == 1 && p.GPUMilli == 0 {
 		return p, t.errAt(c[4], "1–1000 when num_gpu = 1")
 	}
-	if _, ok := qosClass[p.QoS]; !ok {
+	if _, ok := qosClass[p.QoS]; !ok && c[6] >= 0 {
 		return p, t.errAt(c[6], "LS, BE, Burstable or Guaranteed")
 	}
 	switch p.Phase {
 	case "Running", "Succeeded", "Failed", "Pending":
 	default:
-		return p, t.errAt(c[7], "Running, Succeeded, Failed or Pending")
+		if c[7] >= 0 {
+			return p, t.errAt(c[7], "Running, Succeeded, Failed or Pending")
+		}
+	}
+	if c[8] < 0 {
+		return p, nil
 	}
 	if p.Creation, ok = parseInt(f[c[8]]); !ok || p.Creation < 0 {
 		return p, t.errAt(c[8], "seconds, an integer ≥ 0")
 	}
-	if p.Deletion, ok = parseInt(f[c[9]]); !ok || p.Deletion < p.Creation {
-		return p, t.errAt(c[9], "seconds, an integer ≥ creation_time")
+	if c[9] >= 0 {
+		if p.Deletion, ok = parseInt(f[c[9]]); !ok || p.Deletion < p.Creation {
+			return p, t.errAt(c[9], "seconds, an integer ≥ creation_time")
+		}
 	}
-	if s := f[c[10]]; len(s) > 0 {
-		if p.Scheduled, ok = parseInt(s); !ok || p.Scheduled < p.Creation || p.Scheduled > p.Deletion {
-			return p, t.errAt(c[10], "seconds between creation_time and deletion_time, or empty")
+	if c[10] >= 0 {
+		if s := f[c[10]]; len(s) > 0 {
+			if p.Scheduled, ok = parseInt(s); !ok || p.Scheduled < p.Creation || (p.Deletion >= 0 && p.Scheduled > p.Deletion) {
+				return p, t.errAt(c[10], "seconds between creation_time and deletion_time, or empty")
+			}
 		}
 	}
 	return p, nil
@@ -220,12 +241,17 @@ func (p OpenbPod) Task(row int) Task {
 	t := Task{Job: int64(row), Submit: allocator.Time(p.Creation) * allocator.Second, Start: -1,
 		Req:       allocator.Res(p.CPUMilli, p.MemMiB, 0, p.GPURequest()),
 		GPUModels: p.GPUSpec, Class: qosClass[p.QoS]}
+	if p.Creation < 0 || p.Deletion < 0 {
+		// No times: every pod arrives at 0 and stays (the FGD set-up).
+		t.Submit, t.Run = max(t.Submit, 0), allocator.Never
+		return t
+	}
 	end := allocator.Time(p.Deletion) * allocator.Second
 	if p.Scheduled >= 0 {
 		t.Start = allocator.Time(p.Scheduled) * allocator.Second
 	}
 	switch p.Phase {
-	case "Running":
+	case "Running", "":
 		t.Run = allocator.Never
 	case "Succeeded":
 		t.Run, t.Outcome = end-t.Start, allocator.OutcomeFinished
