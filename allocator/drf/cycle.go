@@ -7,6 +7,7 @@ type walkState struct {
 	now   allocator.Time
 	id    allocator.AgentID
 	ag    *agentState
+	h     *agentHot
 	gpu   bool
 	stage int
 	free  allocator.Resources // everything still free on the agent
@@ -82,34 +83,37 @@ func (a *Alloc) cycle(now allocator.Time, ids []allocator.AgentID) []allocator.O
 }
 
 func (a *Alloc) allocAgent(now allocator.Time, id allocator.AgentID, stage int) {
-	ag := &a.agents[id]
-	cl := a.cfg.Cluster.Agent(id)
-	if !ag.present || !cl.Up {
+	h := &a.hot[id]
+	if !h.up {
 		return
 	}
-	free := cl.Free.Sub(ag.offered)
+	free := h.avail
 	if !a.minAllocatable(free) {
 		return
 	}
 	// Every eligible framework refuses at least this much: skip the agent
 	// without visiting 1,000 frameworks.
-	if ag.nFilt > 0 && ag.nFilt >= a.eligible(ag) && now < ag.exp && ag.meet.Contains(free) {
+	if h.nFilt > 0 && h.nFilt >= a.eligible(h) && now < h.exp && h.meet.Contains(free) {
 		return
 	}
+	var ag *agentState
 	unres := free
-	for i := range ag.resv {
-		e := &ag.resv[i]
-		unres = unres.Sub(e.amount.Sub(e.used))
+	if h.resv {
+		ag = &a.agents[id]
+		for i := range ag.resv {
+			e := &ag.resv[i]
+			unres = unres.Sub(e.amount.Sub(e.used))
+		}
 	}
-	a.w = walkState{now: now, id: id, ag: ag, gpu: ag.gpu && !a.cfg.NoGPUFilter, stage: stage,
+	a.w = walkState{now: now, id: id, ag: ag, h: h, gpu: h.gpu && !a.cfg.NoGPUFilter, stage: stage,
 		free: free, unres: unres, meet: noMeet, exp: allocator.Never}
 	a.walk(0, 0)
 	if len(a.dirtyList) > 0 {
 		a.flush()
 	}
 	w := &a.w
-	if stage == 2 && !w.made && w.seen > 0 && w.filt == w.seen && w.seen >= a.eligible(ag) {
-		ag.meet, ag.exp = w.meet, w.exp
+	if stage == 2 && !w.made && w.seen > 0 && w.filt == w.seen && w.seen >= a.eligible(h) {
+		h.meet, h.exp = w.meet, w.exp
 	}
 	a.w.ag = nil
 }
@@ -154,9 +158,11 @@ func (a *Alloc) tryOffer(f allocator.FrameworkID) {
 	w.seen++
 	ag := w.ag
 	var resv allocator.Resources
-	for i := range ag.resv {
-		if e := &ag.resv[i]; a.reservedFor(e.role, fs.role) {
-			resv = resv.Add(e.amount.Sub(e.used))
+	if ag != nil {
+		for i := range ag.resv {
+			if e := &ag.resv[i]; a.reservedFor(e.role, fs.role) {
+				resv = resv.Add(e.amount.Sub(e.used))
+			}
 		}
 	}
 	unres := w.unres
@@ -174,7 +180,8 @@ func (a *Alloc) tryOffer(f allocator.FrameworkID) {
 		return
 	}
 	a.newOffer(w.now, f, w.id, res, resv)
-	ag.offered = ag.offered.Add(res)
+	w.h.offered = w.h.offered.Add(res)
+	w.h.avail = w.h.avail.Sub(res)
 	if !resv.IsZero() {
 		for i := range ag.resv {
 			if e := &ag.resv[i]; a.reservedFor(e.role, fs.role) {

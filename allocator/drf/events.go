@@ -21,8 +21,7 @@ func (a *Alloc) AddFramework(now allocator.Time, id allocator.FrameworkID, info 
 		return fmt.Errorf("drf allocator: framework %d (%q) added twice", id, info.Name)
 	}
 	leaf := a.roles[info.Role].leaf
-	c := int32(len(a.clients))
-	a.clients = append(a.clients, client{name: info.Name, parent: leaf, fw: int32(id), weight: 1, depth: a.clients[leaf].depth + 1})
+	c := a.addClient(client{name: info.Name, parent: leaf, fw: int32(id), weight: 1, depth: a.clients[leaf].depth + 1})
 	a.fws[id] = fwState{present: true, gpu: info.GPUCapable, role: info.Role, client: c}
 	a.activate(id)
 	a.trigAll = true
@@ -76,6 +75,7 @@ func (a *Alloc) RemoveFramework(now allocator.Time, id allocator.FrameworkID) []
 	a.change(cl.parent, cl.alloc.Scale(-1), false)
 	a.chargeUnres(fs.role, cl.alloc.Scale(-1))
 	cl.alloc = allocator.Resources{}
+	a.unrankFramework(fs.client)
 	*fs = fwState{client: -1}
 	return out
 }
@@ -128,7 +128,8 @@ func (a *Alloc) AddAgent(now allocator.Time, id allocator.AgentID, reserved []al
 		return fmt.Errorf("drf allocator: agent %d is not in the cluster", id)
 	}
 	for int(id) >= len(a.agents) {
-		a.agents = append(a.agents, agentState{meet: noMeet, exp: allocator.Never})
+		a.agents = append(a.agents, agentState{})
+		a.hot = append(a.hot, agentHot{meet: noMeet, exp: allocator.Never})
 	}
 	ag := &a.agents[id]
 	if ag.present {
@@ -148,11 +149,13 @@ func (a *Alloc) AddAgent(now allocator.Time, id allocator.AgentID, reserved []al
 	if !cl.Capacity.Contains(sum) {
 		return fmt.Errorf("drf allocator: agent %q: reservations %v exceed capacity %v", cl.Name, sum, cl.Capacity)
 	}
-	ag.present, ag.gpu = true, cl.Capacity[allocator.GPU] > 0
+	ag.present = true
+	a.agentChanged(id)
 	ag.resv = ag.resv[:0]
 	for _, r := range reserved {
 		ag.resv = append(ag.resv, resvEntry{role: r.Role, amount: r.Res})
 	}
+	a.hot[id].resv = len(ag.resv) > 0
 	if cl.Up {
 		a.countReservations(ag, +1)
 		ag.counted = true
@@ -194,7 +197,7 @@ func (a *Alloc) UpdateAgent(now allocator.Time, id allocator.AgentID) []allocato
 	out := a.rescindWhere(func(o *allocator.Offer) bool { return o.Agent == id })
 	ag := &a.agents[id]
 	up := a.cfg.Cluster.Agent(id).Up
-	ag.gpu = a.cfg.Cluster.Agent(id).Capacity[allocator.GPU] > 0
+	a.agentChanged(id)
 	// Reservations count only while the agent is up.
 	if up != ag.counted {
 		if up {
@@ -223,6 +226,7 @@ func (a *Alloc) RemoveAgent(now allocator.Time, id allocator.AgentID) []allocato
 	}
 	a.dropAgentFilters(id)
 	ag.present = false
+	a.hot[id].up = false
 	for i, x := range a.order {
 		if x == id {
 			a.order = append(a.order[:i], a.order[i+1:]...)

@@ -9,7 +9,7 @@ import (
 var noMeet = allocator.Resources{math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64}
 
 // eligible is the number of active frameworks an agent may be offered to.
-func (a *Alloc) eligible(ag *agentState) int32 {
+func (a *Alloc) eligible(ag *agentHot) int32 {
 	if ag.gpu && !a.cfg.NoGPUFilter {
 		return a.activeGPU
 	}
@@ -39,11 +39,11 @@ func (a *Alloc) installFilter(now allocator.Time, f allocator.FrameworkID, agent
 	} else {
 		fs.nFilts++
 		if fs.active {
-			a.agents[agent].nFilt++
+			a.hot[agent].nFilt++
 		}
 	}
 	fs.filt[agent] = a.internVal(refused, exp) + 1
-	if ag := &a.agents[agent]; fs.active {
+	if ag := &a.hot[agent]; fs.active {
 		if ag.nFilt == 1 {
 			ag.meet, ag.exp = refused, exp
 		} else {
@@ -54,8 +54,16 @@ func (a *Alloc) installFilter(now allocator.Time, f allocator.FrameworkID, agent
 }
 
 func (a *Alloc) internVal(refused allocator.Resources, exp allocator.Time) int32 {
+	// Declines in one burst share their value: skip the map then.
+	if i := a.lastVal; i >= 0 && int(i) < len(a.fvals) {
+		if v := &a.fvals[i]; v.refs > 0 && v.refused == refused && v.expires == exp {
+			v.refs++
+			return i
+		}
+	}
 	k := filterVal{refused: refused, expires: exp}
 	if i, ok := a.fvalIdx[k]; ok {
+		a.lastVal = i
 		a.fvals[i].refs++
 		return i
 	}
@@ -69,6 +77,7 @@ func (a *Alloc) internVal(refused allocator.Resources, exp allocator.Time) int32
 	}
 	a.fvals[i] = filterVal{refused: refused, expires: exp, refs: 1}
 	a.fvalIdx[k] = i
+	a.lastVal = i
 	return i
 }
 
@@ -90,7 +99,7 @@ func (a *Alloc) dropFilter(f allocator.FrameworkID, agent allocator.AgentID) {
 	fs.filt[agent] = 0
 	fs.nFilts--
 	if fs.active {
-		ag := &a.agents[agent]
+		ag := &a.hot[agent]
 		if ag.nFilt--; ag.nFilt == 0 {
 			ag.meet, ag.exp = noMeet, allocator.Never
 		}
@@ -121,7 +130,7 @@ func (a *Alloc) countFilters(f allocator.FrameworkID, d int32) {
 		if v == 0 {
 			continue
 		}
-		ag := &a.agents[i]
+		ag := &a.hot[i]
 		ag.nFilt += d
 		if d > 0 {
 			fv := &a.fvals[v-1]

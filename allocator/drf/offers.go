@@ -68,7 +68,9 @@ func (a *Alloc) closeOffer(s *offerSlot, used allocator.Resources) {
 	s.live = false
 	a.offerFree = append(a.offerFree, int32(int64(o.ID)&(1<<32-1)))
 	ag := &a.agents[o.Agent]
-	ag.offered = ag.offered.Sub(o.Res)
+	h := &a.hot[o.Agent]
+	h.offered = h.offered.Sub(o.Res)
+	h.avail = h.avail.Add(o.Res)
 	unused := o.Res.Sub(used)
 	if unused.IsZero() {
 		return
