@@ -1,0 +1,3 @@
+package master
+
+const reasonAgentRestarted = "REASON_AGENT_RESTARTED"
