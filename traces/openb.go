@@ -319,3 +319,6 @@ func (o *openb) Next(rec *Record) error {
 
 func (o *openb) Stats() *Stats { return &o.stats }
 func (o *openb) Close() error  { return nil }
+
+// OpenbQoSNames are the openb QoS labels by the class Task gives them.
+var OpenbQoSNames = []string{"BE", "Burstable", "Guaranteed", "LS"}

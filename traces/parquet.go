@@ -342,3 +342,10 @@ func (c *canonical) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Metadata keys that WriteCanonical callers set (allocsim trace convert does).
+const (
+	MetaFormat = "allocsim.format" // the source format the trace came from
+	MetaShape  = "allocsim.shape"  // the Shape that made normalised units absolute
+	MetaSource = "allocsim.source" // the source path
+)

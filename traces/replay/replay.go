@@ -1,0 +1,276 @@
+// Package replay turns a trace stream (package traces) into simulator
+// inputs: a time window, a time scale, seeded job sampling, a mapping of
+// priorities / classes / QoS to frameworks, and the trace's machine events as
+// agent adds, failures and recoveries.
+package replay
+
+import (
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/sim"
+	"github.com/allocsim/allocsim/traces"
+)
+
+// Config says how to replay a trace.
+type Config struct {
+	// Cluster is the run's cluster: agents the trace adds get the next ids
+	// after those already in it, and GPU model names are interned in it.
+	Cluster *allocator.Cluster
+	// Start and End bound the trace window (trace time; End 0 = no end).
+	Start, End allocator.Time
+	// TimeScale multiplies trace times and run times (0 = 1).
+	TimeScale float64
+	// SampleEvery keeps about one job in N (0 or 1 = all), chosen by a hash
+	// of (Seed, job id) so that a job's tasks are kept or dropped together
+	// and the choice does not depend on reading order.
+	SampleEvery int
+	Seed        uint64
+	// Machines replays the trace's machine events; otherwise they are
+	// skipped and the scenario's cluster is used as is.
+	Machines bool
+	// Map picks the framework of a task; false drops it (counted as
+	// "unmapped"). qos is the openb QoS label ("" for other formats).
+	Map func(t *traces.Task, qos string) (allocator.FrameworkID, bool)
+	// QoSNames turns a class back into an openb QoS label (nil = none).
+	QoSNames []string
+}
+
+// Source is a sim.Source over a trace reader.
+type Source struct {
+	r     traces.Reader
+	cfg   Config
+	stats traces.Stats
+	rec   traces.Record
+	queue []sim.Input // inputs produced by one record beyond the first
+	qi    int
+	next  allocator.AgentID
+	agent map[int64]*agentState
+	done  bool
+}
+
+type agentState struct {
+	id       allocator.AgentID
+	up       bool
+	capacity allocator.Resources
+	model    string
+}
+
+// New returns a replay source. It owns r and closes it at the end.
+func New(r traces.Reader, cfg Config) (*Source, error) {
+	if cfg.Cluster == nil {
+		return nil, fmt.Errorf("replay: no cluster")
+	}
+	if cfg.TimeScale == 0 {
+		cfg.TimeScale = 1
+	}
+	if cfg.TimeScale < 0 || math.IsNaN(cfg.TimeScale) || math.IsInf(cfg.TimeScale, 0) {
+		return nil, fmt.Errorf("replay: time scale %g must be > 0", cfg.TimeScale)
+	}
+	if cfg.End != 0 && cfg.End <= cfg.Start {
+		return nil, fmt.Errorf("replay: window end %d ≤ start %d", cfg.End, cfg.Start)
+	}
+	if cfg.SampleEvery <= 0 {
+		cfg.SampleEvery = 1
+	}
+	return &Source{r: r, cfg: cfg, next: allocator.AgentID(cfg.Cluster.NumAgents()), agent: map[int64]*agentState{}}, nil
+}
+
+// Stats are the replay's counters (what it dropped and why) followed by the
+// reader's own.
+func (s *Source) Stats() *traces.Stats { return &s.stats }
+
+// ReaderStats are the underlying reader's counters.
+func (s *Source) ReaderStats() *traces.Stats { return s.r.Stats() }
+
+// simTime maps trace time to simulated time: (t − Start) × TimeScale, at
+// least 0 (events before the window happen at its start).
+func (s *Source) simTime(t allocator.Time) allocator.Time {
+	d := max(t-s.cfg.Start, 0)
+	return s.scale(d)
+}
+
+func (s *Source) scale(d allocator.Time) allocator.Time {
+	if d == allocator.Never || s.cfg.TimeScale == 1 {
+		return d
+	}
+	return allocator.Time(math.Round(float64(d) * s.cfg.TimeScale))
+}
+
+// Next returns the next simulator input, or io.EOF after the window.
+func (s *Source) Next() (sim.Input, error) {
+	for {
+		if s.qi < len(s.queue) {
+			in := s.queue[s.qi]
+			s.qi++
+			return in, nil
+		}
+		s.queue, s.qi = s.queue[:0], 0
+		if s.done {
+			return sim.Input{}, io.EOF
+		}
+		err := s.r.Next(&s.rec)
+		if err == io.EOF || (err == nil && s.cfg.End > 0 && s.rec.Time() >= s.cfg.End) {
+			s.done = true
+			if cerr := s.r.Close(); cerr != nil {
+				return sim.Input{}, cerr
+			}
+			continue
+		}
+		if err != nil {
+			return sim.Input{}, err
+		}
+		if s.rec.Kind == traces.RecordMachine {
+			if err := s.machine(&s.rec.Machine); err != nil {
+				return sim.Input{}, err
+			}
+			continue
+		}
+		in, ok, err := s.task(&s.rec.Task)
+		if err != nil {
+			return sim.Input{}, err
+		}
+		if ok {
+			return in, nil
+		}
+	}
+}
+
+// keep decides the seeded job sample (splitmix64 of seed and job).
+func (s *Source) keep(job int64) bool {
+	if s.cfg.SampleEvery == 1 {
+		return true
+	}
+	z := uint64(job) + s.cfg.Seed*0x9e3779b97f4a7c15 + 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	z ^= z >> 31
+	return z%uint64(s.cfg.SampleEvery) == 0
+}
+
+func (s *Source) task(t *traces.Task) (sim.Input, bool, error) {
+	run := t.Run
+	submit := t.Submit
+	if submit < s.cfg.Start {
+		// Submitted before the window: carried in (at its start) only if the
+		// trace still had it at the window start.
+		if run == allocator.Never {
+			s.stats.Add("carried_into_window", 1)
+		} else {
+			began := t.Start
+			if began < 0 {
+				began = t.Submit
+			}
+			if began+run <= s.cfg.Start {
+				s.stats.Add("ended_before_window", 1)
+				return sim.Input{}, false, nil
+			}
+			if began < s.cfg.Start {
+				run = began + run - s.cfg.Start
+			}
+			s.stats.Add("carried_into_window", 1)
+		}
+		submit = s.cfg.Start
+	}
+	if !s.keep(t.Job) {
+		s.stats.Add("sampled_out", 1)
+		return sim.Input{}, false, nil
+	}
+	qos := ""
+	if s.cfg.QoSNames != nil && int(t.Class) >= 0 && int(t.Class) < len(s.cfg.QoSNames) {
+		qos = s.cfg.QoSNames[t.Class]
+	}
+	fw, ok := s.cfg.Map(t, qos)
+	if !ok {
+		s.stats.Add("unmapped", 1)
+		return sim.Input{}, false, nil
+	}
+	req := allocator.Request{Res: t.Req}
+	if t.GPUModels != "" {
+		for _, m := range t.GPUModelList() {
+			id, err := s.cfg.Cluster.ModelID(m)
+			if err != nil {
+				return sim.Input{}, false, fmt.Errorf("task %d/%d: %w", t.Job, t.Index, err)
+			}
+			req.GPUModels |= 1 << id
+		}
+	}
+	if err := req.Validate(); err != nil {
+		s.stats.Add("invalid_request", 1)
+		return sim.Input{}, false, nil
+	}
+	if t.DistinctMachines {
+		s.stats.Add("distinct_machines_not_enforced", 1)
+	}
+	at := s.simTime(submit)
+	s.stats.Add("tasks", 1)
+	return sim.Input{Time: at, Kind: sim.InputTask, Task: allocator.TaskSpec{
+		Job: t.Job, Index: t.Index, Framework: fw, Submit: at, Duration: s.scale(run), Req: req,
+		Priority: t.Priority, Class: t.Class, Outcome: t.Outcome,
+	}}, true, nil
+}
+
+// machine maps a machine event onto agent inputs:
+//   - ADD of a new machine adds an agent; ADD of a removed one recovers it
+//     when its capacity is the same, otherwise the old agent is removed for
+//     good and a new one added (the cluster has no capacity change);
+//   - REMOVE fails the agent (its tasks are lost, as in the trace);
+//   - UPDATE of an up machine cannot change a live agent's capacity: it is
+//     counted ("machine_update_ignored"); a later ADD (after a REMOVE)
+//     brings the new capacity.
+func (s *Source) machine(m *traces.MachineEvent) error {
+	if !s.cfg.Machines {
+		s.stats.Add("machine_events_skipped", 1)
+		return nil
+	}
+	at := s.simTime(m.Time)
+	st := s.agent[m.Machine]
+	switch m.Kind {
+	case traces.MachineAdd:
+		if st != nil && st.up {
+			s.stats.Add("machine_add_while_up", 1)
+			return nil
+		}
+		if st != nil && st.capacity == m.Capacity && st.model == m.GPUModel {
+			st.up = true
+			s.queue = append(s.queue, sim.Input{Time: at, Kind: sim.InputAgentRecover, Agent: st.id})
+			s.stats.Add("agent_recover", 1)
+			return nil
+		}
+		if st != nil {
+			s.queue = append(s.queue, sim.Input{Time: at, Kind: sim.InputAgentRemove, Agent: st.id})
+			s.stats.Add("agent_replaced", 1)
+		}
+		st = &agentState{id: s.next, up: true, capacity: m.Capacity, model: m.GPUModel}
+		s.next++
+		s.agent[m.Machine] = st
+		s.queue = append(s.queue, sim.Input{Time: at, Kind: sim.InputAgentAdd, Spec: allocator.AgentSpec{
+			Name: fmt.Sprintf("m%d", m.Machine), Capacity: m.Capacity, GPUModel: m.GPUModel}})
+		s.stats.Add("agent_add", 1)
+	case traces.MachineRemove:
+		if st == nil || !st.up {
+			s.stats.Add("machine_remove_not_up", 1)
+			return nil
+		}
+		st.up = false
+		s.queue = append(s.queue, sim.Input{Time: at, Kind: sim.InputAgentFail, Agent: st.id})
+		s.stats.Add("agent_fail", 1)
+	case traces.MachineUpdate:
+		if st == nil {
+			s.stats.Add("machine_update_unknown", 1)
+			return nil
+		}
+		if st.capacity == m.Capacity && st.model == m.GPUModel {
+			s.stats.Add("machine_update_same", 1)
+			return nil
+		}
+		if !st.up {
+			s.stats.Add("machine_update_while_down", 1) // the next ADD carries the capacity
+			return nil
+		}
+		s.stats.Add("machine_update_ignored", 1)
+	}
+	return nil
+}
