@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/allocsim/allocsim/reports"
+	"github.com/allocsim/allocsim/reports/html"
+)
+
+func init() {
+	register(&command{name: "report", summary: "regenerate a run's report, or compare runs", run: runReport})
+}
+
+func runReport(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "compare" {
+		return runCompare(args[1:], stdout, stderr)
+	}
+	fs := newFlagSet("report", "report RUN_DIR\n       allocsim report compare [--out DIR] RUN_A RUN_B [RUN_C …]\n\n"+
+		"Regenerates RUN_DIR/report.html and RUN_DIR/figures/ from the run's Parquet and JSON files.", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	dir := fs.Arg(0)
+	if err := html.Generate(dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s and %s/\n", filepath.Join(dir, reports.ReportFile), filepath.Join(dir, reports.FiguresDir))
+	return nil
+}
+
+func runCompare(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("report compare", "report compare [--out DIR] RUN_A RUN_B [RUN_C …]\n\n"+
+		"Puts runs side by side: a table with differences from RUN_A and overlaid figures,\n"+
+		"as DIR/compare.html (self-contained) and DIR/compare.md.", stderr)
+	out := fs.String("out", filepath.Join("out", "compare"), "output folder")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() < 2 {
+		fmt.Fprintln(stderr, "allocsim report compare: need at least two run folders")
+		fs.Usage()
+		return errUsage
+	}
+	if err := html.Compare(fs.Args(), *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(*out, html.CompareHTML), filepath.Join(*out, html.CompareMD))
+	return nil
+}
