@@ -52,7 +52,7 @@ func testAgent(t testing.TB, url string, mod func(*emuagent.Config)) *emuagent.A
 	cfg := emuagent.Config{
 		MasterURL: url, Token: testToken, PollWait: 200 * time.Millisecond, HeartbeatEvery: 200 * time.Millisecond,
 		StatusRetry: 300 * time.Millisecond,
-		Resources: agentapi.Resources{CPUMilli: 4000, MemMiB: 4096, DiskMiB: 1024, Ports: []agentapi.PortRange{{Begin: 31000, End: 31009}}},
+		Resources:   agentapi.Resources{CPUMilli: 4000, MemMiB: 4096, DiskMiB: 1024, Ports: []agentapi.PortRange{{Begin: 31000, End: 31009}}},
 	}
 	if mod != nil {
 		mod(&cfg)

@@ -21,6 +21,7 @@ import (
 type Config struct {
 	MasterURL string
 	Token     string
+	AgentID   string // set to come back as an agent the master knew (a restart)
 	Hostname  string
 	Resources agentapi.Resources
 	Executors []string // default cgroup and runc
@@ -79,7 +80,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if cfg.HTTP != nil {
 		c.HTTP = cfg.HTTP
 	}
-	a := &Agent{cfg: cfg, client: c, tasks: map[string]*emuTask{}, done: make(chan struct{})}
+	a := &Agent{cfg: cfg, client: c, id: cfg.AgentID, tasks: map[string]*emuTask{}, done: make(chan struct{})}
 	if err := a.register(ctx); err != nil {
 		return nil, err
 	}
