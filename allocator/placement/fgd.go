@@ -43,7 +43,11 @@ type scored struct {
 // maxShapeSlots bounds the score cache: shapes beyond it are scored uncached.
 const maxShapeSlots = 64
 
-func newFGD(_ allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
+func newFGD(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
+	pk, err := newPicker(p, env)
+	if err != nil {
+		return nil, err
+	}
 	if len(env.Typical) == 0 {
 		return nil, fmt.Errorf("fgd: needs the workload's typical task shapes (PlacerEnv.Typical)")
 	}
@@ -51,7 +55,7 @@ func newFGD(_ allocator.Params, env allocator.PlacerEnv) (allocator.Placer, erro
 	if m.TotalWeight() == 0 {
 		return nil, fmt.Errorf("fgd: typical task shapes have no weight")
 	}
-	return &fgd{env: env, model: m, pick: picker{rng: env.Rand}, below: make([]int64, m.NumThresholds())}, nil
+	return &fgd{env: env, model: m, pick: pk, below: make([]int64, m.NumThresholds())}, nil
 }
 
 func (f *fgd) bind(c *allocator.Cluster) {

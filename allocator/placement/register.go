@@ -14,7 +14,10 @@ var policies = []struct {
 	{[]string{"first-fit", "firstfit"}, func(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
 		return &firstFit{}, nil
 	}},
-	{[]string{"random"}, scorerFactory(randomScore{})},
+	{[]string{"random"}, func(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
+		// Every feasible agent ties: the choice is always uniform, whatever "ties" says.
+		return &scanner{env: env, f: randomScore{}, pick: picker{rng: env.Rand}}, nil
+	}},
 	{[]string{"best-fit", "bestfit"}, scorerFactory(bestFit{})},
 	{[]string{"worst-fit", "worstfit"}, scorerFactory(worstFit{})},
 	{[]string{"dot-product", "dotproduct", "dotprod", "tetris"}, scorerFactory(dotProduct{})},
@@ -32,7 +35,7 @@ func init() {
 }
 
 // knownParams are keys a scenario may pass through to every placer.
-var knownParams = []string{"placement"}
+var knownParams = []string{"placement", "ties"}
 
 func checked(f func(allocator.Params, allocator.PlacerEnv) (allocator.Placer, error)) allocator.PlacerFactory {
 	return func(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {

@@ -1,6 +1,7 @@
 package placement
 
 import (
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/allocsim/allocsim/allocator"
@@ -10,9 +11,11 @@ import (
 const noFit = -1
 
 // picker keeps the best score seen so far and breaks ties uniformly at random
-// (reservoir sampling: the k-th tie replaces the choice with probability 1/k).
+// (reservoir sampling: the k-th tie replaces the choice with probability 1/k),
+// or, with first set, in favour of the lowest agent id.
 type picker struct {
-	rng   *rand.Rand
+	rng   *rand.Rand // nil: ties go to the lowest agent id
+	first bool
 	best  int64
 	ties  int
 	agent allocator.AgentID
@@ -29,7 +32,11 @@ func (p *picker) offer(score int64, id allocator.AgentID, dev allocator.DeviceMa
 		p.best, p.ties, p.agent, p.dev = score, 1, id, dev
 	default:
 		p.ties++
-		if p.rng.IntN(p.ties) == 0 {
+		if p.first {
+			if id < p.agent {
+				p.agent, p.dev = id, dev
+			}
+		} else if p.rng.IntN(p.ties) == 0 {
 			p.agent, p.dev = id, dev
 		}
 	}
@@ -59,9 +66,30 @@ type scanner struct {
 }
 
 func scorerFactory(f scoreFunc) func(allocator.Params, allocator.PlacerEnv) (allocator.Placer, error) {
-	return func(_ allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
-		return &scanner{env: env, f: f, pick: picker{rng: env.Rand}}, nil
+	return func(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
+		pk, err := newPicker(p, env)
+		return &scanner{env: env, f: f, pick: pk}, err
 	}
+}
+
+// Tie-break rules (parameter "ties").
+const (
+	TiesRandom = "random" // uniformly at random with the run's stream (default)
+	TiesFirst  = "first"  // the lowest agent id: the FGD authors' simulator (its Kubernetes fork picks the smallest node name)
+)
+
+func newPicker(p allocator.Params, env allocator.PlacerEnv) (picker, error) {
+	t, err := p.String("ties", TiesRandom)
+	if err != nil {
+		return picker{}, err
+	}
+	switch t {
+	case TiesRandom:
+		return picker{rng: env.Rand}, nil
+	case TiesFirst:
+		return picker{rng: env.Rand, first: true}, nil
+	}
+	return picker{}, fmt.Errorf("parameter \"ties\": %q, want %q or %q", t, TiesRandom, TiesFirst)
 }
 
 func (s *scanner) Place(c *allocator.Cluster, req allocator.Request, cand allocator.Candidates) (allocator.Placement, bool) {
