@@ -48,7 +48,12 @@ type decoder struct {
 	file    string
 	pos     map[string]int // path → line
 	visited int
+	depth   int
 }
+
+// maxDepth bounds nesting (a scenario is a few levels deep; anything deeper
+// is a mistake or an alias cycle).
+const maxDepth = 64
 
 func (d *decoder) errf(n *yaml.Node, path, format string, args ...any) error {
 	line := 0
@@ -126,6 +131,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) error {
 	if err != nil {
 		return err
 	}
+	if d.depth++; d.depth > maxDepth {
+		return d.errf(n, path, "nested more than %d levels deep", maxDepth)
+	}
+	defer func() { d.depth-- }()
 	if _, seen := d.pos[path]; !seen {
 		d.pos[path] = n.Line
 	}
@@ -360,6 +369,10 @@ func (d *decoder) anyValue(n *yaml.Node, path string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.depth++; d.depth > maxDepth {
+		return nil, d.errf(n, path, "nested more than %d levels deep", maxDepth)
+	}
+	defer func() { d.depth-- }()
 	switch n.Kind {
 	case yaml.MappingNode:
 		pairs, err := d.mappingPairs(n, path)

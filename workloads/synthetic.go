@@ -142,7 +142,9 @@ func (g *Synthetic) Next() (sim.Input, error) {
 	gen := &g.gens[g.cur]
 	dur := allocator.Never
 	if !g.service {
-		dur = max(allocator.Time(math.Round(gen.duration.draw())), 1)
+		// A heavy tail without max can overflow: cap just below Never.
+		v := min(math.Round(gen.duration.draw()), float64(allocator.Never/2))
+		dur = max(allocator.Time(v), 1)
 	}
 	in := sim.Input{Time: g.submit, Kind: sim.InputTask, Task: allocator.TaskSpec{
 		Job: g.job, Index: g.index, Framework: gen.framework, Submit: g.submit,

@@ -49,7 +49,7 @@ func (s *Scenario) checkCluster() error {
 			return s.errAt(p+".gpus", "at most %d GPUs per node, got %d", allocator.MaxGPUsPerAgent, c.GPUs)
 		}
 		if c.GPUs > 0 && c.GPUModel == "" {
-			return s.errAt(p+".gpu_model", "nodes with GPUs need a gpu_model (e.g. V100, A100)")
+			return s.errAt(p+".gpus", "nodes with GPUs need a gpu_model (e.g. V100, A100)")
 		}
 		if c.GPUs == 0 && c.GPUModel != "" {
 			return s.errAt(p+".gpu_model", "gpu_model %q on a class without gpus", c.GPUModel)
@@ -204,6 +204,9 @@ func (s *Scenario) checkStream(i int, st *StreamSpec) error {
 	if st.ServiceFraction > 0 && s.Horizon == 0 {
 		return s.errAt(p+".service_fraction", "services run until the horizon: set the scenario's horizon")
 	}
+	if math.IsInf(st.Tasks.Upper(), 1) {
+		return s.errAt(p+".tasks", "a %s number of tasks needs max (the largest job)", st.Tasks.Kind)
+	}
 	if st.Tasks.Upper() < 1 {
 		return s.errAt(p+".tasks", "a job needs at least one task")
 	}
@@ -297,6 +300,7 @@ func (s *Scenario) checkGPUs(p string, st *StreamSpec, fid allocator.FrameworkID
 	if len(s.Cluster.NodeClasses) == 0 {
 		return nil // nodes come from the trace
 	}
+	var largest allocator.Resources // per dimension, over the classes that could run it
 	for _, c := range s.Cluster.NodeClasses {
 		if need[allocator.GPU] > 0 && (c.GPUs == 0 || !s.modelAllowed(st.GPUModels, c.GPUModel)) {
 			continue
@@ -307,6 +311,14 @@ func (s *Scenario) checkGPUs(p string, st *StreamSpec, fid allocator.FrameworkID
 		}
 		if capy.Contains(need) {
 			return nil
+		}
+		largest = largest.Max(capy)
+	}
+	// Point at the dimension that no node can hold, if there is one.
+	keys := [allocator.NumResources]string{".cpu", ".mem", ".disk", ".gpus"}
+	for d := range allocator.NumResources {
+		if need[d] > largest[d] {
+			return s.errAt(p+keys[d], "the largest request (%s) is larger than every node that could run it (at most %s)", resText(d, need[d]), resText(d, largest[d]))
 		}
 	}
 	return s.errAt(p, "the largest request (%v) fits no node class (%s)", need, s.classShapes())
