@@ -1,0 +1,121 @@
+package reports_test
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/allocsim/allocsim/reports"
+	"github.com/allocsim/allocsim/reports/reportstest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// goValue turns a value the Go side wrote into what DuckDB's JSON gives.
+func goValue(v any) any {
+	switch x := v.(type) {
+	case int64:
+		return float64(x)
+	case int32:
+		return float64(x)
+	case float64:
+		if math.IsNaN(x) {
+			return "NaN"
+		}
+		return x
+	case *float64:
+		if x == nil {
+			return nil
+		}
+		return *x
+	case *int32:
+		if x == nil {
+			return nil
+		}
+		return float64(*x)
+	case *string:
+		if x == nil {
+			return nil
+		}
+		return *x
+	}
+	return v
+}
+
+func taskValues(r *reports.TaskRow) []any {
+	vs := []any{r.TaskID, r.JobID, r.TaskIndex, r.Attempt, r.FrameworkID, r.Framework, r.RoleID, r.Role,
+		r.Priority, r.Class, r.CPUMilli, r.MemMiB, r.DiskMiB, r.GPUMilli, r.Service, r.DurationS, r.SubmitS,
+		r.ReadyS, r.StartS, r.EndS, r.WaitS, r.RunS, r.AgentID, r.Agent, r.GPUDevices, r.Outcome}
+	for i, v := range vs {
+		vs[i] = goValue(v)
+	}
+	return vs
+}
+
+// The Parquet outputs read by an independent reader (DuckDB) hold exactly
+// what the Go side wrote: every column of every row.
+func TestParquetReadByDuckDB(t *testing.T) {
+	db := reportstest.NewDuckDB(t)
+	dir := t.TempDir()
+	reportstest.MixedRun(t, dir, 11)
+
+	var want [][]any
+	var nullStarts, running int
+	require.NoError(t, reports.ForEachTask(dir, func(r *reports.TaskRow) error {
+		want = append(want, taskValues(r))
+		if r.StartS == nil {
+			nullStarts++
+		}
+		if r.Outcome == reports.OutcomeRunning {
+			running++
+		}
+		return nil
+	}))
+	require.Greater(t, len(want), 5000)
+	require.Positive(t, nullStarts, "the run has never-scheduled tasks (null columns)")
+	require.Positive(t, running, "the run has tasks still running at the horizon")
+
+	tasks := reportstest.ParquetPath(filepath.Join(dir, reports.TasksFile))
+	got := db.Query(t, "select * from read_parquet("+tasks+")")
+	names := []string{"task_id", "job_id", "task_index", "attempt", "framework_id", "framework", "role_id", "role",
+		"priority", "class", "cpu_milli", "mem_mib", "disk_mib", "gpu_milli", "service", "duration_s", "submit_s",
+		"ready_s", "start_s", "end_s", "wait_s", "run_s", "agent_id", "agent", "gpu_devices", "outcome"}
+	require.Len(t, got.Columns, len(names))
+	for i, c := range got.Columns {
+		assert.Equal(t, names[i], c.Name)
+	}
+	assert.Equal(t, "BIGINT", got.Columns[0].Type)
+	assert.Equal(t, "DOUBLE", got.Columns[20].Type)
+	assert.Equal(t, "VARCHAR", got.Columns[25].Type)
+	require.Len(t, got.Rows, len(want))
+	for i := range want {
+		require.Equal(t, want[i], got.Rows[i], "tasks.parquet row %d", i)
+	}
+
+	sum, err := reports.ReadSummary(dir)
+	require.NoError(t, err)
+	agg := db.Query(t, "select count(*), avg(wait_s), max(wait_s), count(*) filter (where outcome = 'unscheduled') from read_parquet("+tasks+") where true")
+	require.Len(t, agg.Rows, 1)
+	assert.Equal(t, float64(sum.Tasks.Attempts), agg.Rows[0][0])
+	assert.InDelta(t, sum.Tasks.WaitS.Mean, agg.Rows[0][1], 1e-9)
+	assert.Equal(t, sum.Tasks.WaitS.Max, agg.Rows[0][2])
+	assert.Equal(t, float64(sum.Tasks.Outcomes["unscheduled"]), agg.Rows[0][3])
+
+	for _, file := range []string{reports.TimeseriesFile, reports.CyclesFile} {
+		tab, err := reports.ReadTable(dir, file)
+		require.NoError(t, err)
+		res := db.Query(t, "select * from read_parquet("+reportstest.ParquetPath(filepath.Join(dir, file))+")")
+		require.Len(t, res.Columns, len(tab.Columns), file)
+		for i, c := range res.Columns {
+			assert.Equal(t, tab.Columns[i], c.Name, file)
+		}
+		require.Len(t, res.Rows, tab.Rows(), file)
+		require.Positive(t, tab.Rows(), file)
+		for r := range res.Rows {
+			for c := range tab.Columns {
+				require.Equal(t, goValue(tab.Data[c][r]), res.Rows[r][c], fmt.Sprintf("%s row %d column %s", file, r, tab.Columns[c]))
+			}
+		}
+	}
+}
