@@ -49,8 +49,8 @@ type Config struct {
 // "cpus:0.01|mem:32": either 0.01 CPU or 32 MiB of memory.
 var DefaultMinAllocatable = []allocator.Resources{allocator.Res(10, 0, 0, 0), allocator.Res(0, 32, 0, 0)}
 
-// Params understood by the "drf" allocator in scenario files.
-var paramNames = []string{"sorter", "offer_timeout", "fair_sharing_excluded", "min_allocatable", "filter_gpu_resources"}
+// ParamNames are the parameters the "drf" allocator understands in scenario files.
+var ParamNames = []string{"sorter", "offer_timeout", "fair_sharing_excluded", "min_allocatable", "filter_gpu_resources"}
 
 func init() {
 	allocator.RegisterAllocator("drf", func(p allocator.Params, env allocator.AllocatorEnv) (allocator.Allocator, error) {
@@ -65,7 +65,7 @@ func init() {
 // ConfigFromParams reads the allocator's scenario parameters.
 func ConfigFromParams(p allocator.Params, env allocator.AllocatorEnv) (Config, error) {
 	cfg := Config{Cluster: env.Cluster, Roles: env.Roles, Interval: env.Interval, Rand: env.Rand}
-	if err := p.Check(paramNames...); err != nil {
+	if err := p.Check(ParamNames...); err != nil {
 		return cfg, fmt.Errorf("drf allocator: %w", err)
 	}
 	s, err := p.String("sorter", "drf")
