@@ -70,10 +70,9 @@ func OpenGoogle2011(dir string, opt Google2011Options) (Reader, error) {
 	return g, nil
 }
 
-func (g *google2011) Stats() *Stats { return &g.stats }
+func (g *google2011) Stats() *Stats { return g.life.withCounts("task_event_") }
 
 func (g *google2011) Close() error {
-	g.life.addCounts("task_event_")
 	return errors.Join(g.mach.Close(), g.tasks.Close())
 }
 

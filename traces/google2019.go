@@ -216,10 +216,9 @@ func OpenGoogle2019(dir string, opt Google2011Options) (Reader, error) {
 	return g, nil
 }
 
-func (g *google2019) Stats() *Stats { return &g.stats }
+func (g *google2019) Stats() *Stats { return g.life.withCounts("instance_event_") }
 
 func (g *google2019) Close() error {
-	g.life.addCounts("instance_event_")
 	return errors.Join(g.mach.parts.Close(), g.inst.parts.Close(), g.coll.parts.Close())
 }
 

@@ -295,11 +295,16 @@ func (l *lifecycle) pop(dst *Task) (ok bool) {
 	return true
 }
 
-// addCounts copies the per-event-type counters into stats.
-func (l *lifecycle) addCounts(prefix string) {
+// withCounts returns a copy of stats plus the per-event-type counters.
+func (l *lifecycle) withCounts(prefix string) *Stats {
+	out := &Stats{}
+	for k, v := range l.stats.Map() {
+		out.Add(k, v)
+	}
 	for k, n := range l.counts {
 		if n > 0 {
-			l.stats.Add(prefix+lifeNames[k], n)
+			out.Add(prefix+lifeNames[k], n)
 		}
 	}
+	return out
 }

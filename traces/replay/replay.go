@@ -138,16 +138,9 @@ func (s *Source) Next() (sim.Input, error) {
 	}
 }
 
-// keep decides the seeded job sample (splitmix64 of seed and job).
+// keep decides the seeded job sample (traces.KeepJob).
 func (s *Source) keep(job int64) bool {
-	if s.cfg.SampleEvery == 1 {
-		return true
-	}
-	z := uint64(job) + s.cfg.Seed*0x9e3779b97f4a7c15 + 0x9e3779b97f4a7c15
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	z ^= z >> 31
-	return z%uint64(s.cfg.SampleEvery) == 0
+	return traces.KeepJob(s.cfg.Seed, job, s.cfg.SampleEvery)
 }
 
 func (s *Source) task(t *traces.Task) (sim.Input, bool, error) {
