@@ -11,18 +11,30 @@ import (
 	"github.com/allocsim/allocsim/allocator"
 )
 
+// cpuLevels are the CPU thresholds (milli) of the joint CPU–memory bounds:
+// 0.5, 1, 2, … 64 cores.
+const cpuLevels = 8
+
+func cpuLevel(k int) int64 { return 500 << k }
+
 // summary is an upper bound of what any agent in a subtree can hold. A
 // request that does not fit the summary fits no agent below it; one that
 // does may still fail on an agent (dimensions peak on different agents, GPU
-// model), so the search backtracks.
+// model), so the search backtracks. Per-dimension maxima alone are weak on a
+// first-fit cluster, where the agents at the front are full in CPU but not
+// in memory: a subtree's CPU and memory peaks then sit on different agents
+// and the search wanders. memAt[k] — the most free memory among agents with
+// at least cpuLevel(k) free CPU — bounds the two together.
 type summary struct {
 	cpu, mem, disk int64
+	memAt          [cpuLevels]int64
 	gpuShare       int32 // most free milli on one device
 	gpuWhole       int32 // most fully free devices on one agent
 }
 
-func (s *summary) admits(r *allocator.Request, whole int32) bool {
+func (s *summary) admits(r *allocator.Request, whole int32, level int) bool {
 	return s.cpu >= r.Res[allocator.CPU] && s.mem >= r.Res[allocator.Mem] &&
+		(level < 0 || s.memAt[level] >= r.Res[allocator.Mem]) &&
 		s.disk >= r.Res[allocator.Disk] && int64(s.gpuShare) >= min(r.Res[allocator.GPU], 1000) &&
 		s.gpuWhole >= whole
 }
@@ -31,8 +43,20 @@ func (s *summary) merge(a, b *summary) {
 	s.cpu = max(a.cpu, b.cpu)
 	s.mem = max(a.mem, b.mem)
 	s.disk = max(a.disk, b.disk)
+	for k := range s.memAt {
+		s.memAt[k] = max(a.memAt[k], b.memAt[k])
+	}
 	s.gpuShare = max(a.gpuShare, b.gpuShare)
 	s.gpuWhole = max(a.gpuWhole, b.gpuWhole)
+}
+
+// levelOf is the highest CPU level at or below the request's CPU, or -1.
+func levelOf(cpu int64) int {
+	k := -1
+	for k+1 < cpuLevels && cpuLevel(k+1) <= cpu {
+		k++
+	}
+	return k
 }
 
 // Free is the index. Create it with New; it registers itself with the
@@ -74,6 +98,12 @@ func (x *Free) leaf(id allocator.AgentID, s *summary) {
 		return
 	}
 	s.cpu, s.mem, s.disk = a.Free[allocator.CPU], a.Free[allocator.Mem], a.Free[allocator.Disk]
+	for k := range s.memAt {
+		s.memAt[k] = 0
+		if s.cpu >= cpuLevel(k) {
+			s.memAt[k] = s.mem
+		}
+	}
 	s.gpuShare, s.gpuWhole = 0, 0
 	for _, f := range x.c.GPUFree(id) {
 		s.gpuShare = max(s.gpuShare, f)
@@ -102,15 +132,15 @@ func (x *Free) FirstFit(req allocator.Request) (allocator.AgentID, bool) {
 		return 0, false
 	}
 	whole := int32(req.WholeGPUs())
-	id := x.find(1, &req, whole)
+	id := x.find(1, &req, whole, levelOf(req.Res[allocator.CPU]))
 	if id < 0 {
 		return 0, false
 	}
 	return allocator.AgentID(id), true
 }
 
-func (x *Free) find(node int, req *allocator.Request, whole int32) int {
-	if !x.tree[node].admits(req, whole) {
+func (x *Free) find(node int, req *allocator.Request, whole int32, level int) int {
+	if !x.tree[node].admits(req, whole, level) {
 		return -1
 	}
 	if node >= x.size {
@@ -120,14 +150,14 @@ func (x *Free) find(node int, req *allocator.Request, whole int32) int {
 		}
 		return -1
 	}
-	if r := x.find(2*node, req, whole); r >= 0 {
+	if r := x.find(2*node, req, whole, level); r >= 0 {
 		return r
 	}
-	return x.find(2*node+1, req, whole)
+	return x.find(2*node+1, req, whole, level)
 }
 
 // Admits reports whether some agent might hold req (a cheap necessary
 // condition: false means no agent can).
 func (x *Free) Admits(req allocator.Request) bool {
-	return x.c.NumAgents() > 0 && x.tree[1].admits(&req, int32(req.WholeGPUs()))
+	return x.c.NumAgents() > 0 && x.tree[1].admits(&req, int32(req.WholeGPUs()), levelOf(req.Res[allocator.CPU]))
 }

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/runner"
+	"github.com/allocsim/allocsim/workloads"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+func init() {
+	register(&command{name: "run", summary: "simulate a scenario (the embedded default without an argument)", run: runRun})
+}
+
+func runRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", "run [flags] [scenario.yaml]", stderr)
+	out := fs.String("out", "", "output folder (default: the scenario's outputs.dir, else out/<scenario name>)")
+	seed := fs.Uint64("seed", 0, "replace the scenario's seed")
+	noReport := fs.Bool("no-report", false, "do not write report.html and figures")
+	quiet := fs.Bool("quiet", false, "no progress bar and no summary table")
+	// Flags may come before or after the scenario path.
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) > 1 {
+		fmt.Fprintf(stderr, "allocsim run: one scenario file at most, got %d\n", len(pos))
+		fs.Usage()
+		return errUsage
+	}
+	var s *workloads.Scenario
+	if len(pos) == 0 {
+		s = workloads.Default()
+	} else {
+		var err error
+		if s, err = workloads.Load(pos[0]); err != nil {
+			return err
+		}
+	}
+	opts := runner.Options{Out: *out, NoReport: *noReport, Version: version}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "seed" {
+			opts.Seed, opts.SeedSet = *seed, true
+		}
+	})
+	var bar *progressbar.ProgressBar
+	if f, ok := stderr.(*os.File); ok && !*quiet && term.IsTerminal(int(f.Fd())) {
+		bar = newBar(f, s)
+		opts.Progress = func(now, horizon allocator.Time) {
+			if horizon > 0 {
+				_ = bar.Set64(int64(now.Seconds()))
+			} else {
+				_ = bar.Add64(1)
+			}
+		}
+	}
+	res, err := runner.Run(s, opts)
+	if bar != nil {
+		_ = bar.Finish()
+		_ = bar.Clear()
+	}
+	if err != nil {
+		return err
+	}
+	if *quiet {
+		return nil
+	}
+	return runner.WriteSummary(stdout, res)
+}
+
+// newBar shows simulated seconds out of the horizon (a spinner when the run
+// goes until the workload drains).
+func newBar(w io.Writer, s *workloads.Scenario) *progressbar.ProgressBar {
+	max := int64(-1)
+	if s.Horizon > 0 {
+		max = int64(allocator.Time(s.Horizon).Seconds())
+	}
+	return progressbar.NewOptions64(max,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("simulating "+s.Name),
+		progressbar.OptionSetItsString("sim s"),
+		progressbar.OptionShowIts(),
+		progressbar.OptionThrottle(100_000_000),
+		progressbar.OptionClearOnFinish(),
+	)
+}

@@ -1,0 +1,66 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// WriteSummary prints the short table `allocsim run` shows after a run.
+func WriteSummary(w io.Writer, r Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	st := r.Stats
+	c := st.Counters
+	row := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, a...)) }
+	row("scenario", "%s", r.Scenario)
+	row("nodes", "%s", group(int64(r.Nodes)))
+	end := "horizon"
+	if st.Drained {
+		end = "workload drained"
+	}
+	row("simulated", "%s (%s)", time.Duration(st.End)*time.Microsecond, end)
+	row("tasks submitted", "%s", group(c.Submitted))
+	row("tasks placed", "%s (%s still pending at the end, %s still running)", group(c.Launched), group(st.Pending), group(st.Running))
+	if s := r.Summary; s != nil {
+		row("wait", "mean %s s, p99 %s s", num(s.Tasks.WaitS.Mean), num(s.Tasks.WaitS.P99))
+		a := s.AllocMeanFrac
+		row("allocation (mean)", "cpu %.1f%%, mem %.1f%%, gpu %.1f%%", 100*a.CPU, 100*a.Mem, 100*a.GPU)
+		p := s.AllocPeakFrac
+		row("allocation (peak)", "cpu %.1f%%, mem %.1f%%, gpu %.1f%%", 100*p.CPU, 100*p.Mem, 100*p.GPU)
+	}
+	if n := c.Ended[allocator.OutcomeLost]; n > 0 {
+		row("tasks lost", "%s", group(n))
+	}
+	row("cycles", "%s (%s triggered)", group(c.Cycles), group(c.TriggeredCycles))
+	row("events", "%s in %s of engine time: %s events/s", group(c.Events), st.Wall.Round(time.Millisecond), group(int64(r.EventsPerSecond())))
+	row("wall time", "%s", r.Wall.Round(time.Millisecond))
+	if r.Dir != "" {
+		row("output", "%s", r.Dir)
+	}
+	return tw.Flush()
+}
+
+// group writes n with thousands separators: 1234567 → 1,234,567.
+func group(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, ch := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(ch)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func num(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) }
