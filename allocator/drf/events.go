@@ -2,6 +2,7 @@ package drf
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/allocsim/allocsim/allocator"
 )
@@ -129,13 +130,18 @@ func (a *Alloc) AddAgent(now allocator.Time, id allocator.AgentID, reserved []al
 	}
 	for int(id) >= len(a.agents) {
 		a.agents = append(a.agents, agentState{})
-		a.hot = append(a.hot, agentHot{meet: noMeet, exp: allocator.Never})
+		a.hot = append(a.hot, agentHot{meet: noMeet32, exp: allocator.Never})
 	}
 	ag := &a.agents[id]
 	if ag.present {
 		return fmt.Errorf("drf allocator: agent %d added twice", id)
 	}
 	cl := a.cfg.Cluster.Agent(id)
+	for d, v := range cl.Capacity {
+		if v > math.MaxInt32 {
+			return fmt.Errorf("drf allocator: agent %q: %s capacity %d is above 2^31 units", cl.Name, allocator.ResourceNames[d], v)
+		}
+	}
 	var sum allocator.Resources
 	for _, r := range reserved {
 		if int(r.Role) < 0 || int(r.Role) >= len(a.roles) {

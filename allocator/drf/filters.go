@@ -45,9 +45,9 @@ func (a *Alloc) installFilter(now allocator.Time, f allocator.FrameworkID, agent
 	fs.filt[agent] = a.internVal(refused, exp) + 1
 	if ag := &a.hot[agent]; fs.active {
 		if ag.nFilt == 1 {
-			ag.meet, ag.exp = refused, exp
+			ag.meet, ag.exp = pack(refused), exp
 		} else {
-			ag.meet, ag.exp = ag.meet.Min(refused), min(ag.exp, exp)
+			ag.meet, ag.exp = pack(ag.meet.unpack().Min(refused)), min(ag.exp, exp)
 		}
 	}
 	return true
@@ -101,7 +101,7 @@ func (a *Alloc) dropFilter(f allocator.FrameworkID, agent allocator.AgentID) {
 	if fs.active {
 		ag := &a.hot[agent]
 		if ag.nFilt--; ag.nFilt == 0 {
-			ag.meet, ag.exp = noMeet, allocator.Never
+			ag.meet, ag.exp = noMeet32, allocator.Never
 		}
 	}
 }
@@ -135,12 +135,12 @@ func (a *Alloc) countFilters(f allocator.FrameworkID, d int32) {
 		if d > 0 {
 			fv := &a.fvals[v-1]
 			if ag.nFilt == 1 {
-				ag.meet, ag.exp = fv.refused, fv.expires
+				ag.meet, ag.exp = pack(fv.refused), fv.expires
 			} else {
-				ag.meet, ag.exp = ag.meet.Min(fv.refused), min(ag.exp, fv.expires)
+				ag.meet, ag.exp = pack(ag.meet.unpack().Min(fv.refused)), min(ag.exp, fv.expires)
 			}
 		} else if ag.nFilt == 0 {
-			ag.meet, ag.exp = noMeet, allocator.Never
+			ag.meet, ag.exp = noMeet32, allocator.Never
 		}
 	}
 }

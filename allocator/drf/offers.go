@@ -69,8 +69,8 @@ func (a *Alloc) closeOffer(s *offerSlot, used allocator.Resources) {
 	a.offerFree = append(a.offerFree, int32(int64(o.ID)&(1<<32-1)))
 	ag := &a.agents[o.Agent]
 	h := &a.hot[o.Agent]
-	h.offered = h.offered.Sub(o.Res)
-	h.avail = h.avail.Add(o.Res)
+	h.offered = pack(h.offered.unpack().Sub(o.Res))
+	h.avail = pack(h.avail.unpack().Add(o.Res))
 	unused := o.Res.Sub(used)
 	if unused.IsZero() {
 		return
