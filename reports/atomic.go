@@ -30,6 +30,9 @@ func (a *atomicFile) Write(p []byte) (int, error) { return a.w.Write(p) }
 func (a *atomicFile) Commit() error {
 	err := a.w.Flush()
 	if err == nil {
+		err = a.f.Chmod(0o644) // CreateTemp makes 0600; outputs are for sharing
+	}
+	if err == nil {
 		err = a.f.Sync()
 	}
 	if cerr := a.f.Close(); err == nil {

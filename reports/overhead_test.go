@@ -1,0 +1,90 @@
+package reports_test
+
+import (
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/reports"
+	"github.com/allocsim/allocsim/runner"
+	"github.com/allocsim/allocsim/sim"
+	"github.com/allocsim/allocsim/workloads"
+)
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkMetricsOverhead runs the embedded default scenario (33,000 nodes,
+// ~1M tasks) with metrics off and on, alternating within each iteration so
+// that both see the same load on a shared machine, and reports the
+// collector's cost as a percentage of the metrics-off run, in wall time and
+// in CPU time (user+system, less sensitive to other processes). "On" means
+// the collector and every Parquet/JSON output, without the HTML report.
+//
+//	go test -run '^$' -bench MetricsOverhead -benchtime 3x -cpu 1 ./reports/
+func BenchmarkMetricsOverhead(b *testing.B) {
+	var wallOff, wallOn, cpuOff, cpuOn []float64
+	run := func(metrics bool) (wall, cpu time.Duration) {
+		c0, w0 := cpuTime(), time.Now()
+		_, err := runner.Run(workloads.Default(), runner.Options{NoMetrics: !metrics, Out: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(w0), cpuTime() - c0
+	}
+	for b.Loop() {
+		w, c := run(false)
+		wallOff, cpuOff = append(wallOff, w.Seconds()), append(cpuOff, c.Seconds())
+		w, c = run(true)
+		wallOn, cpuOn = append(wallOn, w.Seconds()), append(cpuOn, c.Seconds())
+	}
+	med := func(xs []float64) float64 {
+		s := slices.Clone(xs)
+		slices.Sort(s)
+		return s[len(s)/2]
+	}
+	b.ReportMetric(med(wallOff), "wall-s-off")
+	b.ReportMetric(med(wallOn), "wall-s-on")
+	b.ReportMetric(100*(med(wallOn)-med(wallOff))/med(wallOff), "overhead-wall-%")
+	b.ReportMetric(100*(med(cpuOn)-med(cpuOff))/med(cpuOff), "overhead-cpu-%")
+}
+
+// BenchmarkCollectorTask is the collector's hot path: one task attempt
+// submitted, started and ended (its row written to tasks.parquet and added
+// to the statistics).
+func BenchmarkCollectorTask(b *testing.B) {
+	cl := allocator.NewCluster()
+	if _, err := cl.AddAgent(allocator.AgentSpec{Name: "a0", Capacity: allocator.Res(1<<40, 1<<40, 1<<40, 0)}); err != nil {
+		b.Fatal(err)
+	}
+	fws := []allocator.FrameworkInfo{{Name: "web", Role: 0}, {Name: "etl", Role: 1}}
+	roles := []allocator.RoleInfo{{Name: "prod"}, {Name: "batch"}}
+	c, err := reports.NewCollector(b.TempDir(), reports.Meta{Cluster: cl, Frameworks: fws, Roles: roles})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Abort()
+	t := sim.Task{Spec: allocator.TaskSpec{Job: 1, Duration: 10 * allocator.Second,
+		Req: allocator.Request{Res: allocator.Res(1000, 1024, 0, 0)}}}
+	b.ReportAllocs()
+	i := int64(0)
+	for b.Loop() {
+		now := allocator.Time(i) * allocator.Millisecond
+		t.Seq, t.Spec.Job, t.Spec.Framework = i, i/8, allocator.FrameworkID(i%2)
+		t.Ready, t.Start, t.End, t.Started = now, now+5, now+10*allocator.Second, true
+		t.State, t.Outcome = sim.StatePending, allocator.OutcomeFinished
+		c.TaskSubmitted(now, &t)
+		t.State = sim.StateRunning
+		c.TaskStarted(now, &t)
+		t.State = sim.StateEnded
+		c.TaskEnded(t.End, &t)
+		i++
+	}
+}
