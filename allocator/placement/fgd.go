@@ -21,27 +21,17 @@ type fgd struct {
 	model *frag.Model
 	pick  picker
 
-	c       *allocator.Cluster
-	before  []cached // node fragment, by agent
-	slots   map[allocator.Request]int
-	byShape [][]scored // per slot, by agent
-	below   []int64
-	devs    []int32 // scratch copy of one agent's devices
+	c      *allocator.Cluster
+	before []cached // node fragment, by agent
+	cache  shapeCache
+	below  []int64
+	devs   []int32 // scratch copy of one agent's devices
 }
 
 type cached struct {
 	gen  uint32
 	frag int64
 }
-
-type scored struct {
-	gen   uint32
-	score int64 // noFit when the request does not fit
-	dev   allocator.DeviceMask
-}
-
-// maxShapeSlots bounds the score cache: shapes beyond it are scored uncached.
-const maxShapeSlots = 64
 
 func newFGD(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
 	pk, err := newPicker(p, env)
@@ -59,35 +49,16 @@ func newFGD(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, erro
 }
 
 func (f *fgd) bind(c *allocator.Cluster) {
-	if f.c != c {
+	if f.c != c || len(f.before) != c.NumAgents() {
 		f.c = c
-		f.before = nil
-		f.slots = map[allocator.Request]int{}
-		f.byShape = nil
+		f.before = make([]cached, c.NumAgents())
+		f.cache.reset(c.NumAgents())
 	}
-	if n := c.NumAgents(); len(f.before) < n {
-		f.before = append(f.before, make([]cached, n-len(f.before))...)
-		for i := range f.byShape {
-			f.byShape[i] = append(f.byShape[i], make([]scored, n-len(f.byShape[i]))...)
-		}
-	}
-}
-
-func (f *fgd) slot(req allocator.Request) []scored {
-	if i, ok := f.slots[req]; ok {
-		return f.byShape[i]
-	}
-	if len(f.byShape) == maxShapeSlots {
-		return nil
-	}
-	f.slots[req] = len(f.byShape)
-	f.byShape = append(f.byShape, make([]scored, len(f.before)))
-	return f.byShape[len(f.byShape)-1]
 }
 
 func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.Candidates) (allocator.Placement, bool) {
 	f.bind(c)
-	cache := f.slot(req)
+	cache := f.cache.row(req)
 	f.pick.reset()
 	visit := func(id allocator.AgentID) {
 		gen := c.Agent(id).Gen

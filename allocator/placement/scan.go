@@ -50,19 +50,22 @@ func (p *picker) result() (allocator.Placement, bool) {
 }
 
 // scoreFunc scores a request on an agent where it fits (0..100, higher is
-// better) and picks its devices.
+// better); devices picks the devices on the chosen agent.
 type scoreFunc interface {
-	score(s *scanner, id allocator.AgentID, req allocator.Request) (int64, allocator.DeviceMask)
+	score(s *scanner, id allocator.AgentID, req allocator.Request) int64
+	devices(s *scanner, id allocator.AgentID, req allocator.Request) allocator.DeviceMask
 }
 
-// scanner runs a scoring policy over the candidates.
+// scanner runs a scoring policy over the candidates. Scores depend only on
+// the agent's state, so they are cached by shape and agent generation.
 type scanner struct {
-	env  allocator.PlacerEnv
-	f    scoreFunc
-	pick picker
-	c    *allocator.Cluster
-	maxC allocator.Resources // largest agent capacity per dimension (normalises scores)
-	nMax int                 // agents seen when maxC was computed
+	env   allocator.PlacerEnv
+	f     scoreFunc
+	pick  picker
+	cache shapeCache
+	c     *allocator.Cluster
+	maxC  allocator.Resources // largest agent capacity per dimension (normalises scores)
+	nMax  int                 // agents seen when maxC was computed
 }
 
 func scorerFactory(f scoreFunc) func(allocator.Params, allocator.PlacerEnv) (allocator.Placer, error) {
@@ -94,27 +97,39 @@ func newPicker(p allocator.Params, env allocator.PlacerEnv) (picker, error) {
 
 func (s *scanner) Place(c *allocator.Cluster, req allocator.Request, cand allocator.Candidates) (allocator.Placement, bool) {
 	s.bind(c)
+	row := s.cache.row(req)
 	s.pick.reset()
+	visit := func(id allocator.AgentID) {
+		gen := c.Agent(id).Gen
+		if row != nil && row[id].gen == gen {
+			s.pick.offer(row[id].score, id, 0)
+			return
+		}
+		sc := int64(noFit)
+		if c.Fits(id, req) {
+			sc = s.f.score(s, id, req)
+		}
+		if row != nil {
+			row[id] = scored{gen: gen, score: sc}
+		}
+		s.pick.offer(sc, id, 0)
+	}
 	if cand.IDs == nil {
 		for i := range c.NumAgents() {
-			id := allocator.AgentID(i)
-			if c.Fits(id, req) {
-				sc, dev := s.f.score(s, id, req)
-				s.pick.offer(sc, id, dev)
+			visit(allocator.AgentID(i))
+		}
+	} else {
+		for i, id := range cand.IDs {
+			if cand.Ceil == nil || cand.Ceil[i].Contains(req.Res) {
+				visit(id)
 			}
 		}
-		return s.pick.result()
 	}
-	for i, id := range cand.IDs {
-		if cand.Ceil != nil && !cand.Ceil[i].Contains(req.Res) {
-			continue
-		}
-		if c.Fits(id, req) {
-			sc, dev := s.f.score(s, id, req)
-			s.pick.offer(sc, id, dev)
-		}
+	p, ok := s.pick.result()
+	if ok {
+		p.Devices = s.f.devices(s, p.Agent, req)
 	}
-	return s.pick.result()
+	return p, ok
 }
 
 // bind remembers the cluster and the largest agent shape (the scores'
@@ -124,6 +139,7 @@ func (s *scanner) bind(c *allocator.Cluster) {
 		return
 	}
 	s.c, s.nMax, s.maxC = c, c.NumAgents(), allocator.Resources{}
+	s.cache.reset(c.NumAgents())
 	for i := range c.NumAgents() {
 		s.maxC = s.maxC.Max(c.Agent(allocator.AgentID(i)).Capacity)
 	}
