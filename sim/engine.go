@@ -348,6 +348,7 @@ func (e *Engine) handleInput(now allocator.Time, _ int64) {
 			e.q.push(in.Time, e.hInput, 0)
 			return
 		}
+		e.counters.Events++ // a batched input counts as an event of its own
 	}
 }
 
