@@ -132,7 +132,7 @@ func (a *Alloc) allocAgent(now allocator.Time, id allocator.AgentID, stage int) 
 // walk visits p's children in order: roles recursively, frameworks by trying
 // an offer, until the agent has nothing allocatable left.
 func (a *Alloc) walk(p int32, depth int) {
-	kids := a.clients[p].kids
+	kids := a.clients[p].kids.items()
 	if a.cfg.Sorter == SorterRandom {
 		for len(a.orderBufs) <= depth {
 			a.orderBufs = append(a.orderBufs, nil)

@@ -14,8 +14,8 @@ import (
 type client struct {
 	name   string
 	parent int32
-	kids   []int32 // active children, kept sorted by key for the DRF sorter
-	fw     int32   // framework id for a framework client, -1 otherwise
+	kids   order // active children, kept sorted by key for the DRF sorter
+	fw     int32 // framework id for a framework client, -1 otherwise
 	weight float64
 	alloc  allocator.Resources // offered + allocated, subtree sum
 	active int32               // active frameworks in the subtree
@@ -75,19 +75,17 @@ func (a *Alloc) search(kids []int32, k *sortKey) int {
 
 func (a *Alloc) insertKid(p int32, k int32) {
 	pc := &a.clients[p]
-	i := a.search(pc.kids, &a.keys[k])
-	pc.kids = append(pc.kids, 0)
-	copy(pc.kids[i+1:], pc.kids[i:])
-	pc.kids[i] = k
+	pc.kids.insert(a.search(pc.kids.items(), &a.keys[k]), k)
 }
 
 func (a *Alloc) removeKid(p int32, k int32) {
 	pc := &a.clients[p]
-	i := a.search(pc.kids, &a.keys[k])
-	if i >= len(pc.kids) || pc.kids[i] != k {
-		i = indexOf(pc.kids, k) // stale keys: fall back to a scan
+	kids := pc.kids.items()
+	i := a.search(kids, &a.keys[k])
+	if i >= len(kids) || kids[i] != k {
+		i = indexOf(kids, k) // stale keys: fall back to a scan
 	}
-	pc.kids = append(pc.kids[:i], pc.kids[i+1:]...)
+	pc.kids.remove(i)
 }
 
 func indexOf(s []int32, v int32) int {
@@ -110,12 +108,12 @@ func (a *Alloc) change(c int32, delta allocator.Resources, count bool) {
 		cl := &a.clients[c]
 		inList := cl.listed() && a.cfg.Sorter == SorterDRF
 		var i int
-		var kids []int32
+		var kids *order
 		if inList {
-			kids = a.clients[cl.parent].kids
-			i = a.search(kids, &a.keys[c])
-			if i >= len(kids) || kids[i] != c {
-				i = indexOf(kids, c)
+			kids = &a.clients[cl.parent].kids
+			i = a.search(kids.items(), &a.keys[c])
+			if it := kids.items(); i >= len(it) || it[i] != c {
+				i = indexOf(it, c)
 			}
 		}
 		cl.alloc = cl.alloc.Add(delta)
@@ -130,10 +128,10 @@ func (a *Alloc) change(c int32, delta allocator.Resources, count bool) {
 	}
 }
 
-// reposition moves kids[i], whose key changed, to its sorted place.
-func (a *Alloc) reposition(kids []int32, i int) {
-	k := kids[i]
-	c := &a.keys[k]
+// reposition moves the i-th client of o, whose key changed, to its sorted place.
+func (a *Alloc) reposition(o *order, i int) {
+	kids := o.items()
+	c := &a.keys[kids[i]]
 	if i+1 < len(kids) && less(&a.keys[kids[i+1]], c) {
 		lo, hi := i+1, len(kids)
 		for lo < hi {
@@ -144,8 +142,7 @@ func (a *Alloc) reposition(kids []int32, i int) {
 				hi = m
 			}
 		}
-		copy(kids[i:lo-1], kids[i+1:lo])
-		kids[lo-1] = k
+		o.move(i, lo-1)
 		return
 	}
 	if i > 0 && less(c, &a.keys[kids[i-1]]) {
@@ -158,8 +155,7 @@ func (a *Alloc) reposition(kids []int32, i int) {
 				hi = m
 			}
 		}
-		copy(kids[lo+1:i+1], kids[lo:i])
-		kids[lo] = k
+		o.move(i, lo)
 	}
 }
 
@@ -183,12 +179,12 @@ func (a *Alloc) flush() {
 		cl := &a.clients[c]
 		inList := cl.listed() && a.cfg.Sorter == SorterDRF
 		var i int
-		var kids []int32
+		var kids *order
 		if inList {
-			kids = a.clients[cl.parent].kids
-			i = a.search(kids, &a.keys[c])
-			if i >= len(kids) || kids[i] != c {
-				i = indexOf(kids, c)
+			kids = &a.clients[cl.parent].kids
+			i = a.search(kids.items(), &a.keys[c])
+			if it := kids.items(); i >= len(it) || it[i] != c {
+				i = indexOf(it, c)
 			}
 		}
 		cl.alloc = cl.alloc.Add(cl.pend)
@@ -238,7 +234,7 @@ func (a *Alloc) resort() {
 		a.keys[i].share = a.shareOf(&a.clients[i])
 	}
 	for i := range a.clients {
-		kids := a.clients[i].kids
+		kids := a.clients[i].kids.items()
 		if len(kids) > 1 {
 			sort.Slice(kids, func(x, y int) bool { return less(&a.keys[kids[x]], &a.keys[kids[y]]) })
 		}
@@ -250,8 +246,7 @@ func (a *Alloc) resort() {
 // (Efraimidis–Spirakis: key = log(u)/w, largest first), so a client is first
 // with probability w / Σw of its active siblings.
 func (a *Alloc) randomOrder(p int32, buf []int32) []int32 {
-	kids := a.clients[p].kids
-	buf = append(buf[:0], kids...)
+	buf = append(buf[:0], a.clients[p].kids.items()...)
 	keys := a.keyBuf[:0]
 	for _, k := range buf {
 		u := a.cfg.Rand.Float64()
