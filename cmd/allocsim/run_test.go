@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const smallScenario = "../../runner/testdata/small.yaml"
+
+// TestRunEndToEnd runs `allocsim run` on a small scenario as a user would
+// (flags after the path too) and checks the table and the run folder.
+func TestRunEndToEnd(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"run", smallScenario, "--out", dir, "--seed", "5"}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr: %s", stderr.String())
+	assert.Empty(t, stderr.String(), "no progress bar when stderr is not a terminal")
+	out := stdout.String()
+	for _, want := range []string{"scenario", "small", "nodes", "200", "tasks submitted", "tasks placed",
+		"wait", "mean", "p99", "allocation (mean)", "cpu", "mem", "gpu", "events/s", "wall time", dir} {
+		assert.Contains(t, out, want)
+	}
+	summary, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(summary), `"seed": 5`)
+
+	// tasks.parquet reads back with parquet-go's generic reader, flat
+	// columns with units in their names.
+	f, err := os.Open(filepath.Join(dir, "tasks.parquet"))
+	require.NoError(t, err)
+	defer f.Close()
+	st, err := f.Stat()
+	require.NoError(t, err)
+	pf, err := parquet.OpenFile(f, st.Size())
+	require.NoError(t, err)
+	assert.Positive(t, pf.NumRows())
+	var cols []string
+	for _, c := range pf.Schema().Columns() {
+		require.Len(t, c, 1, "flat columns only: %v", c)
+		cols = append(cols, c[0])
+	}
+	all := strings.Join(cols, " ")
+	for _, want := range []string{"wait_s", "cpu_milli", "mem_mib"} {
+		assert.Contains(t, all, want)
+	}
+}
+
+func TestRunQuiet(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"run", "--quiet", "--out", t.TempDir(), smallScenario}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr: %s", stderr.String())
+	assert.Empty(t, stdout.String())
+}
+
+func TestRunErrors(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("name: x\nbogus: 1\n"), 0o644))
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"run", bad}, 1, "bad.yaml"},
+		{[]string{"run", "a.yaml", "b.yaml"}, 2, "one scenario file"},
+		{[]string{"run", "--nope"}, 2, "flag provided but not defined"},
+		{[]string{"run", "/no/such/file.yaml"}, 1, "file.yaml"},
+		{[]string{"run", "--help"}, 0, "Usage: allocsim run"},
+	}
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		assert.Equal(t, c.code, Main(c.args, &stdout, &stderr), "%v", c.args)
+		assert.Contains(t, stderr.String(), c.want, "%v", c.args)
+	}
+}
