@@ -49,7 +49,7 @@ func (s *Scenario) ClassOf(a allocator.AgentID) int {
 func (s *Scenario) NumNodes() int {
 	n := 0
 	for _, nc := range s.Cluster.NodeClasses {
-		n += nc.Count
+		n += min(nc.Count, maxNodesTotal+1) // saturate: no overflow on absurd counts
 	}
 	return n
 }

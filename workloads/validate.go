@@ -20,6 +20,10 @@ func (s *Scenario) validate() error {
 	return nil
 }
 
+// maxNodesTotal bounds the cluster (agent ids are int32 and each node costs
+// memory; 10 million is far beyond any real cell).
+const maxNodesTotal = 10_000_000
+
 func (s *Scenario) checkCluster() error {
 	cs := s.Cluster.NodeClasses
 	traceMachines := s.Workload.Trace != nil && s.Workload.Trace.Machines
@@ -39,6 +43,9 @@ func (s *Scenario) checkCluster() error {
 		if c.Count <= 0 {
 			return s.errAt(p+".count", "must be > 0, got %d", c.Count)
 		}
+		if c.Count > maxNodesTotal {
+			return s.errAt(p+".count", "at most %d nodes, got %d", maxNodesTotal, c.Count)
+		}
 		if c.CPU <= 0 {
 			return s.errAt(p+".cpu", "must be > 0, got %s", milliText(int64(c.CPU)))
 		}
@@ -54,12 +61,15 @@ func (s *Scenario) checkCluster() error {
 		if c.GPUs == 0 && c.GPUModel != "" {
 			return s.errAt(p+".gpu_model", "gpu_model %q on a class without gpus", c.GPUModel)
 		}
-		if c.Racks <= 0 {
-			return s.errAt(p+".racks", "must be > 0, got %d", c.Racks)
+		if c.Racks <= 0 || c.Racks > c.Count {
+			return s.errAt(p+".racks", "must be between 1 and count (%d), got %d", c.Count, c.Racks)
 		}
-		if c.Zones <= 0 {
-			return s.errAt(p+".zones", "must be > 0, got %d", c.Zones)
+		if c.Zones <= 0 || c.Zones > c.Racks {
+			return s.errAt(p+".zones", "must be between 1 and racks (%d), got %d", c.Racks, c.Zones)
 		}
+	}
+	if n := s.NumNodes(); n > maxNodesTotal {
+		return s.errAt("cluster.node_classes", "at most %d nodes in all, got %d", maxNodesTotal, n)
 	}
 	return nil
 }
