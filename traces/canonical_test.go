@@ -1,0 +1,110 @@
+package traces
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/allocsim/allocsim/allocator"
+)
+
+func readAll(t *testing.T, r Reader) []Record {
+	t.Helper()
+	var out []Record
+	var rec Record
+	for {
+		err := r.Next(&rec)
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		// Readers fill only the part Kind names; compare just that.
+		if rec.Kind == RecordMachine {
+			out = append(out, Record{Kind: rec.Kind, Machine: rec.Machine})
+		} else {
+			out = append(out, Record{Kind: rec.Kind, Task: rec.Task})
+		}
+	}
+	require.NoError(t, r.Close())
+	return out
+}
+
+// Canonical Parquet keeps every record exactly, and the same input gives
+// byte-identical files.
+func TestCanonicalRoundTripAndDeterminism(t *testing.T) {
+	dir := filepath.Join(tracesDir(t), "alibaba-gpu-v2023")
+	open := func() Reader {
+		r, err := Open("openb", filepath.Join(dir, "openb_pod_list_gpuspec25.csv"), OpenOptions{})
+		require.NoError(t, err)
+		return r
+	}
+	want := readAll(t, open())
+	out1, out2 := t.TempDir(), t.TempDir()
+	meta := map[string]string{MetaFormat: "openb"}
+	s1, err := WriteCanonical(out1, open(), meta)
+	require.NoError(t, err)
+	_, err = WriteCanonical(out2, open(), meta)
+	require.NoError(t, err)
+	require.EqualValues(t, len(want), s1.Machines+s1.Tasks)
+	for _, f := range []string{MachinesFile, TasksFile} {
+		a, err := os.ReadFile(filepath.Join(out1, f))
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(out2, f))
+		require.NoError(t, err)
+		require.Equal(t, a, b, "%s must be byte-identical across runs", f)
+	}
+	c, err := OpenCanonical(out1)
+	require.NoError(t, err)
+	require.Equal(t, "openb", Meta(c)[MetaFormat])
+	got := readAll(t, c)
+	require.Equal(t, len(want), len(got))
+	for i := range want {
+		if want[i] != got[i] {
+			t.Fatalf("record %d: want %+v, got %+v", i, want[i], got[i])
+		}
+	}
+	// No temp files left behind.
+	ents, err := os.ReadDir(out1)
+	require.NoError(t, err)
+	require.Len(t, ents, 2)
+}
+
+func TestCanonicalGoogleSampleRoundTrip(t *testing.T) {
+	dir := filepath.Join(tracesDir(t), "google-2011")
+	open := func() Reader {
+		r, err := OpenGoogle2011(dir, Google2011Options{MaxParts: 1})
+		require.NoError(t, err)
+		return Sample(r, SampleOptions{Start: 600 * allocator.Second, End: allocator.Hour, Every: 3, Seed: 5})
+	}
+	want := readAll(t, open())
+	out := t.TempDir()
+	_, err := WriteCanonical(out, open(), nil)
+	require.NoError(t, err)
+	c, err := OpenCanonical(out)
+	require.NoError(t, err)
+	got := readAll(t, c)
+	require.Equal(t, len(want), len(got))
+	for i := range want {
+		if want[i] != got[i] {
+			t.Fatalf("record %d: want %+v, got %+v", i, want[i], got[i])
+		}
+	}
+	tasks := 0
+	for _, r := range got {
+		if r.Kind == RecordTask {
+			tasks++
+			require.GreaterOrEqual(t, r.Task.Submit, 600*allocator.Second)
+			require.Less(t, r.Task.Submit, allocator.Hour)
+			require.True(t, KeepJob(5, r.Task.Job, 3))
+		}
+	}
+	require.Greater(t, tasks, 1000)
+}
+
+func TestCanonicalMissingDir(t *testing.T) {
+	_, err := OpenCanonical(t.TempDir())
+	require.ErrorContains(t, err, "no machines.parquet or tasks.parquet")
+}

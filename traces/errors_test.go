@@ -1,0 +1,131 @@
+package traces
+
+import (
+	"compress/gzip"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// writeFile writes data (gzip-compressed when the name ends in .gz) under dir.
+func writeFile(t testing.TB, dir, name string, data string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+	f, err := os.Create(p)
+	require.NoError(t, err)
+	if filepath.Ext(name) == ".gz" {
+		zw := gzip.NewWriter(f)
+		_, err = zw.Write([]byte(data))
+		require.NoError(t, err)
+		require.NoError(t, zw.Close())
+	} else {
+		_, err = f.WriteString(data)
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.Close())
+	return p
+}
+
+// drainErr reads r to the end and returns the first error (nil at EOF).
+func drainErr(r Reader) (n int, err error) {
+	var rec Record
+	for {
+		if err := r.Next(&rec); err != nil {
+			r.Close()
+			if err == io.EOF {
+				return n, nil
+			}
+			return n, err
+		}
+		n++
+	}
+}
+
+const goodTaskRow = "600000000,,42,0,,0,u,1,9,0.0625,0.03,0.001,0\n"
+
+func TestMalformedRowsNameFileLineColumn(t *testing.T) {
+	type tc struct {
+		name    string
+		format  string
+		files   map[string]string // relative name → content
+		path    string            // relative path opened
+		wantErr []string          // substrings of the error
+	}
+	cases := []tc{
+		{"g11 task bad cpu", "google2011", map[string]string{"task_events/part-00000-of-00001.csv.gz": goodTaskRow + "600000001,,42,1,,0,u,1,9,abc,0.03,0.001,0\n"},
+			"", []string{"part-00000-of-00001.csv.gz:2", "column CPU request", `"abc"`, "normalised request"}},
+		{"g11 task few fields", "google2011", map[string]string{"task_events/part-00000-of-00001.csv.gz": "1,2,3\n"},
+			"", []string{":1:", "13 comma-separated fields", "got 3"}},
+		{"g11 task bad event type", "google2011", map[string]string{"task_events/p.csv": "600000000,,42,0,,9,u,1,9,0.1,0.1,0.1,0\n"},
+			"", []string{"p.csv:1", "column event type", "event type 0–8"}},
+		{"g11 task time backwards", "google2011", map[string]string{"task_events/p.csv": goodTaskRow + "5,,42,1,,0,u,1,9,0.1,0.1,0.1,0\n"},
+			"", []string{"p.csv:2", "column time", "non-decreasing"}},
+		{"g11 machine bad type", "google2011", map[string]string{"machine_events/m.csv": "0,1,7,p,0.5,0.5\n"},
+			"", []string{"m.csv:1", "column event type", "ADD"}},
+		{"g19 bad json", "google2019", map[string]string{"instance_events/i.json": "{\"time\": 1, \"type\": 0, \"collection_id\": 1, \"instance_index\": 0}\n{nope\n"},
+			"", []string{"i.json:2", "JSON object"}},
+		{"g19 bad field type", "google2019", map[string]string{"instance_events/i.json": "{\"time\": 1, \"type\": 0, \"collection_id\": 1, \"instance_index\": 0, \"priority\": \"x\"}\n"},
+			"", []string{"i.json:1", "want an integer"}},
+		{"g19 missing index", "google2019", map[string]string{"instance_events/i.json": "{\"time\": 1, \"type\": 0, \"collection_id\": 1}\n"},
+			"", []string{"i.json:1", "column instance_index"}},
+		{"openb pod bad gpu", "openb", map[string]string{"openb_node_list_gpu_node.csv": "sn,cpu_milli,memory_mib,gpu,model\nn0,1000,1024,1,T4\n",
+			"pods.csv": "name,cpu_milli,memory_mib,num_gpu,gpu_milli\np0,1000,1024,2,500\n"},
+			"pods.csv", []string{"pods.csv:2", "column gpu_milli", "1000 (whole GPUs)"}},
+		{"openb node bad gpu count", "openb", map[string]string{"openb_node_list_x.csv": "sn,cpu_milli,memory_mib,gpu,model\nn0,1000,1024,x,T4\n"},
+			"openb_node_list_x.csv", []string{"openb_node_list_x.csv:2", "column gpu", "GPU count"}},
+		{"openb missing column", "openb", map[string]string{"p.csv": "name,cpu_milli\np,1\n", "openb_node_list_gpu_node.csv": "sn,cpu_milli,memory_mib,gpu,model\n"},
+			"p.csv", []string{"p.csv:1", `"memory_mib"`}},
+		{"alibaba2018 bad cpu", "alibaba2018", map[string]string{"machine_meta.csv": "m_1,0,1,2,96,100,USING\nm_2,0,1,2,lots,100,USING\n"},
+			"machine_meta.csv", []string{"machine_meta.csv:2", "column cpu_num", "CPU count"}},
+		{"pai bad mem", "pai2020", map[string]string{"pai_machine_spec.csv": "a,T4,96,512,2\nb,T4,96,-5,2\n"},
+			"pai_machine_spec.csv", []string{"pai_machine_spec.csv:2", "column cap_mem", "memory in GB"}},
+		{"swf bad run time", "swf", map[string]string{"x.swf": "; MaxNodes: 4\n; MaxProcs: 4\n1 0 0 10 2 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n2 5 0 1x 2 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"},
+			"x.swf", []string{"x.swf:4", "column run time", "-1 for unknown"}},
+		{"swf short line", "swf", map[string]string{"x.swf": "1 0 0 10\n"},
+			"x.swf", []string{"x.swf:1", "18 whitespace-separated fields"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for n, d := range c.files {
+				writeFile(t, dir, n, d)
+			}
+			r, err := Open(c.format, filepath.Join(dir, c.path), OpenOptions{})
+			if err == nil {
+				_, err = drainErr(r)
+			}
+			require.Error(t, err)
+			for _, w := range c.wantErr {
+				require.Contains(t, err.Error(), w)
+			}
+			var pe *ParseError
+			require.True(t, errors.As(err, &pe), "want a *ParseError, got %T", err)
+		})
+	}
+}
+
+// With SkipBadRows, bad rows are counted, never silently dropped.
+func TestSkipBadRowsCounts(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "task_events/p.csv", goodTaskRow+"x,,42,1,,0,u,1,9,0.1,0.1,0.1,0\n"+
+		"600000002,,42,0,,1,u,1,9,0.0625,0.03,0.001,0\n1,2\n600000003,,42,0,,4,u,1,9,0.0625,0.03,0.001,0\n")
+	r, err := Open("google2011", dir, OpenOptions{Options: Options{SkipBadRows: true}})
+	require.NoError(t, err)
+	n, err := drainErr(r)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.EqualValues(t, 2, r.Stats().Get("bad_rows"))
+
+	writeFile(t, dir, "s.swf", "1 0 0 10 2 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\nbad\n2 1 0 10 1 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n")
+	r, err = Open("swf", filepath.Join(dir, "s.swf"), OpenOptions{Options: Options{SkipBadRows: true}})
+	require.NoError(t, err)
+	n, err = drainErr(r)
+	require.NoError(t, err)
+	require.Equal(t, 3, n) // 2 + 1 processors
+	require.EqualValues(t, 1, r.Stats().Get("bad_rows"))
+}
