@@ -160,8 +160,8 @@ func parseSeeds(s string) ([]uint64, error) {
 		if b-a > 100000 {
 			return nil, fmt.Errorf("%q: too many seeds", part)
 		}
-		for v := a; v <= b; v++ {
-			out = append(out, v)
+		for k := uint64(0); k <= b-a; k++ { // counts, so a range ending at 2^64-1 terminates
+			out = append(out, a+k)
 		}
 	}
 	if len(out) == 0 {
