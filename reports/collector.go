@@ -93,11 +93,11 @@ func NewCollector(dir string, m Meta) (*Collector, error) {
 		return nil, err
 	}
 	if c.series, err = newSeriesWriter(dir, m); err != nil {
-		c.tasks.out.Abort()
+		c.tasks.abort()
 		return nil, err
 	}
 	if c.cycles, err = newCycleWriter(dir); err != nil {
-		c.tasks.out.Abort()
+		c.tasks.abort()
 		c.series.w.abort()
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func (c *Collector) Abort() {
 }
 
 func (c *Collector) abort() {
-	c.tasks.out.Abort()
+	c.tasks.abort()
 	c.series.w.abort()
 	c.cycles.w.abort()
 }

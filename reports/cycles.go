@@ -9,11 +9,11 @@ import (
 	"github.com/allocsim/allocsim/sim"
 )
 
-// cycles.parquet: one row per allocation cycle. wall_us is the cycle's
-// wall-clock time in microseconds — the only non-deterministic column of the
+// cycles.parquet: one row per allocation cycle. wall_ns is the cycle's
+// wall-clock time in nanoseconds — the only non-deterministic column of the
 // Parquet outputs.
 var cycleColumns = []Column{
-	{"cycle", colInt64}, {"time_s", colFloat64}, {"triggered", colInt64}, {"wall_us", colInt64},
+	{"cycle", colInt64}, {"time_s", colFloat64}, {"triggered", colInt64}, {"wall_ns", colInt64},
 	{"launched", colInt64}, {"place_failures", colInt64}, {"offers", colInt64},
 	{"accepted", colInt64}, {"declined", colInt64}, {"pending_tasks", colInt64}, {"running_tasks", colInt64},
 }
@@ -43,7 +43,7 @@ func (cw *cycleWriter) add(now allocator.Time, wall time.Duration, s sim.CycleSt
 	w.Int(cw.n)
 	w.Float(now.Seconds())
 	w.Int(b2i(s.Triggered))
-	w.Int(wall.Microseconds())
+	w.Int(wall.Nanoseconds())
 	w.Int(s.Launched)
 	w.Int(s.PlaceFailures)
 	w.Int(s.Offers)

@@ -74,6 +74,8 @@ func BenchmarkCollectorTask(b *testing.B) {
 	t := sim.Task{Spec: allocator.TaskSpec{Job: 1, Duration: 10 * allocator.Second,
 		Req: allocator.Request{Res: allocator.Res(1000, 1024, 0, 0)}}}
 	b.ReportAllocs()
+	c0 := cpuTime()
+	defer func() { b.ReportMetric(float64((cpuTime()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op") }()
 	i := int64(0)
 	for b.Loop() {
 		now := allocator.Time(i) * allocator.Millisecond

@@ -12,6 +12,6 @@ func writerOptions() []parquet.WriterOption {
 	return []parquet.WriterOption{
 		parquet.CreatedBy("allocsim", "1", "reports"),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
-		parquet.Compression(&parquet.Zstd),
+		parquet.Compression(&parquet.Snappy),
 	}
 }

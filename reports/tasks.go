@@ -53,28 +53,63 @@ type taskSlot struct {
 	agent                 string
 }
 
-// taskWriter streams TaskRows to tasks.parquet in batches.
-type taskWriter struct {
-	out   *atomicFile
-	w     *parquet.GenericWriter[TaskRow]
+// taskBatch is a batch of rows and the storage their optional columns use.
+type taskBatch struct {
 	rows  []TaskRow
 	slots []taskSlot
-	n     int64
 }
 
-const taskBatch = 4096
+// taskWriter streams TaskRows to tasks.parquet. The engine goroutine only
+// fills batches; one writer goroutine encodes and compresses them, in order,
+// so the file is the same as a synchronous write and the simulation does not
+// wait for Parquet encoding. A fixed pool of batches bounds memory (and
+// applies back-pressure when the writer falls behind).
+type taskWriter struct {
+	out  *atomicFile
+	w    *parquet.GenericWriter[TaskRow]
+	cur  *taskBatch
+	free chan *taskBatch
+	full chan *taskBatch
+	done chan struct{}
+	err  error // the writer goroutine's first error; read after done
+	n    int64
+	shut bool
+}
+
+const (
+	taskBatchRows = 4096
+	taskBatches   = 4
+)
 
 func newTaskWriter(dir string) (*taskWriter, error) {
 	out, err := createAtomic(dir, TasksFile)
 	if err != nil {
 		return nil, err
 	}
-	return &taskWriter{
-		out:   out,
-		w:     parquet.NewGenericWriter[TaskRow](out, writerOptions()...),
-		rows:  make([]TaskRow, 0, taskBatch),
-		slots: make([]taskSlot, taskBatch),
-	}, nil
+	tw := &taskWriter{
+		out:  out,
+		w:    parquet.NewGenericWriter[TaskRow](out, writerOptions()...),
+		free: make(chan *taskBatch, taskBatches),
+		full: make(chan *taskBatch, taskBatches),
+		done: make(chan struct{}),
+	}
+	for range taskBatches - 1 {
+		tw.free <- &taskBatch{rows: make([]TaskRow, 0, taskBatchRows), slots: make([]taskSlot, taskBatchRows)}
+	}
+	tw.cur = &taskBatch{rows: make([]TaskRow, 0, taskBatchRows), slots: make([]taskSlot, taskBatchRows)}
+	go tw.loop()
+	return tw, nil
+}
+
+func (tw *taskWriter) loop() {
+	defer close(tw.done)
+	for b := range tw.full {
+		if tw.err == nil {
+			_, tw.err = tw.w.Write(b.rows)
+		}
+		b.rows = b.rows[:0]
+		tw.free <- b
+	}
 }
 
 // names resolves ids to names for the rows.
@@ -105,8 +140,9 @@ func (n *names) role(fw allocator.FrameworkID) (int32, string) {
 
 // add appends the attempt's row and flushes a full batch.
 func (tw *taskWriter) add(t *sim.Task, nm *names) error {
-	i := len(tw.rows)
-	s := &tw.slots[i]
+	b := tw.cur
+	i := len(b.rows)
+	s := &b.slots[i]
 	sp := &t.Spec
 	roleID, role := nm.role(sp.Framework)
 	r := TaskRow{
@@ -131,33 +167,44 @@ func (tw *taskWriter) add(t *sim.Task, nm *names) error {
 		r.StartS, r.WaitS, r.RunS, r.AgentID, r.Agent = &s.start, &s.wait, &s.run, &s.agentID, &s.agent
 		r.GPUDevices = int32(t.Placement.Devices.Count())
 	}
-	tw.rows = append(tw.rows, r)
+	b.rows = append(b.rows, r)
 	tw.n++
-	if len(tw.rows) == taskBatch {
-		return tw.flush()
+	if len(b.rows) == taskBatchRows {
+		tw.full <- b
+		tw.cur = <-tw.free
 	}
 	return nil
 }
 
-func (tw *taskWriter) flush() error {
-	if len(tw.rows) == 0 {
-		return nil
+// shutdown hands over the last batch and waits for the writer goroutine.
+func (tw *taskWriter) shutdown() error {
+	if !tw.shut {
+		tw.shut = true
+		if len(tw.cur.rows) > 0 {
+			tw.full <- tw.cur
+		}
+		close(tw.full)
+		<-tw.done
 	}
-	_, err := tw.w.Write(tw.rows)
-	tw.rows = tw.rows[:0]
-	return err
+	return tw.err
 }
 
 func (tw *taskWriter) close() error {
-	if err := tw.flush(); err != nil {
-		tw.out.Abort()
-		return err
+	err := tw.shutdown()
+	if err == nil {
+		err = tw.w.Close()
 	}
-	if err := tw.w.Close(); err != nil {
+	if err != nil {
 		tw.out.Abort()
 		return err
 	}
 	return tw.out.Commit()
+}
+
+// abort stops the writer and removes the temporary file.
+func (tw *taskWriter) abort() {
+	tw.shutdown()
+	tw.out.Abort()
 }
 
 func outcomeName(t *sim.Task) string {

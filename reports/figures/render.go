@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // Series is one line of a figure. NaN points are left out (a gap in the data,
@@ -33,6 +34,7 @@ type Spec struct {
 	YMin   *float64 // fixed axis bounds when set
 	YMax   *float64
 	Steps  bool // draw as a step function (CDFs)
+	LogX   bool // logarithmic x axis; points with x <= 0 are left out
 }
 
 // Figure is a rendered figure.
@@ -45,7 +47,7 @@ type Figure struct {
 
 // Size of every figure.
 const (
-	Width  = 16 * vg.Centimeter
+	Width  = 20 * vg.Centimeter
 	Height = 9 * vg.Centimeter
 )
 
@@ -58,12 +60,13 @@ func Render(s Spec) (Figure, error) {
 	p.X.Label.Text = s.XLabel
 	p.Y.Label.Text = s.YLabel
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
-	p.Legend.Left = false
 	drawn := 0
 	for i, se := range s.Series {
 		xy := make(plotter.XYs, 0, len(se.X))
 		for j := range se.X {
+			if s.LogX && !(se.X[j] > 0) {
+				continue
+			}
 			if j < len(se.Y) && !math.IsNaN(se.X[j]) && !math.IsNaN(se.Y[j]) && !math.IsInf(se.Y[j], 0) {
 				xy = append(xy, plotter.XY{X: se.X[j], Y: se.Y[j]})
 			}
@@ -94,6 +97,10 @@ func Render(s Spec) (Figure, error) {
 		p.Add(plotter.NewFunction(func(float64) float64 { return 0 }))
 		p.Title.Text += " (no data)"
 	}
+	if s.LogX && drawn > 0 {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
 	if s.YMin != nil {
 		p.Y.Min = math.Min(*s.YMin, p.Y.Min)
 		if drawn > 0 {
@@ -103,15 +110,26 @@ func Render(s Spec) (Figure, error) {
 	if s.YMax != nil {
 		p.Y.Max = math.Max(*s.YMax, p.Y.Max)
 	}
+	// The legend goes in a column right of the axes, never over the data.
+	leg := p.Legend
+	p.Legend = plot.NewLegend()
+	leg.Top, leg.Left = true, true
 	var fig Figure
 	fig.Name, fig.Title = s.Name, s.Title
 	for _, format := range []string{"svg", "png"} {
-		wt, err := p.WriterTo(Width, Height, format)
+		c, err := draw.NewFormattedCanvas(Width, Height, format)
 		if err != nil {
 			return Figure{}, fmt.Errorf("figure %s: %w", s.Name, err)
 		}
+		dc := draw.New(c)
+		lw := leg.Rectangle(dc).Size().X
+		if lw > 0 {
+			lw += vg.Points(12)
+		}
+		p.Draw(draw.Crop(dc, 0, -lw, 0, 0))
+		leg.Draw(draw.Crop(dc, Width-lw+vg.Points(6), 0, 0, -vg.Points(24)))
 		var b bytes.Buffer
-		if _, err := wt.WriteTo(&b); err != nil {
+		if _, err := c.WriteTo(&b); err != nil {
 			return Figure{}, fmt.Errorf("figure %s: %w", s.Name, err)
 		}
 		if format == "svg" {

@@ -150,12 +150,12 @@ func shareSpec(name, title, prefix string, ts *reports.Table, x []float64, xl st
 
 // cycleSpec is the CDF of allocator cycle wall time, one line per run.
 func cycleSpec(runs []*Run) Spec {
-	s := Spec{Name: "cycle_time", Title: "Allocator cycle wall time, CDF", XLabel: "cycle wall time (ms)",
-		YLabel: "fraction of cycles", YMin: f64(0), YMax: f64(1), Steps: true}
+	s := Spec{Name: "cycle_time", Title: "Allocator cycle wall time, CDF", XLabel: "cycle wall time (ms, log scale)",
+		YLabel: "fraction of cycles", YMin: f64(0), YMax: f64(1), Steps: true, LogX: true}
 	for _, r := range runs {
-		w := slices.Clone(r.Cycles.Col("wall_us"))
+		w := slices.Clone(r.Cycles.Col("wall_ns"))
 		for i := range w {
-			w[i] /= 1000
+			w[i] /= 1e6
 		}
 		slices.Sort(w)
 		cx, cp := metrics.CDF(w, cdfPoints)

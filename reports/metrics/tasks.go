@@ -44,9 +44,17 @@ type jobAcc struct {
 	finished   bool
 }
 
-// TaskStats accumulates per-attempt figures. Memory is a float64 per started
-// attempt per grouping plus one small record per job; the full rows are not
-// kept (the collector streams them to Parquet).
+// waitRec is one started attempt's wait with its grouping keys; the groups
+// are formed once, in Summary, so that Add stays cheap.
+type waitRec struct {
+	wait     float64
+	fw, prio int32
+	class    int32
+}
+
+// TaskStats accumulates per-attempt figures. Memory is a small record per
+// started attempt and per job; the full rows are not kept (the collector
+// streams them to Parquet).
 type TaskStats struct {
 	Attempts  int64
 	Started   int64
@@ -55,11 +63,8 @@ type TaskStats struct {
 	firstSub  float64
 	lastEnd   float64
 	anyEnd    bool
-	wait      []float64
+	waits     []waitRec
 	slowdown  []float64
-	byFw      map[int32][]float64
-	byPrio    map[int32][]float64
-	byClass   map[int32][]float64
 	jobIdx    map[jobKey]int32
 	jobs      []jobAcc
 	sawSubmit bool
@@ -67,10 +72,7 @@ type TaskStats struct {
 
 // NewTaskStats returns an empty accumulator.
 func NewTaskStats() *TaskStats {
-	return &TaskStats{
-		byFw: map[int32][]float64{}, byPrio: map[int32][]float64{}, byClass: map[int32][]float64{},
-		jobIdx: map[jobKey]int32{},
-	}
+	return &TaskStats{jobIdx: map[jobKey]int32{}}
 }
 
 // Add records one ended attempt.
@@ -86,11 +88,7 @@ func (s *TaskStats) Add(t *Task) {
 	}
 	if t.Started {
 		s.Started++
-		w := t.Wait()
-		s.wait = append(s.wait, w)
-		s.byFw[t.Framework] = append(s.byFw[t.Framework], w)
-		s.byPrio[t.Priority] = append(s.byPrio[t.Priority], w)
-		s.byClass[t.Class] = append(s.byClass[t.Class], w)
+		s.waits = append(s.waits, waitRec{wait: t.Wait(), fw: t.Framework, prio: t.Priority, class: t.Class})
 	}
 	done := t.Started && !t.Running && t.Outcome == allocator.OutcomeFinished
 	if done {
@@ -165,11 +163,19 @@ func (s *TaskStats) Summary() TaskSummary {
 	if s.anyEnd {
 		out.MakespanS = s.lastEnd - s.firstSub
 	}
-	out.WaitS = Summarise(s.wait)
-	out.WaitSamples = s.wait
-	out.WaitSByFw = groups(s.byFw)
-	out.WaitSByPrio = groups(s.byPrio)
-	out.WaitSByClass = groups(s.byClass)
+	byFw, byPrio, byClass := map[int32][]float64{}, map[int32][]float64{}, map[int32][]float64{}
+	wait := make([]float64, len(s.waits))
+	for i, w := range s.waits {
+		wait[i] = w.wait
+		byFw[w.fw] = append(byFw[w.fw], w.wait)
+		byPrio[w.prio] = append(byPrio[w.prio], w.wait)
+		byClass[w.class] = append(byClass[w.class], w.wait)
+	}
+	out.WaitS = Summarise(wait)
+	out.WaitSamples = wait
+	out.WaitSByFw = groups(byFw)
+	out.WaitSByPrio = groups(byPrio)
+	out.WaitSByClass = groups(byClass)
 	out.Slowdown = Summarise(s.slowdown)
 	jct := []float64{}
 	jctFw := map[int32][]float64{}
