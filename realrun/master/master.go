@@ -149,3 +149,16 @@ func (m *Master) shutdown() {
 		a.wakeUp()
 	}
 }
+
+// Agents is the number of active agents.
+func (m *Master) Agents() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, a := range m.agents {
+		if a.active {
+			n++
+		}
+	}
+	return n
+}
