@@ -156,14 +156,30 @@ func CgroupDir(path, controller string) string {
 	return filepath.Join(cgroupRoot, controller, path)
 }
 
+// hierarchyDirs are the roots of every cgroup hierarchy mounted here: the
+// unified root in v2; each v1 controller (and the hybrid "unified") otherwise.
+func hierarchyDirs() []string {
+	if unified() {
+		return []string{cgroupRoot}
+	}
+	entries, err := os.ReadDir(cgroupRoot)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() { // symlinks such as "cpu,cpuacct" point at another entry
+			out = append(out, filepath.Join(cgroupRoot, e.Name()))
+		}
+	}
+	return out
+}
+
 // CgroupExists reports whether any hierarchy still has path.
 func CgroupExists(path string) bool {
-	for _, c := range []string{"memory", "cpu", "cpuacct", "pids", "freezer", "devices", "cpuset", "blkio"} {
-		if _, err := os.Stat(CgroupDir(path, c)); err == nil {
+	for _, h := range hierarchyDirs() {
+		if _, err := os.Stat(filepath.Join(h, path)); err == nil {
 			return true
-		}
-		if unified() {
-			break
 		}
 	}
 	return false
@@ -280,11 +296,8 @@ func OOMKills(path string) (int64, error) {
 // they are empty; a busy parent (another task, another agent) stays.
 func removeEmptyParents(path, stop string) {
 	for p := filepath.Dir(path); p != stop && p != "/" && p != "."; p = filepath.Dir(p) {
-		for _, c := range []string{"memory", "cpu", "cpuacct", "pids", "freezer", "devices", "cpuset", "blkio", "systemd"} {
-			_ = os.Remove(CgroupDir(p, c))
-			if unified() {
-				break
-			}
+		for _, h := range hierarchyDirs() {
+			_ = os.Remove(filepath.Join(h, p))
 		}
 	}
 }

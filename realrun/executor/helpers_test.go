@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -122,3 +123,5 @@ func pidExists(pid int) bool {
 	_, err := os.Stat(filepath.Join("/proc", itoa(pid)))
 	return err == nil
 }
+
+func syscallKill(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }

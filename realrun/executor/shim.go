@@ -209,11 +209,11 @@ func shimRunc(t *Task, sigs <-chan os.Signal) Exit {
 	defer stderr.Close()
 	pidFile := filepath.Join(t.Dir, "container.pid")
 	create := runcCommand(t, "create", "--bundle", filepath.Join(t.Dir, dirBundle), "--pid-file", pidFile, t.ContainerID)
+	// Only *os.File stdio: the container inherits it, and a pipe would keep
+	// Run waiting for the container to close it. runc's own errors go to its log.
 	create.Stdout, create.Stderr = stdout, stderr
-	var createErr strings.Builder
-	create.Stderr = &teeWriter{f: stderr, b: &createErr}
 	if err := create.Run(); err != nil {
-		return Exit{ExitCode: -1, Error: fmt.Sprintf("runc create: %v: %s", err, strings.TrimSpace(createErr.String()))}
+		return Exit{ExitCode: -1, Error: fmt.Sprintf("runc create: %v: %s", err, runcLogTail(t))}
 	}
 	data, err := os.ReadFile(pidFile)
 	if err != nil {
@@ -268,18 +268,18 @@ loop:
 	return e
 }
 
-type teeWriter struct {
-	f *os.File
-	b *strings.Builder
-}
-
-func (w *teeWriter) Write(p []byte) (int, error) {
-	w.b.Write(p)
-	return w.f.Write(p)
-}
-
 func runcCommand(t *Task, args ...string) *exec.Cmd {
-	return exec.Command(t.Runc, append([]string{"--root", t.RuncRoot}, args...)...)
+	return exec.Command(t.Runc, append([]string{"--root", t.RuncRoot, "--log", filepath.Join(t.Dir, "runc.log")}, args...)...)
+}
+
+// runcLogTail is the end of runc's log, for error messages.
+func runcLogTail(t *Task) string {
+	data, _ := os.ReadFile(filepath.Join(t.Dir, "runc.log"))
+	s := strings.TrimSpace(string(data))
+	if len(s) > 2000 {
+		s = s[len(s)-2000:]
+	}
+	return s
 }
 
 // cleanupTask removes whatever a task may have left: its container (runc

@@ -127,7 +127,7 @@ func gpuDevices(gpus []agentapi.GPU) ([]specs.LinuxDevice, []specs.LinuxDeviceCg
 }
 
 // procDevicesMajor finds a character device driver's major in /proc/devices.
-func procDevicesMajor(name string) (int64, bool) {
+var procDevicesMajor = func(name string) (int64, bool) {
 	f, err := os.Open("/proc/devices")
 	if err != nil {
 		return 0, false
