@@ -199,7 +199,8 @@ type canonical struct {
 
 // OpenCanonical opens a canonical trace directory (either file may be
 // missing: a machines-only or tasks-only trace).
-func OpenCanonical(dir string) (Reader, error) {
+func OpenCanonical(dir string) (r Reader, err error) {
+	defer recovered(dir, &err)
 	c := &canonical{meof: true, teof: true, meta: map[string]string{}, tname: filepath.Join(dir, TasksFile)}
 	found := false
 	if f, err := os.Open(filepath.Join(dir, MachinesFile)); err == nil {
@@ -256,7 +257,15 @@ func Meta(r Reader) map[string]string {
 	return nil
 }
 
-func (c *canonical) fillMachines() error {
+// parquet-go may panic on a corrupt file; a reader reports it as an error.
+func recovered(file string, err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("%s: corrupt Parquet file: %v", file, p)
+	}
+}
+
+func (c *canonical) fillMachines() (err error) {
+	defer recovered(MachinesFile, &err)
 	c.mbuf = c.mbuf[:cap(c.mbuf)]
 	n, err := c.mr.Read(c.mbuf)
 	c.mbuf, c.mi = c.mbuf[:n], 0
@@ -269,7 +278,8 @@ func (c *canonical) fillMachines() error {
 	return err
 }
 
-func (c *canonical) fillTasks() error {
+func (c *canonical) fillTasks() (err error) {
+	defer recovered(c.tname, &err)
 	n, err := c.tb.fill()
 	c.tn, c.tlen = 0, n
 	if n == 0 {
