@@ -36,8 +36,8 @@ type Config struct {
 	// Typical are the workload's typical task shapes (as the mode got in
 	// ModeEnv.Typical); the engine does not use them, observers may.
 	Typical []allocator.TaskShape
-	// Progress, when set, is called every ProgressEvery events (for a
-	// progress bar); it must not change the run.
+	// Progress, when set, is called every ProgressEvery events and after
+	// every periodic cycle (for a progress bar); it must not change the run.
 	Progress func(now allocator.Time)
 }
 
@@ -433,6 +433,9 @@ func (e *Engine) agentDown(a allocator.AgentID, remove bool) {
 
 func (e *Engine) handleCycle(now allocator.Time, _ int64) {
 	e.cycle(false)
+	if e.cfg.Progress != nil {
+		e.cfg.Progress(now)
+	}
 	e.q.push(now+e.cfg.Interval, e.hCycle, 0)
 }
 
