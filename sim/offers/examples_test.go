@@ -1,4 +1,4 @@
-package offers
+package offers_test
 
 import (
 	"os"
