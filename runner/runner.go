@@ -13,6 +13,7 @@ import (
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/reports"
 	"github.com/allocsim/allocsim/sim"
+	_ "github.com/allocsim/allocsim/sim/offers" // registers the "drf" and "static" modes
 	"github.com/allocsim/allocsim/workloads"
 )
 

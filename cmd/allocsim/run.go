@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/reports/html"
 	"github.com/allocsim/allocsim/runner"
 	"github.com/allocsim/allocsim/workloads"
 	"github.com/schollz/progressbar/v3"
@@ -49,7 +50,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	opts := runner.Options{Out: *out, NoReport: *noReport, Version: version}
+	opts := runner.Options{Out: *out, NoReport: *noReport, Version: version, Report: html.Generate}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "seed" {
 			opts.Seed, opts.SeedSet = *seed, true

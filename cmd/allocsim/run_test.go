@@ -79,3 +79,25 @@ func TestRunErrors(t *testing.T) {
 		assert.Contains(t, stderr.String(), c.want, "%v", c.args)
 	}
 }
+
+// TestRunReport: a scenario with outputs.report writes report.html unless
+// --no-report is given.
+func TestRunReport(t *testing.T) {
+	data, err := os.ReadFile(smallScenario)
+	require.NoError(t, err)
+	yaml := strings.Replace(string(data), "  sample_interval: 60s", "  sample_interval: 60s\n  report: true", 1)
+	require.Contains(t, yaml, "report: true")
+	path := filepath.Join(t.TempDir(), "small-report.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o644))
+	for _, noReport := range []bool{false, true} {
+		dir := t.TempDir()
+		args := []string{"run", "--quiet", "--out", dir, path}
+		if noReport {
+			args = append(args, "--no-report")
+		}
+		var stdout, stderr bytes.Buffer
+		require.Equal(t, 0, Main(args, &stdout, &stderr), "stderr: %s", stderr.String())
+		_, err := os.Stat(filepath.Join(dir, "report.html"))
+		assert.Equal(t, noReport, os.IsNotExist(err), "no-report=%v", noReport)
+	}
+}
