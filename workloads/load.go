@@ -116,6 +116,12 @@ func (s *Scenario) applyDefaults() error {
 	if !s.has("outputs.sample_interval") {
 		s.Outputs.SampleInterval = Duration(60 * allocator.Second)
 	}
+	if !s.has("realrun.time_scale") {
+		s.Realrun.TimeScale = 1
+	}
+	if s.Realrun.Workload == "" {
+		s.Realrun.Workload = "sleep"
+	}
 	if t := s.Workload.Trace; t != nil {
 		if !s.has("workload.trace.time_scale") {
 			t.TimeScale = 1

@@ -82,6 +82,12 @@ func TestParseGood(t *testing.T) {
 	assert.Equal(t, Duration(30*allocator.Second), s.Outputs.SampleInterval)
 	assert.Equal(t, "first-fit", s.Allocator.Params["placement"])
 	assert.Equal(t, 6, s.Line("cluster.node_classes[0].count"))
+	assert.Equal(t, RealrunSpec{TimeScale: 1, Workload: "sleep"}, s.Realrun, "realrun defaults")
+
+	rr := strings.Replace(baseYAML, "outputs: {", "realrun: {time_scale: 60, workload: cpu, executors: {svc: runc, ml: cgroup}}\noutputs: {", 1)
+	s2, err := Parse("t.yaml", []byte(rr))
+	require.NoError(t, err)
+	assert.Equal(t, RealrunSpec{TimeScale: 60, Workload: "cpu", Executors: map[string]string{"svc": "runc", "ml": "cgroup"}}, s2.Realrun)
 
 	c, err := s.BuildCluster()
 	require.NoError(t, err)
@@ -176,6 +182,9 @@ var badCases = []badCase{
 	{"both synthetic and trace", "allocator:", "  trace: {format: google2011, path: x, map: [{framework: svc}]} # <-\nallocator:", "workload.trace: give either synthetic or trace, not both"},
 	{"zero interval", "allocator: {name: monolithic, params: {placement: first-fit}}", "allocator: {interval: 0s, name: monolithic} # <-", "allocator.interval: must be > 0"},
 	{"stop before start", "        arrival: {rate: 2}\n", "        arrival: {rate: 2}\n        start: 10m\n        stop: 5m # <-\n", "streams[0].stop: must be after start (10m)"},
+	{"realrun: unknown executor", "outputs: {", "realrun: {executors: {svc: docker}} # <-\noutputs: {", `realrun.executors.svc: unknown executor "docker" (want cgroup or runc)`},
+	{"realrun: unknown framework", "outputs: {", "realrun: {executors: {nope: runc}} # <-\noutputs: {", `realrun.executors.nope: unknown framework "nope"`},
+	{"realrun: zero time scale", "outputs: {", "realrun: {time_scale: 0} # <-\noutputs: {", "realrun.time_scale: must be > 0, got 0"},
 	{"invalid YAML", "  synthetic:\n", "  synthetic:\n   bad: [1, 2\n", "invalid YAML"},
 }
 

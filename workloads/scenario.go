@@ -21,6 +21,7 @@ type Scenario struct {
 	Workload   WorkloadSpec    `yaml:"workload,required"`
 	Allocator  AllocatorSpec   `yaml:"allocator"`
 	Outputs    OutputSpec      `yaml:"outputs"`
+	Realrun    RealrunSpec     `yaml:"realrun"` // only `allocsim realrun` reads it
 
 	// File is the path the scenario was read from ("default.yaml" for the
 	// embedded default); errors and relative paths refer to it.
@@ -112,6 +113,15 @@ type OutputSpec struct {
 	Dir            string   `yaml:"dir"`             // default out/<name>
 	SampleInterval Duration `yaml:"sample_interval"` // default 60s
 	Report         bool     `yaml:"report"`          // also write report.html and figures
+}
+
+// RealrunSpec holds settings only `allocsim realrun` uses (replaying the
+// scenario on a real master and agents); the simulator ignores them.
+type RealrunSpec struct {
+	TimeScale float64 `yaml:"time_scale"` // scenario seconds per wall-clock second; default 1
+	Workload  string  `yaml:"workload"`   // what a task runs: sleep (default), cpu or memory
+	// Executors maps a framework name to cgroup or runc (absent: the agent's default).
+	Executors map[string]string `yaml:"executors"`
 }
 
 // TraceSpec replays a public trace (read by the traces package; see

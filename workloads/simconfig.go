@@ -76,6 +76,7 @@ func (s *Scenario) SimConfig() (sim.Config, error) {
 		Horizon:        allocator.Time(s.Horizon),
 		Seed:           s.Seed,
 		SampleInterval: allocator.Time(s.Outputs.SampleInterval),
+		Typical:        typical,
 	}, nil
 }
 

@@ -11,7 +11,7 @@ import (
 // references between sections, and a cluster that can run the workload.
 // It returns the first problem found, in file order where it can.
 func (s *Scenario) validate() error {
-	checks := []func() error{s.checkCluster, s.checkRoles, s.checkFrameworks, s.checkWorkload, s.checkAllocator}
+	checks := []func() error{s.checkCluster, s.checkRoles, s.checkFrameworks, s.checkWorkload, s.checkAllocator, s.checkRealrun}
 	for _, c := range checks {
 		if err := c(); err != nil {
 			return err
@@ -375,6 +375,28 @@ func (s *Scenario) checkAllocator() error {
 	}
 	if s.Outputs.SampleInterval <= 0 {
 		return s.errAt("outputs.sample_interval", "must be > 0")
+	}
+	return nil
+}
+
+func (s *Scenario) checkRealrun() error {
+	r := s.Realrun
+	if r.TimeScale <= 0 {
+		return s.errAt("realrun.time_scale", "must be > 0, got %g", r.TimeScale)
+	}
+	switch r.Workload {
+	case "sleep", "cpu", "memory":
+	default:
+		return s.errAt("realrun.workload", "unknown task workload %q (want sleep, cpu or memory)", r.Workload)
+	}
+	for _, fw := range sortedKeys(r.Executors) {
+		p := "realrun.executors." + fw
+		if _, ok := s.FrameworkID(fw); !ok {
+			return s.errAt(p, "unknown framework %q (frameworks: %s)", fw, strings.Join(s.frameworkNames(), ", "))
+		}
+		if e := r.Executors[fw]; e != "cgroup" && e != "runc" {
+			return s.errAt(p, "unknown executor %q (want cgroup or runc)", e)
+		}
 	}
 	return nil
 }
