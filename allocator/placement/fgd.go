@@ -59,7 +59,7 @@ func (f *fgd) bind(c *allocator.Cluster) {
 func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.Candidates) (allocator.Placement, bool) {
 	f.bind(c)
 	cache := f.cache.row(req)
-	f.pick.reset()
+	f.pick.reset(c.NumAgents())
 	visit := func(id allocator.AgentID) {
 		gen := c.Agent(id).Gen
 		if cache != nil && cache[id].gen == gen {

@@ -219,3 +219,37 @@ func TestAliases(t *testing.T) {
 	_, err = allocator.NewPlacer("best-fit", nil, allocator.PlacerEnv{})
 	assert.ErrorContains(t, err, "Rand")
 }
+
+func TestTieRules(t *testing.T) {
+	nodes := []node{{name: "a", cpu: 8000}, {name: "b", cpu: 8000}, {name: "c", cpu: 8000}, {name: "d", cpu: 8000}}
+	mk := func(ties string, seed uint64) allocator.Placer {
+		p, err := allocator.NewPlacer("best-fit", allocator.Params{"ties": ties}, allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(seed, 1))})
+		require.NoError(t, err)
+		return p
+	}
+	// first: always the lowest id among equal scores.
+	c := build(t, nodes...)
+	assert.Equal(t, allocator.AgentID(0), place(t, mk(TiesFirst, 1), c, share(100, 0)).Agent)
+	// order: one random order per run — the same agent wins every tie of the run,
+	// and different seeds give different orders.
+	winners := map[allocator.AgentID]bool{}
+	for seed := range uint64(30) {
+		c := build(t, nodes...)
+		p := mk(TiesOrder, seed)
+		w := place(t, p, c, share(100, 0)).Agent
+		for range 5 {
+			assert.Equal(t, w, place(t, p, c, share(100, 0)).Agent, "a tie goes to the same agent within a run")
+		}
+		winners[w] = true
+	}
+	assert.Len(t, winners, 4)
+	// random: ties spread within one run.
+	p := mk(TiesRandom, 3)
+	seen := map[allocator.AgentID]bool{}
+	for range 50 {
+		seen[place(t, p, c, share(100, 0)).Agent] = true
+	}
+	assert.Len(t, seen, 4)
+	_, err := allocator.NewPlacer("fgd", allocator.Params{"ties": "last"}, allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(1, 1)), Typical: []allocator.TaskShape{{Req: share(1, 500), Freq: 1}}})
+	assert.ErrorContains(t, err, "ties")
+}

@@ -14,15 +14,31 @@ const noFit = -1
 // (reservoir sampling: the k-th tie replaces the choice with probability 1/k),
 // or, with first set, in favour of the lowest agent id.
 type picker struct {
-	rng   *rand.Rand // nil: ties go to the lowest agent id
-	first bool
+	rng   *rand.Rand
+	first bool    // ties go to the lowest agent id…
+	rank  []int32 // …or, when set, to the lowest rank (a random order drawn once)
+	order bool
 	best  int64
 	ties  int
 	agent allocator.AgentID
 	dev   allocator.DeviceMask
 }
 
-func (p *picker) reset() { p.best, p.ties = noFit, 0 }
+// reset starts a placement over n agents.
+func (p *picker) reset(n int) {
+	p.best, p.ties = noFit, 0
+	if p.order && len(p.rank) < n {
+		if len(p.rank) == 0 {
+			p.rank = make([]int32, 0, n)
+			for _, r := range p.rng.Perm(n) {
+				p.rank = append(p.rank, int32(r))
+			}
+		}
+		for i := len(p.rank); i < n; i++ { // agents added later come last
+			p.rank = append(p.rank, int32(i))
+		}
+	}
+}
 
 func (p *picker) offer(score int64, id allocator.AgentID, dev allocator.DeviceMask) {
 	switch {
@@ -32,7 +48,11 @@ func (p *picker) offer(score int64, id allocator.AgentID, dev allocator.DeviceMa
 		p.best, p.ties, p.agent, p.dev = score, 1, id, dev
 	default:
 		p.ties++
-		if p.first {
+		if p.order {
+			if p.rank[id] < p.rank[p.agent] {
+				p.agent, p.dev = id, dev
+			}
+		} else if p.first {
 			if id < p.agent {
 				p.agent, p.dev = id, dev
 			}
@@ -78,7 +98,11 @@ func scorerFactory(f scoreFunc) func(allocator.Params, allocator.PlacerEnv) (all
 // Tie-break rules (parameter "ties").
 const (
 	TiesRandom = "random" // uniformly at random with the run's stream (default)
-	TiesFirst  = "first"  // the lowest agent id: the FGD authors' simulator (its Kubernetes fork picks the smallest node name)
+	TiesFirst  = "first"  // the lowest agent id
+	// TiesOrder gives ties to the first agent of a random order drawn once per
+	// run: the FGD authors' simulator (its Kubernetes fork picks the smallest
+	// node name, and node names get a random prefix per run).
+	TiesOrder = "order"
 )
 
 func newPicker(p allocator.Params, env allocator.PlacerEnv) (picker, error) {
@@ -91,14 +115,16 @@ func newPicker(p allocator.Params, env allocator.PlacerEnv) (picker, error) {
 		return picker{rng: env.Rand}, nil
 	case TiesFirst:
 		return picker{rng: env.Rand, first: true}, nil
+	case TiesOrder:
+		return picker{rng: env.Rand, order: true}, nil
 	}
-	return picker{}, fmt.Errorf("parameter \"ties\": %q, want %q or %q", t, TiesRandom, TiesFirst)
+	return picker{}, fmt.Errorf("parameter \"ties\": %q, want %q, %q or %q", t, TiesRandom, TiesFirst, TiesOrder)
 }
 
 func (s *scanner) Place(c *allocator.Cluster, req allocator.Request, cand allocator.Candidates) (allocator.Placement, bool) {
 	s.bind(c)
 	row := s.cache.row(req)
-	s.pick.reset()
+	s.pick.reset(c.NumAgents())
 	visit := func(id allocator.AgentID) {
 		gen := c.Agent(id).Gen
 		if row != nil && row[id].gen == gen {

@@ -36,7 +36,7 @@ func loadDefault(t testing.TB) *Input {
 	return in
 }
 
-var firstTies = allocator.Params{"ties": placement.TiesFirst}
+var firstTies = allocator.Params{"ties": placement.TiesOrder}
 
 func TestLoadOpenb(t *testing.T) {
 	in := loadDefault(t)

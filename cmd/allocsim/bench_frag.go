@@ -40,7 +40,7 @@ func runBenchFrag(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "table", "output: table or tsv")
 	arrived := fs.String("arrived", "90,100,110,120,130", "arrived GPU demand (% of capacity) to report")
 	target := fs.Float64("target", 130, "inflate each workload to this GPU demand, % of capacity")
-	ties := fs.String("ties", placement.TiesFirst, "tie-break among equal scores: first (lowest node, as the authors' simulator) or random (seeded)")
+	ties := fs.String("ties", placement.TiesOrder, "tie-break among equal scores: order (first node of a seeded random order, as the authors' simulator), first (lowest node) or random")
 	out := fs.String("o", "", "write to this file (atomically) instead of stdout")
 	if err := parseFlags(fs, args); err != nil {
 		return err
