@@ -11,12 +11,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/allocsim/allocsim/realrun/executor"
 	"github.com/allocsim/allocsim/realrun/replay"
 	"github.com/allocsim/allocsim/reports/html"
 	"github.com/allocsim/allocsim/workloads"
 )
 
 func init() {
+	// Local agents re-execute this binary as task shims: become one if asked.
+	executor.RunShimIfRequested()
 	register(&command{name: "realrun", summary: "replay a scenario on a real master and local agents", run: runRealrun})
 }
 
@@ -45,7 +48,7 @@ func runRealrun(args []string, stdout, stderr io.Writer) error {
 	workload := fs.String("workload", "", "what each task runs: sleep, cpu or memory (default: the scenario's, else sleep)")
 	executors := executorFlags{}
 	fs.Var(executors, "executor", "framework=cgroup|runc (repeatable; default: the scenario's realrun.executors)")
-	agents := fs.String("agents", "local", "local (one `allocsim agent` child process per node) or emulated (in-process, no processes)")
+	agents := fs.String("agents", "local", "local (real agents in this process, one per node: cgroup and runc executors, needs root) or emulated (no processes)")
 	workDir := fs.String("work-dir", "", "agents' work directory (default: a temporary one, removed afterwards)")
 	timeout := fs.Duration("timeout", 0, "give up after this long (default: 10× the scaled workload span + 2 min)")
 	noReport := fs.Bool("no-report", false, "do not write report.html and figures")
@@ -99,11 +102,7 @@ func runRealrun(args []string, stdout, stderr io.Writer) error {
 	case "emulated":
 		opts.Agents = replay.EmulatedAgents{}
 	case "local":
-		self, err := os.Executable()
-		if err != nil {
-			return err
-		}
-		opts.Agents = &replay.LocalAgents{Binary: self, WorkDir: *workDir, Log: opts.Log}
+		opts.Agents = &replay.LocalAgents{WorkDir: *workDir, Log: opts.Log}
 	default:
 		return fmt.Errorf("--agents: want local or emulated, got %q", *agents)
 	}

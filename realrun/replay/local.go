@@ -2,43 +2,54 @@ package replay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/realrun/agent"
+	"github.com/allocsim/allocsim/realrun/executor"
 )
 
-// LocalAgents runs one `allocsim agent` child process per node on this
-// machine (root is needed for the cgroup and runc executors). Each agent
-// advertises the node's capacity, not the machine's.
+// LocalAgents runs real agents (realrun/agent) inside this process, one per
+// node, each with its own work directory: tasks run as processes in their
+// own cgroups or as runc containers, supervised by shims this binary
+// re-executes (its main must call executor.RunShimIfRequested first).
+// Each agent advertises its node's capacity, not the machine's. Root is
+// needed for cgroups and runc.
 type LocalAgents struct {
-	Binary  string // the allocsim binary
 	WorkDir string // "" = a temporary directory, removed afterwards
 	Log     *log.Logger
 }
 
-// agentArgs is the `allocsim agent` command line for one node.
-func agentArgs(sp AgentSpec, url, tokenFile, workDir string) []string {
-	c := sp.Capacity
-	return []string{"agent",
-		"--master", url, "--token-file", tokenFile, "--work-dir", workDir,
-		"--hostname", sp.Name,
-		"--executors", "cgroup,runc",
-		"--cpus", strconv.FormatFloat(float64(c[allocator.CPU])/1000, 'f', -1, 64),
-		"--mem", strconv.FormatInt(c[allocator.Mem], 10),
-		"--disk", strconv.FormatInt(c[allocator.Disk], 10),
+// LocalExecutors lists the executors this machine can offer: cgroup when
+// cgroups are usable as root, runc when runc and a static busybox exist.
+func LocalExecutors() ([]string, error) {
+	if os.Geteuid() != 0 {
+		return nil, errors.New("local agents run tasks in cgroups and runc containers: run as root (or use --agents emulated)")
 	}
+	if executor.CgroupMode() == "unavailable" {
+		return nil, errors.New("no cgroup filesystem at /sys/fs/cgroup (or use --agents emulated)")
+	}
+	execs := []string{executor.KindCgroup}
+	if _, err := exec.LookPath("runc"); err == nil {
+		if _, err := executor.FindBusybox(); err == nil {
+			execs = append(execs, executor.KindRunc)
+		}
+	}
+	return execs, nil
 }
 
 // Start implements AgentLauncher.
 func (l *LocalAgents) Start(ctx context.Context, url, token string, specs []AgentSpec) (func(), error) {
+	execs, err := LocalExecutors()
+	if err != nil {
+		return nil, err
+	}
 	dir := l.WorkDir
 	cleanup := func() {}
 	if dir == "" {
@@ -48,58 +59,47 @@ func (l *LocalAgents) Start(ctx context.Context, url, token string, specs []Agen
 		}
 		dir, cleanup = d, func() { os.RemoveAll(d) }
 	}
-	tokenFile := filepath.Join(dir, "token")
-	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+	if err := os.Chmod(dir, 0o755); err != nil {
 		cleanup()
 		return nil, err
 	}
-	var mu sync.Mutex
-	var cmds []*exec.Cmd
-	var waits []chan struct{}
+	actx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
 	stop := func() {
-		mu.Lock()
-		defer mu.Unlock()
-		// SIGTERM lets each agent stop its tasks; SIGKILL after a grace period.
-		for _, c := range cmds {
-			_ = c.Process.Signal(syscall.SIGTERM)
-		}
-		for i, w := range waits {
-			select {
-			case <-w:
-			case <-time.After(15 * time.Second):
-				_ = cmds[i].Process.Kill()
-				<-w
-			}
-		}
+		cancel() // each agent kills its tasks and waits for them (CleanupOnExit)
+		wg.Wait()
 		cleanup()
+	}
+	logger := l.Log
+	if logger == nil {
+		logger = log.New(discard{}, "", 0)
 	}
 	for _, sp := range specs {
 		wd := filepath.Join(dir, sp.Name)
-		if err := os.MkdirAll(wd, 0o700); err != nil {
+		if err := os.MkdirAll(wd, 0o755); err != nil {
 			stop()
 			return nil, err
 		}
-		cmd := exec.Command(l.Binary, agentArgs(sp, url, tokenFile, wd)...)
-		logf, err := os.Create(filepath.Join(dir, sp.Name+".log"))
+		a, err := agent.New(agent.Config{
+			MasterURL: url, Token: token, WorkDir: wd, Hostname: sp.Name, Executors: execs,
+			Resources: agentResources(sp), CleanupOnExit: true, PollWait: 5 * time.Second,
+			StatusRetry: 500 * time.Millisecond, Log: log.New(logger.Writer(), "agent "+sp.Name+": ", logger.Flags()),
+		})
 		if err != nil {
-			stop()
-			return nil, err
-		}
-		cmd.Stdout, cmd.Stderr = logf, logf
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := cmd.Start(); err != nil {
-			logf.Close()
 			stop()
 			return nil, fmt.Errorf("agent %s: %w", sp.Name, err)
 		}
-		w := make(chan struct{})
-		go func() { _ = cmd.Wait(); logf.Close(); close(w) }()
-		mu.Lock()
-		cmds, waits = append(cmds, cmd), append(waits, w)
-		mu.Unlock()
-		if l.Log != nil {
-			l.Log.Printf("agent %s: pid %d, log %s", sp.Name, cmd.Process.Pid, logf.Name())
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.Run(actx); err != nil && actx.Err() == nil {
+				logger.Printf("agent %s stopped: %v", sp.Name, err)
+			}
+		}()
 	}
 	return stop, nil
 }
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
