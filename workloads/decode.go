@@ -1,7 +1,9 @@
 package workloads
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"regexp"
@@ -74,18 +76,33 @@ var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
 // parseNode parses data into a document's root node.
 func (d *decoder) parseNode(data []byte) (*yaml.Node, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	yamlErr := func(err error) error {
 		msg := err.Error()
 		line := 0
 		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			msg = m[2]
 		}
-		return nil, &PosError{File: d.file, Line: line, Msg: "invalid YAML: " + msg}
+		return &PosError{File: d.file, Line: line, Msg: "invalid YAML: " + msg}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			return nil, &PosError{File: d.file, Line: 1, Msg: "empty scenario file"}
+		}
+		return nil, yamlErr(err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, &PosError{File: d.file, Line: 1, Msg: "empty scenario file"}
+	}
+	// One file, one scenario: a second document is a mistake, not a bonus.
+	var next yaml.Node
+	if err := dec.Decode(&next); err != io.EOF {
+		if err != nil {
+			return nil, yamlErr(err)
+		}
+		return nil, &PosError{File: d.file, Line: next.Line, Msg: "more than one YAML document (one scenario per file)"}
 	}
 	return doc.Content[0], nil
 }

@@ -185,6 +185,7 @@ var badCases = []badCase{
 	{"realrun: unknown executor", "outputs: {", "realrun: {executors: {svc: docker}} # <-\noutputs: {", `realrun.executors.svc: unknown executor "docker" (want cgroup or runc)`},
 	{"realrun: unknown framework", "outputs: {", "realrun: {executors: {nope: runc}} # <-\noutputs: {", `realrun.executors.nope: unknown framework "nope"`},
 	{"realrun: zero time scale", "outputs: {", "realrun: {time_scale: 0} # <-\noutputs: {", "realrun.time_scale: must be > 0, got 0"},
+	{"two documents", "outputs: {dir: out/t, sample_interval: 30s}\n", "outputs: {dir: out/t, sample_interval: 30s}\n--- # <-\nname: two\n", "more than one YAML document"},
 	{"invalid YAML", "  synthetic:\n", "  synthetic:\n   bad: [1, 2\n", "invalid YAML"},
 }
 
