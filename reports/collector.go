@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/allocsim/allocsim/allocator"
-	"github.com/allocsim/allocsim/reports/metrics"
 	"github.com/allocsim/allocsim/sim"
 )
 
@@ -45,9 +44,6 @@ type Collector struct {
 	series *seriesWriter
 	cycles *cycleWriter
 
-	stats *metrics.TaskStats
-	st    metrics.Task // scratch
-
 	// Live state, updated incrementally (no rescans).
 	fwUsed    []allocator.Resources // requests of running attempts, per framework
 	fwPending []int64
@@ -76,7 +72,7 @@ func NewCollector(dir string, m Meta) (*Collector, error) {
 	if err := removeStale(dir); err != nil {
 		return nil, fmt.Errorf("output folder: %w", err)
 	}
-	c := &Collector{dir: dir, meta: m, stats: metrics.NewTaskStats()}
+	c := &Collector{dir: dir, meta: m}
 	nf := len(m.Frameworks)
 	c.names = names{cluster: m.Cluster, frameworks: make([]string, nf), fwRole: make([]int32, nf)}
 	for i, f := range m.Frameworks {
@@ -140,7 +136,8 @@ func (c *Collector) TaskStarted(_ allocator.Time, t *sim.Task) {
 	c.used = c.used.Add(t.Spec.Req.Res)
 }
 
-// TaskEnded writes the attempt's row and adds it to the statistics.
+// TaskEnded hands the attempt's row to the writer goroutine, which encodes
+// it and adds it to the statistics.
 func (c *Collector) TaskEnded(_ allocator.Time, t *sim.Task) {
 	fw := t.Spec.Framework
 	if !c.fwOK(fw) {
@@ -155,9 +152,7 @@ func (c *Collector) TaskEnded(_ allocator.Time, t *sim.Task) {
 		c.fwPending[fw]--
 		c.pending--
 	}
-	c.fail(c.tasks.add(t, &c.names))
-	c.st = statTask(t)
-	c.stats.Add(&c.st)
+	c.tasks.add(t, &c.names)
 }
 
 // Sample writes one time-series row.
@@ -182,6 +177,10 @@ func (c *Collector) Close(st sim.Stats) error {
 	if c.err != nil {
 		c.abort()
 		return c.err
+	}
+	if err := c.tasks.shutdown(); err != nil { // all rows are in the statistics now
+		c.abort()
+		return fmt.Errorf("reports: %w", err)
 	}
 	sum := c.summary(st)
 	timing := c.timing(st)

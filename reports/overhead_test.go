@@ -53,6 +53,8 @@ func BenchmarkMetricsOverhead(b *testing.B) {
 	b.ReportMetric(med(wallOff), "wall-s-off")
 	b.ReportMetric(med(wallOn), "wall-s-on")
 	b.ReportMetric(100*(med(wallOn)-med(wallOff))/med(wallOff), "overhead-wall-%")
+	b.ReportMetric(med(cpuOff), "cpu-s-off")
+	b.ReportMetric(med(cpuOn), "cpu-s-on")
 	b.ReportMetric(100*(med(cpuOn)-med(cpuOff))/med(cpuOff), "overhead-cpu-%")
 }
 

@@ -93,7 +93,7 @@ type Timing struct {
 
 func (c *Collector) summary(st sim.Stats) Summary {
 	k := st.Counters
-	ts := c.stats.Summary()
+	ts := c.tasks.stats.Summary()
 	s := Summary{
 		Version: c.meta.Version, Scenario: c.meta.Scenario, Allocator: c.meta.Allocator, Seed: c.meta.Seed,
 		SampleIntervalS: c.meta.SampleInterval.Seconds(), EndS: st.End.Seconds(), Drained: st.Drained,

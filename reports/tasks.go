@@ -74,6 +74,11 @@ type taskWriter struct {
 	err  error // the writer goroutine's first error; read after done
 	n    int64
 	shut bool
+	// stats is owned by the writer goroutine until shutdown returns: it
+	// computes the statistics from the rows exactly as `allocsim report`
+	// does from the file.
+	stats *metrics.TaskStats
+	st    metrics.Task
 }
 
 const (
@@ -87,11 +92,12 @@ func newTaskWriter(dir string) (*taskWriter, error) {
 		return nil, err
 	}
 	tw := &taskWriter{
-		out:  out,
-		w:    parquet.NewGenericWriter[TaskRow](out, writerOptions()...),
-		free: make(chan *taskBatch, taskBatches),
-		full: make(chan *taskBatch, taskBatches),
-		done: make(chan struct{}),
+		out:   out,
+		w:     parquet.NewGenericWriter[TaskRow](out, writerOptions()...),
+		free:  make(chan *taskBatch, taskBatches),
+		full:  make(chan *taskBatch, taskBatches),
+		done:  make(chan struct{}),
+		stats: metrics.NewTaskStats(),
 	}
 	for range taskBatches - 1 {
 		tw.free <- &taskBatch{rows: make([]TaskRow, 0, taskBatchRows), slots: make([]taskSlot, taskBatchRows)}
@@ -106,6 +112,13 @@ func (tw *taskWriter) loop() {
 	for b := range tw.full {
 		if tw.err == nil {
 			_, tw.err = tw.w.Write(b.rows)
+		}
+		for i := range b.rows {
+			if tw.err != nil {
+				break
+			}
+			tw.st, tw.err = b.rows[i].StatTask()
+			tw.stats.Add(&tw.st)
 		}
 		b.rows = b.rows[:0]
 		tw.free <- b
@@ -138,8 +151,8 @@ func (n *names) role(fw allocator.FrameworkID) (int32, string) {
 	return -1, ""
 }
 
-// add appends the attempt's row and flushes a full batch.
-func (tw *taskWriter) add(t *sim.Task, nm *names) error {
+// add appends the attempt's row and hands a full batch to the writer.
+func (tw *taskWriter) add(t *sim.Task, nm *names) {
 	b := tw.cur
 	i := len(b.rows)
 	s := &b.slots[i]
@@ -173,7 +186,6 @@ func (tw *taskWriter) add(t *sim.Task, nm *names) error {
 		tw.full <- b
 		tw.cur = <-tw.free
 	}
-	return nil
 }
 
 // shutdown hands over the last batch and waits for the writer goroutine.
@@ -212,16 +224,6 @@ func outcomeName(t *sim.Task) string {
 		return OutcomeRunning
 	}
 	return t.Outcome.String()
-}
-
-// statTask converts an attempt for the statistics.
-func statTask(t *sim.Task) metrics.Task {
-	return metrics.Task{
-		Job: t.Spec.Job, Framework: int32(t.Spec.Framework), Priority: t.Spec.Priority,
-		Class: int32(t.Spec.Class), Submit: t.Spec.Submit.Seconds(), Ready: t.Ready.Seconds(),
-		Start: t.Start.Seconds(), End: t.End.Seconds(), Started: t.Started,
-		Running: t.State == sim.StateRunning, Service: t.Service(), Outcome: t.Outcome,
-	}
 }
 
 // StatTask converts a row read back from tasks.parquet for the statistics;

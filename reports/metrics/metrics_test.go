@@ -105,3 +105,19 @@ func TestTaskStatsHandMade(t *testing.T) {
 	// makespan: last finished end (100) − first submit (0)
 	assert.Equal(t, 100.0, sum.MakespanS)
 }
+
+// Jobs are told apart by (framework, job id), whether the id is small (a
+// slice lookup) or not (a map).
+func TestJobKeys(t *testing.T) {
+	fin := allocator.OutcomeFinished
+	s := NewTaskStats()
+	for _, job := range []int64{3, 1 << 40, -5} {
+		for fw := int32(0); fw < 2; fw++ {
+			s.Add(&Task{Job: job, Framework: fw, Submit: 0, Start: 1, End: 10 + float64(fw), Started: true, Outcome: fin})
+			s.Add(&Task{Job: job, Framework: fw, Submit: 0, Start: 2, End: 20 + float64(fw), Started: true, Outcome: fin})
+		}
+	}
+	sum := s.Summary()
+	assert.Equal(t, 6, sum.JobsTotal)
+	assert.Equal(t, Dist{N: 6, Mean: 20.5, Min: 20, P50: 20, P90: 21, P99: 21, Max: 21}, sum.JCTS)
+}

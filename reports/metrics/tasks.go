@@ -65,9 +65,44 @@ type TaskStats struct {
 	anyEnd    bool
 	waits     []waitRec
 	slowdown  []float64
-	jobIdx    map[jobKey]int32
+	jobIdx    map[jobKey]int32 // jobs whose id does not fit dense
+	dense     [][]int32        // [framework][job id] → index+1 into jobs, for small ids
 	jobs      []jobAcc
 	sawSubmit bool
+}
+
+// Job ids below denseJobs (of frameworks below denseFws) are looked up in a
+// slice — generators number jobs from 0 — and others in a map (trace ids).
+const (
+	denseJobs = 1 << 22
+	denseFws  = 1 << 10
+)
+
+func (s *TaskStats) job(k jobKey, submit, end float64) *jobAcc {
+	var slot *int32
+	if k.job >= 0 && k.job < denseJobs && k.fw >= 0 && k.fw < denseFws {
+		for int(k.fw) >= len(s.dense) {
+			s.dense = append(s.dense, nil)
+		}
+		d := s.dense[k.fw]
+		if int(k.job) >= len(d) {
+			d = append(d, make([]int32, int(k.job)+1-len(d)+len(d)/2)...)
+			s.dense[k.fw] = d
+		}
+		slot = &d[k.job]
+	} else if i, ok := s.jobIdx[k]; ok {
+		return &s.jobs[i]
+	}
+	if slot != nil && *slot > 0 {
+		return &s.jobs[*slot-1]
+	}
+	s.jobs = append(s.jobs, jobAcc{fw: k.fw, submit: submit, end: end})
+	if slot != nil {
+		*slot = int32(len(s.jobs))
+	} else {
+		s.jobIdx[k] = int32(len(s.jobs) - 1)
+	}
+	return &s.jobs[len(s.jobs)-1]
 }
 
 // NewTaskStats returns an empty accumulator.
@@ -101,14 +136,7 @@ func (s *TaskStats) Add(t *Task) {
 	if t.Service {
 		return
 	}
-	k := jobKey{t.Framework, t.Job}
-	i, ok := s.jobIdx[k]
-	if !ok {
-		i = int32(len(s.jobs))
-		s.jobIdx[k] = i
-		s.jobs = append(s.jobs, jobAcc{fw: t.Framework, submit: t.Submit, end: t.End})
-	}
-	j := &s.jobs[i]
+	j := s.job(jobKey{t.Framework, t.Job}, t.Submit, t.End)
 	j.submit = math.Min(j.submit, t.Submit)
 	switch {
 	case done:
