@@ -44,7 +44,7 @@ func (e *PosError) Error() string {
 
 // maxNodes bounds the nodes visited, so that alias chains ("billion
 // laughs") cannot make decoding explode.
-const maxNodes = 1 << 20
+const maxNodes = 1 << 17
 
 type decoder struct {
 	file    string

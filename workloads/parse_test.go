@@ -324,3 +324,16 @@ func TestTypicalShapes(t *testing.T) {
 	// (1/6)/(5+1/6) ≈ 3.2% of the tasks.
 	assert.InDelta(t, (1.0/6)/(5+1.0/6), gpuShare, 0.01)
 }
+
+// TestAliasBomb: aliases may be expanded, but only up to a budget.
+func TestAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("allocator:\n  params:\n    l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 8; i++ {
+		fmt.Fprintf(&b, "    l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	_, err := Parse("bomb.yaml", []byte(b.String()))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bomb.yaml:")
+	assert.Contains(t, err.Error(), "document too large")
+}
