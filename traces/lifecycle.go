@@ -47,52 +47,112 @@ type taskKey struct {
 	index int32
 }
 
-// packedKey packs (job, index) into one word for a faster map when the ids
-// allow (Google job ids are below 2^40, task indices below 2^24).
-func packedKey(k taskKey) (uint64, bool) {
-	if k.job < 0 || k.job >= 1<<40 || k.index < 0 || k.index >= 1<<24 {
-		return 0, false
-	}
-	return uint64(k.job)<<24 | uint64(k.index), true
+// openMap holds the open runs by job, then by task index in a slice: a
+// job's tasks have dense indices and arrive together, so this is far more
+// cache-friendly than one big map of (job, index). Indices beyond maxDense
+// go to a plain map.
+type openMap struct {
+	jobs    map[int64]*jobTasks
+	lastJob int64
+	last    *jobTasks
+	slow    map[taskKey]*openTask
+	n       int
+	pool    []*jobTasks // emptied jobs, reused (most jobs come and go)
 }
 
-// openMap maps open tasks by packed key, with a fallback for odd ids.
-type openMap struct {
-	fast map[uint64]*openTask
-	slow map[taskKey]*openTask
+type jobTasks struct {
+	tasks []openTask
+	live  int
+}
+
+const maxDense = 1 << 18
+
+func (m *openMap) job(id int64) *jobTasks {
+	if m.last != nil && m.lastJob == id {
+		return m.last
+	}
+	j := m.jobs[id]
+	if j != nil {
+		m.last, m.lastJob = j, id
+	}
+	return j
 }
 
 func (m *openMap) get(k taskKey) *openTask {
-	if p, ok := packedKey(k); ok {
-		return m.fast[p]
+	if k.index < 0 || k.index >= maxDense {
+		return m.slow[k]
 	}
-	return m.slow[k]
+	j := m.job(k.job)
+	if j == nil || int(k.index) >= len(j.tasks) || !j.tasks[k.index].live {
+		return nil
+	}
+	return &j.tasks[k.index]
 }
 
-func (m *openMap) set(k taskKey, o *openTask) {
-	if p, ok := packedKey(k); ok {
-		m.fast[p] = o
-		return
+// set stores v as the open run of k and returns where it lives (valid until
+// the next set).
+func (m *openMap) set(k taskKey, v openTask) *openTask {
+	v.live = true
+	m.n++
+	if k.index < 0 || k.index >= maxDense {
+		if m.slow == nil {
+			m.slow = map[taskKey]*openTask{}
+		}
+		o := new(openTask)
+		*o = v
+		m.slow[k] = o
+		return o
 	}
-	if m.slow == nil {
-		m.slow = map[taskKey]*openTask{}
+	j := m.job(k.job)
+	if j == nil {
+		if p := len(m.pool); p > 0 {
+			j = m.pool[p-1]
+			m.pool = m.pool[:p-1]
+		} else {
+			j = &jobTasks{}
+		}
+		m.jobs[k.job] = j
+		m.last, m.lastJob = j, k.job
 	}
-	m.slow[k] = o
+	if int(k.index) >= len(j.tasks) {
+		need := int(k.index) + 1
+		if need <= cap(j.tasks) {
+			old := len(j.tasks)
+			j.tasks = j.tasks[:need]
+			clear(j.tasks[old:])
+		} else {
+			j.tasks = append(j.tasks, make([]openTask, need-len(j.tasks))...)
+		}
+	}
+	j.tasks[k.index] = v
+	j.live++
+	return &j.tasks[k.index]
 }
 
 func (m *openMap) del(k taskKey) {
-	if p, ok := packedKey(k); ok {
-		delete(m.fast, p)
+	m.n--
+	if k.index < 0 || k.index >= maxDense {
+		delete(m.slow, k)
 		return
 	}
-	delete(m.slow, k)
+	j := m.job(k.job)
+	j.tasks[k.index].live = false
+	if j.live--; j.live == 0 {
+		delete(m.jobs, k.job)
+		m.last = nil
+		if cap(j.tasks) <= 1<<12 {
+			j.tasks = j.tasks[:0]
+			m.pool = append(m.pool, j)
+		}
+	}
 }
 
 // openTask is a task between its submit and its end.
 type openTask struct {
 	seq     int64 // position in the output queue; -1 once emitted
-	running bool
 	start   allocator.Time
+	running bool
+	live    bool
 }
 
 type queued struct {
@@ -120,7 +180,6 @@ type queued struct {
 //     input, is emitted with Run = Never (a service running to the horizon).
 type lifecycle struct {
 	open      openMap
-	free      []*openTask
 	q         []queued // ring buffer
 	head, n   int      // ring head index and length
 	headSeq   int64    // sequence number of q[head]
@@ -128,10 +187,12 @@ type lifecycle struct {
 	readTime  allocator.Time
 	stats     *Stats
 	counts    [numLifeKinds]int64
+	// High-water marks: what the reader holds in memory at most.
+	peakQueue, peakOpen int
 }
 
 func newLifecycle(lookahead allocator.Time, stats *Stats) *lifecycle {
-	return &lifecycle{open: openMap{fast: make(map[uint64]*openTask, 1<<16)}, q: make([]queued, 1024), lookahead: lookahead, stats: stats}
+	return &lifecycle{open: openMap{jobs: make(map[int64]*jobTasks, 1<<12)}, q: make([]queued, 1024), lookahead: lookahead, stats: stats}
 }
 
 func (l *lifecycle) push(t Task, noReq bool) int64 {
@@ -144,6 +205,7 @@ func (l *lifecycle) push(t Task, noReq bool) int64 {
 	}
 	l.q[(l.head+l.n)%len(l.q)] = queued{task: t, noReq: noReq}
 	l.n++
+	l.peakQueue = max(l.peakQueue, l.n)
 	return l.headSeq + int64(l.n) - 1
 }
 
@@ -151,22 +213,7 @@ func (l *lifecycle) at(seq int64) *queued {
 	return &l.q[(l.head+int(seq-l.headSeq))%len(l.q)]
 }
 
-func (l *lifecycle) newOpen(seq int64) *openTask {
-	var o *openTask
-	if k := len(l.free); k > 0 {
-		o = l.free[k-1]
-		l.free = l.free[:k-1]
-	} else {
-		o = new(openTask)
-	}
-	*o = openTask{seq: seq, start: -1}
-	return o
-}
-
-func (l *lifecycle) close(k taskKey, o *openTask) {
-	l.open.del(k)
-	l.free = append(l.free, o)
-}
+func (l *lifecycle) close(k taskKey) { l.open.del(k) }
 
 // add applies one event. Events must come in time order.
 func (l *lifecycle) add(ev *lifeEvent) {
@@ -219,7 +266,7 @@ func (l *lifecycle) add(ev *lifeEvent) {
 		} else {
 			l.stats.Add("ended_after_lookahead", 1)
 		}
-		l.close(k, o)
+		l.close(k)
 	case lifeUpdatePending:
 		if o == nil || o.running {
 			l.stats.Add("update_pending_not_pending", 1)
@@ -237,8 +284,8 @@ func (l *lifecycle) openRun(k taskKey, ev *lifeEvent, running bool) *openTask {
 	if running {
 		t.Start = ev.time
 	}
-	o := l.newOpen(l.push(t, !ev.hasReq))
-	l.open.set(k, o)
+	o := l.open.set(k, openTask{seq: l.push(t, !ev.hasReq), start: t.Start})
+	l.peakOpen = max(l.peakOpen, l.open.n)
 	return o
 }
 
@@ -306,5 +353,7 @@ func (l *lifecycle) withCounts(prefix string) *Stats {
 			out.Add(prefix+lifeNames[k], n)
 		}
 	}
+	out.Add("peak_queued_tasks", int64(l.peakQueue))
+	out.Add("peak_open_tasks", int64(l.peakOpen))
 	return out
 }
