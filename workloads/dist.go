@@ -268,7 +268,9 @@ func (d *decoder) decodeChoices(n *yaml.Node, path string, u unit, x *Dist) erro
 			return d.errf(c, join(p, "value"), "missing required key")
 		}
 		total += ch.Weight
-		x.Choices = append(x.Choices, ch)
+		if ch.Weight > 0 { // a zero weight is never drawn: keep it out of bounds and checks
+			x.Choices = append(x.Choices, ch)
+		}
 	}
 	if total <= 0 {
 		return d.errf(n, path, "weights must not all be zero")

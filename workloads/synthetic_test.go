@@ -247,6 +247,15 @@ func TestSyntheticGPUs(t *testing.T) {
 		require.GreaterOrEqual(t, in.Task.Duration, 10*allocator.Minute)
 	}
 	assert.Len(t, seen, 5)
+	// Pareto tail: P(D > 2·xm) = 2^-alpha ≈ 0.354 (cap at 1 d is far out).
+	long, all := 0, 0
+	for _, in := range drain(t, mustSynthetic(t, s, c)) {
+		all++
+		if in.Task.Duration > 20*allocator.Minute {
+			long++
+		}
+	}
+	assert.InDelta(t, math.Pow(2, -1.5), float64(long)/float64(all), 0.02)
 	for _, g := range []int64{250, 1000, 2000, 4000, 8000} {
 		assert.InEpsilon(t, 4000, seen[g], 0.1, "gpu %d", g)
 	}
@@ -312,4 +321,11 @@ func BenchmarkSynthetic(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tasks/s")
+}
+
+func mustSynthetic(t testing.TB, s *Scenario, c *allocator.Cluster) *Synthetic {
+	t.Helper()
+	g, err := NewSynthetic(s, c, s.Seed)
+	require.NoError(t, err)
+	return g
 }
