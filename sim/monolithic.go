@@ -36,7 +36,13 @@ type monolithic struct {
 	levels  []prioLevel // by priority, highest first
 	levelOf map[int32]int
 	failed  map[allocator.Request]struct{}
+	// minimal holds up to maxMinimal requests that failed this cycle; a
+	// request at least as large in every dimension, allowed on no other GPU
+	// model, cannot fit either (Cluster.Fits is monotone in the request).
+	minimal []allocator.Request
 }
+
+const maxMinimal = 16
 
 // prioLevel is the FIFO of one priority. Entries before head are consumed.
 type prioLevel struct {
@@ -168,6 +174,7 @@ func (m *monolithic) Cycle(now allocator.Time) {
 	}
 	triggered := m.e.CycleTriggered()
 	clear(m.failed)
+	m.minimal = m.minimal[:0]
 	misses := 0
 	for li := range m.levels {
 		if !m.scan(&m.levels[li], triggered, &misses) {
@@ -190,10 +197,13 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 			continue
 		}
 		placed := false
-		if _, bad := m.failed[t.Spec.Req]; !bad {
+		if !m.knownToFail(&t.Spec.Req) {
 			placed = m.place(ent.id, t)
 			if !placed {
 				m.failed[t.Spec.Req] = struct{}{}
+				if len(m.minimal) < maxMinimal {
+					m.minimal = append(m.minimal, t.Spec.Req)
+				}
 				m.e.Counters().PlaceFailures++
 			}
 		}
@@ -222,6 +232,21 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 		l.q, l.head = q[:n], 0
 	}
 	return goOn
+}
+
+// knownToFail: the request, or one it dominates, already failed this cycle
+// (the cluster has only lost free resources since).
+func (m *monolithic) knownToFail(r *allocator.Request) bool {
+	if _, bad := m.failed[*r]; bad {
+		return true
+	}
+	for i := range m.minimal {
+		f := &m.minimal[i]
+		if r.Res.Contains(f.Res) && (f.GPUModels == 0 || (r.GPUModels != 0 && r.GPUModels&^f.GPUModels == 0)) {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *monolithic) place(id TaskID, t *Task) bool {

@@ -30,13 +30,17 @@ type summary struct {
 	memAt          [cpuLevels]int64
 	gpuShare       int32 // most free milli on one device
 	gpuWhole       int32 // most fully free devices on one agent
+	// models has the GPU models of agents with some free device, so that
+	// a request pinned to a model skips subtrees of other models.
+	models allocator.ModelSet
 }
 
 func (s *summary) admits(r *allocator.Request, whole int32, level int) bool {
 	return s.cpu >= r.Res[allocator.CPU] && s.mem >= r.Res[allocator.Mem] &&
 		(level < 0 || s.memAt[level] >= r.Res[allocator.Mem]) &&
 		s.disk >= r.Res[allocator.Disk] && int64(s.gpuShare) >= min(r.Res[allocator.GPU], 1000) &&
-		s.gpuWhole >= whole
+		s.gpuWhole >= whole &&
+		(r.Res[allocator.GPU] == 0 || r.GPUModels == 0 || s.models&r.GPUModels != 0)
 }
 
 func (s *summary) merge(a, b *summary) {
@@ -48,6 +52,7 @@ func (s *summary) merge(a, b *summary) {
 	}
 	s.gpuShare = max(a.gpuShare, b.gpuShare)
 	s.gpuWhole = max(a.gpuWhole, b.gpuWhole)
+	s.models = a.models | b.models
 }
 
 // levelOf is the highest CPU level at or below the request's CPU, or -1.
@@ -104,12 +109,15 @@ func (x *Free) leaf(id allocator.AgentID, s *summary) {
 			s.memAt[k] = s.mem
 		}
 	}
-	s.gpuShare, s.gpuWhole = 0, 0
+	s.gpuShare, s.gpuWhole, s.models = 0, 0, 0
 	for _, f := range x.c.GPUFree(id) {
 		s.gpuShare = max(s.gpuShare, f)
 		if f == 1000 {
 			s.gpuWhole++
 		}
+	}
+	if s.gpuShare > 0 {
+		s.models = 1 << a.GPUModel
 	}
 }
 

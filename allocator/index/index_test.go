@@ -10,13 +10,18 @@ import (
 )
 
 func testCluster(t testing.TB, cpuNodes, gpuNodes int) *allocator.Cluster {
+	return testClusterModels(t, cpuNodes, gpuNodes, "V100")
+}
+
+// testClusterModels adds GPU nodes with the given models in turn.
+func testClusterModels(t testing.TB, cpuNodes, gpuNodes int, models ...string) *allocator.Cluster {
 	c := allocator.NewCluster()
 	for i := range cpuNodes {
 		_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint("c", i), Capacity: allocator.Res(32000, 131072, 1<<20, 0), Rack: fmt.Sprint(i % 40)})
 		require.NoError(t, err)
 	}
 	for i := range gpuNodes {
-		_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint("g", i), Capacity: allocator.Res(64000, 524288, 2<<20, 8000), GPUModel: "V100"})
+		_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint("g", i), Capacity: allocator.Res(64000, 524288, 2<<20, 8000), GPUModel: models[i%len(models)]})
 		require.NoError(t, err)
 	}
 	return c
@@ -34,8 +39,10 @@ func linearFirstFit(c *allocator.Cluster, req allocator.Request) (allocator.Agen
 // TestFirstFitMatchesScan drives random allocations, releases and agent
 // failures and checks the index answer against a linear scan every step.
 func TestFirstFitMatchesScan(t *testing.T) {
-	c := testCluster(t, 200, 40)
+	c := testClusterModels(t, 200, 40, "V100", "T4", "A100")
 	x := New(c)
+	v100, _ := c.LookupModel("V100")
+	a100, _ := c.LookupModel("A100")
 	rnd := rand.New(rand.NewPCG(1, 2))
 	type held struct {
 		p   allocator.Placement
@@ -49,6 +56,9 @@ func TestFirstFitMatchesScan(t *testing.T) {
 		{Res: allocator.Res(4000, 16384, 0, 500)},
 		{Res: allocator.Res(8000, 65536, 0, 4000)},
 		{Res: allocator.Res(16000, 65536, 0, 8000)},
+		{Res: allocator.Res(4000, 16384, 0, 1000), GPUModels: 1 << a100},
+		{Res: allocator.Res(2000, 8192, 0, 250), GPUModels: 1<<v100 | 1<<a100},
+		{Res: allocator.Res(8000, 32768, 0, 2000), GPUModels: 1 << v100},
 	}
 	for step := range 20000 {
 		switch r := rnd.IntN(10); {
