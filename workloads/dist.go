@@ -23,23 +23,24 @@ import (
 // min and max clip the draw (lognormal, pareto, exponential) or bound it
 // (uniform).
 type Dist struct {
-	Kind    string // constant, uniform, lognormal, pareto, exponential, choice
-	Value   float64
-	Min     float64
-	Max     float64 // 0: unbounded
-	Median  float64
-	Sigma   float64
-	Mean    float64
-	Xm      float64
-	Alpha   float64
-	Choices []Choice
-	set     bool // the key was present in the file
+	Kind    string   `json:"kind,omitempty"` // constant, uniform, lognormal, pareto, exponential, choice
+	Unit    string   `json:"unit,omitempty"` // us, mib, milli or count: the unit of every value below
+	Value   float64  `json:"value,omitempty"`
+	Min     float64  `json:"min,omitempty"`
+	Max     float64  `json:"max,omitempty"` // 0: unbounded
+	Median  float64  `json:"median,omitempty"`
+	Sigma   float64  `json:"sigma,omitempty"`
+	Mean    float64  `json:"mean,omitempty"`
+	Xm      float64  `json:"xm,omitempty"`
+	Alpha   float64  `json:"alpha,omitempty"`
+	Choices []Choice `json:"choices,omitempty"`
+	set     bool     // the key was present in the file
 }
 
 // Choice is one value of a discrete distribution and its relative weight.
 type Choice struct {
-	Value  float64
-	Weight float64
+	Value  float64 `json:"value"`
+	Weight float64 `json:"weight"`
 }
 
 // Set reports whether the scenario gave this distribution.
@@ -74,6 +75,10 @@ const (
 	unitMem
 	unitMilli
 )
+
+func (u unit) name() string {
+	return [...]string{unitCount: "count", unitDuration: "us", unitMem: "mib", unitMilli: "milli"}[u]
+}
 
 func (u unit) want() string {
 	switch u {
@@ -138,7 +143,7 @@ func (d *decoder) decodeDist(n *yaml.Node, path string, u unit, x *Dist) error {
 	if err != nil {
 		return err
 	}
-	x.set = true
+	x.set, x.Unit = true, u.name()
 	if n.Kind == yaml.ScalarNode {
 		v, err := d.unitValue(n, path, u)
 		if err != nil {

@@ -141,7 +141,7 @@ func (s *Scenario) applyDefaults() error {
 		for i := range syn.Streams {
 			st := &syn.Streams[i]
 			if !st.Tasks.Set() {
-				st.Tasks.Dist = Dist{Kind: "constant", Value: 1}
+				st.Tasks.Dist = Dist{Kind: "constant", Unit: unitCount.name(), Value: 1}
 			}
 		}
 	}

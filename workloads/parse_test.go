@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -76,6 +77,7 @@ func TestParseGood(t *testing.T) {
 	st := s.Workload.Synthetic.Streams
 	assert.InDelta(t, 10.0/60, float64(st[1].Arrival.Rate), 1e-12, "10/m is per second")
 	assert.Equal(t, "pareto", st[1].Duration.Kind)
+	assert.Equal(t, "us", st[1].Duration.Unit)
 	assert.Equal(t, float64(10*allocator.Minute), st[1].Duration.Xm)
 	assert.Equal(t, []Choice{{1000, 1}, {2000, 2}, {4000, 1}}, st[1].GPUs.Choices)
 	assert.Equal(t, Duration(allocator.Second), s.Allocator.Interval, "interval defaults to 1s")
@@ -336,4 +338,20 @@ func TestAliasBomb(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "bomb.yaml:")
 	assert.Contains(t, err.Error(), "document too large")
+}
+
+// TestScenarioJSON: the resolved scenario (recorded in summary.json) names
+// its units and leaves out what the file did not set.
+func TestScenarioJSON(t *testing.T) {
+	s, err := Parse("t.yaml", []byte(baseYAML))
+	require.NoError(t, err)
+	b, err := json.Marshal(s)
+	require.NoError(t, err)
+	js := string(b)
+	for _, want := range []string{`"horizon_us":3600000000`, `"cpu_milli":16000`, `"mem_mib":65536`, `"rate_per_s":2`,
+		`"duration":{"kind":"lognormal","unit":"us","max":3600000000,"median":300000000,"sigma":1}`, `"file":"t.yaml"`} {
+		assert.Contains(t, js, want)
+	}
+	assert.NotContains(t, js, `"Dir"`)
+	assert.NotContains(t, js, `"trace"`)
 }
