@@ -187,6 +187,7 @@ var badCases = []badCase{
 	{"realrun: unknown executor", "outputs: {", "realrun: {executors: {svc: docker}} # <-\noutputs: {", `realrun.executors.svc: unknown executor "docker" (want cgroup or runc)`},
 	{"realrun: unknown framework", "outputs: {", "realrun: {executors: {nope: runc}} # <-\noutputs: {", `realrun.executors.nope: unknown framework "nope"`},
 	{"realrun: zero time scale", "outputs: {", "realrun: {time_scale: 0} # <-\noutputs: {", "realrun.time_scale: must be > 0, got 0"},
+	{"stream starting after the horizon", "        arrival: {rate: 2}\n", "        arrival: {rate: 2}\n        start: 2h # <-\n", "streams[0].start: the stream starts at or after the horizon (1h)"},
 	{"two documents", "outputs: {dir: out/t, sample_interval: 30s}\n", "outputs: {dir: out/t, sample_interval: 30s}\n--- # <-\nname: two\n", "more than one YAML document"},
 	{"invalid YAML", "  synthetic:\n", "  synthetic:\n   bad: [1, 2\n", "invalid YAML"},
 }

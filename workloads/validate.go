@@ -205,6 +205,9 @@ func (s *Scenario) checkStream(i int, st *StreamSpec) error {
 	if st.Stop > 0 && st.Stop <= st.Start {
 		return s.errAt(p+".stop", "must be after start (%s)", formatDuration(allocator.Time(st.Start)))
 	}
+	if s.Horizon > 0 && st.Start >= s.Horizon {
+		return s.errAt(p+".start", "the stream starts at or after the horizon (%s): it would submit nothing", formatDuration(allocator.Time(s.Horizon)))
+	}
 	if s.Horizon == 0 && st.Stop == 0 && st.MaxJobs == 0 {
 		return s.errAt(p, "the stream never ends: set the scenario's horizon, or the stream's stop or max_jobs")
 	}
