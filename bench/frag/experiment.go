@@ -130,25 +130,29 @@ func roundPct(a, b int64) int {
 	return int(q)
 }
 
-// Inflate returns the workload the paper runs: the trace's pods plus pods
-// sampled from it with replacement until the GPU request reaches target
-// milli-GPU (or, for a trace above the target, the trace minus random pods
-// until it is at most the target), in a random order.
+// Inflate returns the workload the paper runs: the trace's pods in a random
+// order followed by pods sampled from it with replacement until the GPU
+// request reaches target milli-GPU (the sampled pods are already in random
+// order; this is the authors' simulator's order, and it matters: the
+// arrived demand up to ~100% is then the trace itself, each pod once). A trace
+// above the target loses random pods until it is at most the target, then is
+// shuffled.
 func Inflate(trace []allocator.Request, target int64, rng *rand.Rand) []allocator.Request {
 	pods := append([]allocator.Request(nil), trace...)
 	total := gpuDemand(pods)
 	if total < target {
+		rng.Shuffle(len(pods), func(i, j int) { pods[i], pods[j] = pods[j], pods[i] })
 		for total < target {
 			p := trace[rng.IntN(len(trace))]
 			pods = append(pods, p)
 			total += p.Res[allocator.GPU]
 		}
-	} else {
-		for total > target {
-			i := rng.IntN(len(pods))
-			total -= pods[i].Res[allocator.GPU]
-			pods = append(pods[:i], pods[i+1:]...)
-		}
+		return pods
+	}
+	for total > target {
+		i := rng.IntN(len(pods))
+		total -= pods[i].Res[allocator.GPU]
+		pods = append(pods[:i], pods[i+1:]...)
 	}
 	rng.Shuffle(len(pods), func(i, j int) { pods[i], pods[j] = pods[j], pods[i] })
 	return pods

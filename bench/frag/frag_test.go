@@ -36,7 +36,7 @@ func loadDefault(t testing.TB) *Input {
 	return in
 }
 
-var firstTies = allocator.Params{"ties": placement.TiesOrder}
+var paperTies = allocator.Params{"ties": placement.TiesOrder}
 
 func TestLoadOpenb(t *testing.T) {
 	in := loadDefault(t)
@@ -96,7 +96,7 @@ func TestCurveAtPoolsNeighbours(t *testing.T) {
 // means at 100% arrived (95.23, 92.86, 86.30; the full check is in the README).
 func TestPaperOrdering(t *testing.T) {
 	in := loadDefault(t)
-	res, err := Matrix{Input: in, Policies: []string{"Random", "BestFit", "FGD"}, Seeds: []uint64{42, 43, 44}, Params: firstTies}.Run()
+	res, err := Matrix{Input: in, Policies: []string{"Random", "BestFit", "FGD"}, Seeds: []uint64{42, 43, 44}, Params: paperTies}.Run()
 	require.NoError(t, err)
 	var means []float64
 	for p, want := range []float64{86.30, 92.86, 95.23} {
@@ -116,7 +116,7 @@ func TestPaperOrdering(t *testing.T) {
 func TestMatrixDeterministicAcrossJobs(t *testing.T) {
 	in := loadDefault(t)
 	run := func(jobs int) string {
-		res, err := Matrix{Input: in, Policies: []string{"GpuPacking", "FGD"}, Seeds: []uint64{7, 8}, Jobs: jobs, Target: 1.0, Params: firstTies}.Run()
+		res, err := Matrix{Input: in, Policies: []string{"GpuPacking", "FGD"}, Seeds: []uint64{7, 8}, Jobs: jobs, Target: 1.0, Params: paperTies}.Run()
 		require.NoError(t, err)
 		var b bytes.Buffer
 		require.NoError(t, WriteTSV(&b, res, []int{50, 90, 100}))
@@ -152,7 +152,7 @@ func BenchmarkFragExperiment(b *testing.B) {
 	for _, p := range []string{"Random", "DotProduct", "GpuClustering", "GpuPacking", "BestFit", "FGD", "first-fit", "worst-fit"} {
 		b.Run("policy="+p, func(b *testing.B) {
 			for i := range b.N {
-				if _, err := (Run{Cluster: in.Cluster, Workload: &in.Workloads[0], Policy: p, Seed: uint64(42 + i%10), Params: firstTies}).Execute(); err != nil {
+				if _, err := (Run{Cluster: in.Cluster, Workload: &in.Workloads[0], Policy: p, Seed: uint64(42 + i%10), Params: paperTies}).Execute(); err != nil {
 					b.Fatal(err)
 				}
 			}
