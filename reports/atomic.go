@@ -74,6 +74,7 @@ const (
 	TimeseriesFile = "timeseries.parquet"
 	CyclesFile     = "cycles.parquet"
 	TimingFile     = "timing.json"
+	AgentsFile     = "agents.parquet"
 	ReportFile     = "report.html"
 	FiguresDir     = "figures"
 )
@@ -81,7 +82,7 @@ const (
 // removeStale deletes the outputs of an earlier run in dir so that an
 // interrupted run cannot leave a mix of old complete files and nothing new.
 func removeStale(dir string) error {
-	for _, n := range []string{SummaryFile, TasksFile, TimeseriesFile, CyclesFile, TimingFile, ReportFile} {
+	for _, n := range []string{SummaryFile, TasksFile, TimeseriesFile, CyclesFile, AgentsFile, TimingFile, ReportFile} {
 		if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}

@@ -184,7 +184,8 @@ func (c *Collector) Close(st sim.Stats) error {
 	}
 	sum := c.summary(st)
 	timing := c.timing(st)
-	for _, step := range []func() error{c.tasks.close, c.series.w.close, c.cycles.w.close} {
+	agents := func() error { return writeAgents(c.dir, c.meta.Cluster) }
+	for _, step := range []func() error{c.tasks.close, c.series.w.close, c.cycles.w.close, agents} {
 		if err := step(); err != nil {
 			c.abort()
 			return fmt.Errorf("reports: %w", err)

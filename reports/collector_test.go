@@ -32,8 +32,8 @@ func TestCollectorTinyRun(t *testing.T) {
 		assert.Equal(t, "finished", r.Outcome)
 		assert.Equal(t, int64(1000), r.CPUMilli)
 		assert.Equal(t, *r.StartS+*r.RunS, r.EndS)
-		require.NotNil(t, r.Agent)
-		assert.Contains(t, []string{"a0", "a1"}, *r.Agent)
+		require.NotNil(t, r.AgentID)
+		assert.Contains(t, []int32{0, 1}, *r.AgentID)
 		if r.FrameworkID == 0 {
 			assert.Equal(t, "web", r.Framework)
 			assert.Equal(t, "prod", r.Role)
@@ -107,14 +107,21 @@ func TestCollectorTinyRun(t *testing.T) {
 	for _, e := range ents {
 		names = append(names, e.Name())
 	}
-	assert.ElementsMatch(t, []string{reports.SummaryFile, reports.TasksFile, reports.TimeseriesFile, reports.CyclesFile, reports.TimingFile}, names)
+	assert.ElementsMatch(t, []string{reports.SummaryFile, reports.TasksFile, reports.TimeseriesFile, reports.CyclesFile, reports.AgentsFile, reports.TimingFile}, names)
+
+	agents, err := reports.ReadAgents(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []reports.AgentRow{
+		{AgentID: 0, Name: "a0", CPUMilli: 1000, MemMiB: 1024, Up: true},
+		{AgentID: 1, Name: "a1", CPUMilli: 1000, MemMiB: 1024, Up: true},
+	}, agents)
 }
 
 func TestCollectorDeterministic(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	reportstest.TinyRun(t, a)
 	reportstest.TinyRun(t, b)
-	for _, f := range []string{reports.SummaryFile, reports.TasksFile, reports.TimeseriesFile} {
+	for _, f := range []string{reports.SummaryFile, reports.TasksFile, reports.TimeseriesFile, reports.AgentsFile} {
 		x, err := os.ReadFile(filepath.Join(a, f))
 		require.NoError(t, err)
 		y, err := os.ReadFile(filepath.Join(b, f))

@@ -9,6 +9,7 @@
 //	summary.json        headline figures, the exact resolved config, the version (deterministic)
 //	tasks.parquet       one row per task attempt (deterministic)
 //	timeseries.parquet  one row per sample interval of simulated time (deterministic)
+//	agents.parquet      one row per agent: id, name, rack, zone, GPU model, capacity (deterministic)
 //	cycles.parquet      one row per allocation cycle; wall_ns is wall-clock time and differs between runs
 //	timing.json         wall-clock figures (run wall time, cycle wall time p50/p99/max); differs between runs
 //

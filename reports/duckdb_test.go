@@ -46,7 +46,7 @@ func goValue(v any) any {
 func taskValues(r *reports.TaskRow) []any {
 	vs := []any{r.TaskID, r.JobID, r.TaskIndex, r.Attempt, r.FrameworkID, r.Framework, r.RoleID, r.Role,
 		r.Priority, r.Class, r.CPUMilli, r.MemMiB, r.DiskMiB, r.GPUMilli, r.Service, r.DurationS, r.SubmitS,
-		r.ReadyS, r.StartS, r.EndS, r.WaitS, r.RunS, r.AgentID, r.Agent, r.GPUDevices, r.Outcome}
+		r.ReadyS, r.StartS, r.EndS, r.WaitS, r.RunS, r.AgentID, r.GPUDevices, r.Outcome}
 	for i, v := range vs {
 		vs[i] = goValue(v)
 	}
@@ -80,14 +80,14 @@ func TestParquetReadByDuckDB(t *testing.T) {
 	got := db.Query(t, "select * from read_parquet("+tasks+")")
 	names := []string{"task_id", "job_id", "task_index", "attempt", "framework_id", "framework", "role_id", "role",
 		"priority", "class", "cpu_milli", "mem_mib", "disk_mib", "gpu_milli", "service", "duration_s", "submit_s",
-		"ready_s", "start_s", "end_s", "wait_s", "run_s", "agent_id", "agent", "gpu_devices", "outcome"}
+		"ready_s", "start_s", "end_s", "wait_s", "run_s", "agent_id", "gpu_devices", "outcome"}
 	require.Len(t, got.Columns, len(names))
 	for i, c := range got.Columns {
 		assert.Equal(t, names[i], c.Name)
 	}
 	assert.Equal(t, "BIGINT", got.Columns[0].Type)
 	assert.Equal(t, "DOUBLE", got.Columns[20].Type)
-	assert.Equal(t, "VARCHAR", got.Columns[25].Type)
+	assert.Equal(t, "VARCHAR", got.Columns[24].Type)
 	require.Len(t, got.Rows, len(want))
 	for i := range want {
 		require.Equal(t, want[i], got.Rows[i], "tasks.parquet row %d", i)
@@ -101,6 +101,18 @@ func TestParquetReadByDuckDB(t *testing.T) {
 	assert.InDelta(t, sum.Tasks.WaitS.Mean, agg.Rows[0][1], 1e-9)
 	assert.Equal(t, sum.Tasks.WaitS.Max, agg.Rows[0][2])
 	assert.Equal(t, float64(sum.Tasks.Outcomes["unscheduled"]), agg.Rows[0][3])
+
+	// agents.parquet, joined to tasks in DuckDB: every started task names an agent.
+	agents, err := reports.ReadAgents(dir)
+	require.NoError(t, err)
+	ag := reportstest.ParquetPath(filepath.Join(dir, reports.AgentsFile))
+	res := db.Query(t, "select agent_id, name, rack, gpu_model, gpu_milli from read_parquet("+ag+") order by agent_id")
+	require.Len(t, res.Rows, len(agents))
+	for i, a := range agents {
+		assert.Equal(t, []any{float64(a.AgentID), a.Name, a.Rack, a.GPUModel, float64(a.GPUMilli)}, res.Rows[i])
+	}
+	join := db.Query(t, "select count(*), count(a.name) from read_parquet("+tasks+") t left join read_parquet("+ag+") a using (agent_id) where t.start_s is not null")
+	assert.Equal(t, join.Rows[0][0], join.Rows[0][1])
 
 	for _, file := range []string{reports.TimeseriesFile, reports.CyclesFile} {
 		tab, err := reports.ReadTable(dir, file)

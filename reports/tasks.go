@@ -15,7 +15,8 @@ const OutcomeRunning = "running"
 
 // TaskRow is one row of tasks.parquet: one task attempt. Columns are flat and
 // name their unit; optional columns are null when the attempt never started
-// (start_s, wait_s, run_s, agent) or runs until the horizon (duration_s).
+// (start_s, wait_s, run_s, agent_id) or runs until the horizon (duration_s).
+// Agent names, racks and shapes are in agents.parquet, keyed by agent_id.
 type TaskRow struct {
 	TaskID      int64    `parquet:"task_id"` // run-wide attempt number, in submission order
 	JobID       int64    `parquet:"job_id"`
@@ -40,7 +41,6 @@ type TaskRow struct {
 	WaitS       *float64 `parquet:"wait_s,optional"`
 	RunS        *float64 `parquet:"run_s,optional"`
 	AgentID     *int32   `parquet:"agent_id,optional"`
-	Agent       *string  `parquet:"agent,optional,dict"`
 	GPUDevices  int32    `parquet:"gpu_devices"` // devices held (a share counts its one device)
 	Outcome     string   `parquet:"outcome,dict"`
 }
@@ -50,7 +50,6 @@ type TaskRow struct {
 type taskSlot struct {
 	dur, start, wait, run float64
 	agentID               int32
-	agent                 string
 }
 
 // taskBatch is a batch of rows and the storage their optional columns use.
@@ -176,8 +175,7 @@ func (tw *taskWriter) add(t *sim.Task, nm *names) {
 		s.wait = (t.Start - t.Ready).Seconds()
 		s.run = (t.End - t.Start).Seconds()
 		s.agentID = int32(t.Placement.Agent)
-		s.agent = nm.cluster.Agent(t.Placement.Agent).Name
-		r.StartS, r.WaitS, r.RunS, r.AgentID, r.Agent = &s.start, &s.wait, &s.run, &s.agentID, &s.agent
+		r.StartS, r.WaitS, r.RunS, r.AgentID = &s.start, &s.wait, &s.run, &s.agentID
 		r.GPUDevices = int32(t.Placement.Devices.Count())
 	}
 	b.rows = append(b.rows, r)
