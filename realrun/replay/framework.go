@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/realrun/master"
@@ -29,6 +30,10 @@ type framework struct {
 
 	refuse, idleRefuse float64 // wall seconds
 
+	// ctl is held while deciding on and sending SUPPRESS or REVIVE, so the
+	// master sees them in the order the framework's state changed.
+	ctl        sync.Mutex
+	lastOffer  time.Time
 	mu         sync.Mutex
 	queue      []*sim.Task
 	byID       map[string]*sim.Task
@@ -40,6 +45,8 @@ func (f *framework) taskID(t *sim.Task) string { return "t" + strconv.FormatInt(
 
 // submit queues a task and revives the framework if it was idle.
 func (f *framework) submit(ctx context.Context, t *sim.Task) {
+	f.ctl.Lock()
+	defer f.ctl.Unlock()
 	f.mu.Lock()
 	f.queue = append(f.queue, t)
 	f.byID[f.taskID(t)] = t
@@ -47,6 +54,23 @@ func (f *framework) submit(ctx context.Context, t *sim.Task) {
 	f.suppressed = false
 	f.mu.Unlock()
 	if revive {
+		f.call(ctx, &mesosapi.Call{Type: mesosapi.CallRevive})
+	}
+}
+
+// reviveIfStarved revives a framework with queued tasks that has seen no
+// offer for a while (a safety net, as Mesos frameworks have one).
+func (f *framework) reviveIfStarved(ctx context.Context, after time.Duration) {
+	f.ctl.Lock()
+	defer f.ctl.Unlock()
+	f.mu.Lock()
+	starved := len(f.queue) > 0 && time.Since(f.lastOffer) > after
+	if starved {
+		f.suppressed = false
+		f.lastOffer = time.Now()
+	}
+	f.mu.Unlock()
+	if starved {
 		f.call(ctx, &mesosapi.Call{Type: mesosapi.CallRevive})
 	}
 }
@@ -73,6 +97,7 @@ func (f *framework) loop(ctx context.Context, s *mesosapi.Stream) error {
 			}
 			return fmt.Errorf("framework %s: event stream: %w", f.info.Name, err)
 		}
+		f.reviveIfStarved(ctx, max(4*time.Duration(f.refuse*float64(time.Second)), 2*time.Second))
 		switch e.Type {
 		case mesosapi.EventOffers:
 			for _, o := range e.Offers.Offers {
@@ -93,7 +118,10 @@ func (f *framework) offer(ctx context.Context, o mesosapi.Offer) {
 		f.run.fail(fmt.Errorf("framework %s: offer %s: %w", f.info.Name, o.ID.Value, err))
 		return
 	}
+	f.ctl.Lock()
+	defer f.ctl.Unlock()
 	f.mu.Lock()
+	f.lastOffer = time.Now()
 	var tasks []mesosapi.TaskInfo
 	kept := f.queue[:0]
 	for _, t := range f.queue {

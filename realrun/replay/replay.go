@@ -403,12 +403,13 @@ func (run *runState) replay(ctx context.Context, s *workloads.Scenario, cfg sim.
 		fws[sp.Framework].submit(ctx, t)
 	}
 	wg.Wait()
+	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
 	cancel()
 	<-sampleDone
 	close(loopErr)
 	var errs []error
 	for e := range loopErr {
-		if !errors.Is(e, context.Canceled) {
+		if !errors.Is(e, context.Canceled) && !errors.Is(e, context.DeadlineExceeded) {
 			errs = append(errs, e)
 		}
 	}
@@ -441,8 +442,8 @@ func (run *runState) replay(ctx context.Context, s *workloads.Scenario, cfg sim.
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
-	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.Canceled) {
-		return res, fmt.Errorf("replay did not finish within %v", timeout)
+	if n := res.Unscheduled + res.Ended[allocator.OutcomeKilled]; timedOut {
+		return res, fmt.Errorf("replay did not finish within %v: %d of %d tasks had not ended", timeout, n, len(specs))
 	}
 	return res, nil
 }
