@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"math"
+	"os"
 	"slices"
 	"strings"
 
@@ -44,6 +45,9 @@ func (s *Scenario) SimConfig() (sim.Config, error) {
 	case s.Workload.Trace != nil:
 		if traceSourceFunc == nil {
 			return sim.Config{}, s.errAt("workload.trace", "trace replay: format %q is not built into this binary (no trace reader is linked)", s.Workload.Trace.Format)
+		}
+		if _, err := os.Stat(s.Workload.Trace.Path); err != nil {
+			return sim.Config{}, s.errAt("workload.trace.path", "trace replay: %v", err)
 		}
 		if src, err = traceSourceFunc(s, c); err != nil {
 			var pe *PosError
