@@ -133,9 +133,9 @@ func (e *Engine) Rand() *rand.Rand {
 	return e.rnd
 }
 
-// Task returns the live task with the given id. The pointer is valid until
-// the next task is submitted.
-func (e *Engine) Task(id TaskID) *Task { return &e.tasks.tasks[id] }
+// Task returns the live task with the given id. The pointer stays valid
+// while the task is live (its slot is reused after it ends).
+func (e *Engine) Task(id TaskID) *Task { return e.tasks.at(id) }
 
 // Counters are the run's counts; modes add their offer counts here.
 func (e *Engine) Counters() *Counters { return &e.counters }
@@ -151,7 +151,7 @@ func (e *Engine) RunningCount() int64 { return e.running }
 func (e *Engine) FirstOnAgent(a allocator.AgentID) TaskID { return e.onAgent[a] }
 
 // NextOnAgent returns the task after t on its agent, or NoTask.
-func (e *Engine) NextOnAgent(t TaskID) TaskID { return e.tasks.tasks[t].next }
+func (e *Engine) NextOnAgent(t TaskID) TaskID { return e.tasks.at(t).next }
 
 // RegisterHandler adds a handler for events scheduled with At. Register
 // handlers once (in Mode.Init), not per event.
@@ -201,7 +201,7 @@ func (e *Engine) Stop() { e.halt = true }
 // the cluster and schedules the task's end. It fails, changing nothing, if
 // the task is not pending or the request does not fit there.
 func (e *Engine) Launch(id TaskID, p allocator.Placement) error {
-	t := &e.tasks.tasks[id]
+	t := e.tasks.at(id)
 	if t.State != StatePending {
 		return fmt.Errorf("sim: launch of task %d in state %s", t.Seq, t.State)
 	}
@@ -217,7 +217,7 @@ func (e *Engine) Launch(id TaskID, p allocator.Placement) error {
 	t.prev = NoTask
 	t.next = e.onAgent[p.Agent]
 	if t.next != NoTask {
-		e.tasks.tasks[t.next].prev = id
+		e.tasks.at(t.next).prev = id
 	}
 	e.onAgent[p.Agent] = id
 	e.pending--
@@ -237,7 +237,7 @@ func (e *Engine) Launch(id TaskID, p allocator.Placement) error {
 // Kill ends a pending or running task now with outcome o (killed,
 // preempted, evicted, …). Preempted tasks are requeued if Config.Requeue.
 func (e *Engine) Kill(id TaskID, o allocator.Outcome) error {
-	t := &e.tasks.tasks[id]
+	t := e.tasks.at(id)
 	if t.State != StatePending && t.State != StateRunning {
 		return fmt.Errorf("sim: kill of task %d in state %s", t.Seq, t.State)
 	}
@@ -247,7 +247,7 @@ func (e *Engine) Kill(id TaskID, o allocator.Outcome) error {
 
 func (e *Engine) handleEnd(now allocator.Time, arg int64) {
 	id := TaskID(arg & 0xffffffff)
-	t := &e.tasks.tasks[id]
+	t := e.tasks.at(id)
 	if t.gen != uint32(arg>>32) || t.State != StateRunning {
 		return // the task was killed or lost before its end
 	}
@@ -256,18 +256,18 @@ func (e *Engine) handleEnd(now allocator.Time, arg int64) {
 
 // end finishes an attempt; notifyFree tells the mode its agent has room.
 func (e *Engine) end(id TaskID, o allocator.Outcome, notifyFree bool) {
-	t := &e.tasks.tasks[id]
+	t := e.tasks.at(id)
 	wasRunning := t.State == StateRunning
 	agent := t.Placement.Agent
 	if wasRunning {
 		e.cluster.Release(t.Placement, t.Spec.Req)
 		if t.prev != NoTask {
-			e.tasks.tasks[t.prev].next = t.next
+			e.tasks.at(t.prev).next = t.next
 		} else {
 			e.onAgent[agent] = t.next
 		}
 		if t.next != NoTask {
-			e.tasks.tasks[t.next].prev = t.prev
+			e.tasks.at(t.next).prev = t.prev
 		}
 		e.running--
 		if !t.Service() {
@@ -298,7 +298,7 @@ func (e *Engine) end(id TaskID, o allocator.Outcome, notifyFree bool) {
 
 func (e *Engine) submit(spec allocator.TaskSpec, attempt int32) {
 	id := e.tasks.alloc()
-	t := &e.tasks.tasks[id]
+	t := e.tasks.at(id)
 	t.Spec = spec
 	t.Ready = e.now
 	t.Seq = e.nextSeq
@@ -544,9 +544,9 @@ func (e *Engine) Run() (Stats, error) {
 // finish reports the still-live tasks in slot order: pending ones end as
 // unscheduled, running ones are reported as still running at the end.
 func (e *Engine) finish() {
-	for i := range e.tasks.tasks {
+	for i := range e.tasks.n {
 		id := TaskID(i)
-		t := &e.tasks.tasks[i]
+		t := e.tasks.at(id)
 		switch t.State {
 		case StatePending:
 			e.end(id, allocator.OutcomeUnscheduled, false)

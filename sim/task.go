@@ -46,10 +46,6 @@ type Task struct {
 	Outcome   allocator.Outcome // valid once ended
 	Started   bool              // it ran at some point (an ended task may never have)
 
-	// ModeSlot is free for the mode (e.g. a queue position); the engine
-	// zeroes it when the slot is reused.
-	ModeSlot int64
-
 	gen        uint32 // bumped at each start and reuse; end events carry it to spot stale ones
 	prev, next TaskID // doubly linked list of running tasks per agent
 }
@@ -66,29 +62,45 @@ func (t *Task) Wait() allocator.Time {
 	return t.End - t.Ready
 }
 
-// taskStore keeps tasks in a slice with a free list: memory follows the
-// number of live tasks, not the number ever submitted.
+// taskStore keeps tasks in fixed-size pages with a free list of slots:
+// memory follows the peak number of live tasks, not the number ever
+// submitted; growing never copies tasks (a doubling slice would allocate
+// twice the peak and move every task), and a *Task stays valid while its
+// task is live.
 type taskStore struct {
-	tasks []Task
+	pages [][]Task
+	n     int // slots ever used
 	free  []TaskID
 	live  int
 }
+
+const (
+	pageBits = 12
+	pageSize = 1 << pageBits
+)
+
+func (s *taskStore) at(id TaskID) *Task { return &s.pages[id>>pageBits][id&(pageSize-1)] }
 
 func (s *taskStore) alloc() TaskID {
 	s.live++
 	if n := len(s.free); n > 0 {
 		id := s.free[n-1]
 		s.free = s.free[:n-1]
-		gen := s.tasks[id].gen + 1
-		s.tasks[id] = Task{gen: gen, prev: NoTask, next: NoTask}
+		t := s.at(id)
+		*t = Task{gen: t.gen + 1, prev: NoTask, next: NoTask}
 		return id
 	}
-	s.tasks = append(s.tasks, Task{prev: NoTask, next: NoTask})
-	return TaskID(len(s.tasks) - 1)
+	if s.n == len(s.pages)*pageSize {
+		s.pages = append(s.pages, make([]Task, pageSize))
+	}
+	id := TaskID(s.n)
+	s.n++
+	*s.at(id) = Task{prev: NoTask, next: NoTask}
+	return id
 }
 
 func (s *taskStore) release(id TaskID) {
 	s.live--
-	s.tasks[id].gen++
+	s.at(id).gen++
 	s.free = append(s.free, id)
 }
