@@ -96,11 +96,11 @@ func TestMachineEventsBecomeAgentInputs(t *testing.T) {
 
 func TestWindowScaleAndCarryIn(t *testing.T) {
 	ins, s := inputs(t, []traces.Record{
-		task(1, 10*sec, 20*sec, 30*sec, 9),              // ended (50 s) before the window: dropped
-		task(2, 10*sec, 20*sec, 200*sec, 9),             // running at 100 s: carried in with 120 s left
-		task(3, 50*sec, -1, allocator.Never, 0),         // a service: carried in
-		task(4, 150*sec, 160*sec, 10*sec, 0),            // inside
-		task(5, 300*sec, 300*sec, 10*sec, 0),            // at the end: stops the replay
+		task(1, 10*sec, 20*sec, 30*sec, 9),      // ended (50 s) before the window: dropped
+		task(2, 10*sec, 20*sec, 200*sec, 9),     // running at 100 s: carried in with 120 s left
+		task(3, 50*sec, -1, allocator.Never, 0), // a service: carried in
+		task(4, 150*sec, 160*sec, 10*sec, 0),    // inside
+		task(5, 300*sec, 300*sec, 10*sec, 0),    // at the end: stops the replay
 		task(6, 400*sec, 400*sec, 10*sec, 0),
 	}, Config{Start: 100 * sec, End: 300 * sec, TimeScale: 0.5})
 	require.Len(t, ins, 3)
