@@ -120,6 +120,7 @@ type Alloc struct {
 	out       []allocator.Offer
 	w         walkState
 	sink      int32 // keeps the read-ahead in visit from being optimised away
+	batching  bool  // DeclineMany: sorter updates wait for one flush
 	trigBuf   []allocator.AgentID
 	dirtyList []int32
 	orderBufs [][]int32

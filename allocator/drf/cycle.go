@@ -201,7 +201,7 @@ func (a *Alloc) tryOffer(f allocator.FrameworkID) {
 		}
 	}
 	a.chargeUnres(fs.role, unres)
-	a.markPending(fs.client, res)
+	a.markPending(fs.client, res, true)
 	w.made = true
 	w.unres = w.unres.Sub(unres)
 	w.free = w.free.Sub(res)

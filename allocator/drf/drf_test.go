@@ -429,3 +429,41 @@ func TestConfigFromParams(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotNil(t, a)
 }
+
+// DeclineMany leaves the same state as declining one by one.
+func TestDeclineManyMatchesDecline(t *testing.T) {
+	run := func(many bool) (allocator.Resources, []allocator.FrameworkID, bool) {
+		agents := make([]allocator.Resources, 20)
+		for i := range agents {
+			agents[i] = cpus(2)
+		}
+		w := newWorld(t, []allocator.RoleInfo{{Name: "r"}}, nil, agents...)
+		a := w.addFW("a", 0, false)
+		w.addFW("b", 0, false)
+		o := copyOffers(w.a.Allocate(0))
+		var ids []allocator.OfferID
+		for _, x := range o {
+			if x.Framework == a {
+				ids = append(ids, x.ID)
+			}
+		}
+		if many {
+			require.NoError(t, w.a.DeclineMany(0, ids, allocator.Hour))
+		} else {
+			for _, id := range ids {
+				require.NoError(t, w.a.Decline(0, id, allocator.Hour))
+			}
+		}
+		var next []allocator.FrameworkID
+		for _, x := range w.a.Allocate(allocator.Second) {
+			next = append(next, x.Framework)
+		}
+		return w.a.Allocation(a), next, w.a.Filtered(allocator.Second, a, o[0].Agent, o[0].Res)
+	}
+	a1, n1, f1 := run(false)
+	a2, n2, f2 := run(true)
+	assert.True(t, a1.IsZero())
+	assert.Equal(t, a1, a2)
+	assert.Equal(t, n1, n2)
+	assert.Equal(t, f1, f2)
+}

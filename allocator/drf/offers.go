@@ -67,7 +67,6 @@ func (a *Alloc) closeOffer(s *offerSlot, used allocator.Resources) {
 	o := &s.offer
 	s.live = false
 	a.offerFree = append(a.offerFree, int32(int64(o.ID)&(1<<32-1)))
-	ag := &a.agents[o.Agent]
 	h := &a.hot[o.Agent]
 	h.offered = pack(h.offered.unpack().Sub(o.Res))
 	h.avail = pack(h.avail.unpack().Add(o.Res))
@@ -78,9 +77,30 @@ func (a *Alloc) closeOffer(s *offerSlot, used allocator.Resources) {
 	// The used part takes the reserved resources first.
 	usedResv := used.Min(o.Reserved)
 	unusedResv := o.Reserved.Sub(usedResv)
-	a.returnReserved(ag, o.Role, unusedResv)
+	if !unusedResv.IsZero() {
+		a.returnReserved(&a.agents[o.Agent], o.Role, unusedResv)
+	}
 	a.chargeUnres(o.Role, unused.Sub(unusedResv).Scale(-1))
-	a.change(a.fws[o.Framework].client, unused.Scale(-1), false)
+	if a.batching {
+		a.markPending(a.fws[o.Framework].client, unused.Scale(-1), false)
+	} else {
+		a.change(a.fws[o.Framework].client, unused.Scale(-1), false)
+	}
+}
+
+// DeclineMany declines the offers of one answer together: the sorter is
+// updated once per client instead of once per offer.
+func (a *Alloc) DeclineMany(now allocator.Time, ids []allocator.OfferID, refuse allocator.Time) error {
+	a.batching = true
+	var err error
+	for _, id := range ids {
+		if e := a.Decline(now, id, refuse); e != nil && err == nil {
+			err = e
+		}
+	}
+	a.batching = false
+	a.flush()
+	return err
 }
 
 // returnReserved gives back res to the reservations of role (and its

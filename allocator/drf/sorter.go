@@ -161,11 +161,13 @@ func (a *Alloc) reposition(o *order, i int) {
 
 // markPending records an allocation made during an agent's walk; flush
 // applies it after the walk.
-func (a *Alloc) markPending(c int32, delta allocator.Resources) {
+func (a *Alloc) markPending(c int32, delta allocator.Resources, count bool) {
 	for c > 0 {
 		cl := &a.clients[c]
 		cl.pend = cl.pend.Add(delta)
-		cl.pendCnt++
+		if count {
+			cl.pendCnt++
+		}
 		if !cl.dirty {
 			cl.dirty = true
 			a.dirtyList = append(a.dirtyList, c)

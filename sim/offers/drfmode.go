@@ -31,11 +31,13 @@ type drfMode struct {
 	roles []allocator.RoleInfo
 	known int // agents given to the allocator
 
-	hBatch, hExpire sim.HandlerID
-	batches         []batch
-	batchFree       []int32
-	group           [][]allocator.Offer // per framework, the current cycle's offers
-	expiryAt        allocator.Time
+	hBatch, hExpire, hRevive sim.HandlerID
+	batches                  []batch
+	batchFree                []int32
+	group                    [][]allocator.Offer // per framework, the current cycle's offers
+	expiryAt                 allocator.Time
+	rescinds                 int64 // offers rescinded so far
+	declines                 []allocator.OfferID
 
 	// placement scratch (one batch at a time)
 	ids  []allocator.AgentID
@@ -50,13 +52,19 @@ type framework struct {
 	placer     allocator.Placer
 	q          queue
 	suppressed bool
+	// idle: it declined offers for lack of work (with idle filters) or is
+	// suppressed, so new work needs a REVIVE.
+	idle          bool
+	lastRevive    allocator.Time
+	revivePending bool
 }
 
 // batch is one framework's offers of one cycle, in flight for the decision
 // latency (Mesos sends a framework its offers of a cycle in one event).
 type batch struct {
-	fw     allocator.FrameworkID
-	offers []allocator.Offer
+	fw      allocator.FrameworkID
+	offers  []allocator.Offer
+	rescind int64 // m.rescinds when it was made: unchanged means all still live
 }
 
 var modeNames = []string{"window", "scan_limit"}
@@ -71,7 +79,8 @@ func newDRF(env sim.ModeEnv) (sim.Mode, error) {
 	}
 	m := &drfMode{env: env, allocParams: allocParams, expiryAt: allocator.Never}
 	m.def = schedParams{latency: 10 * allocator.Millisecond, refuse: allocator.DefaultRefuseDuration,
-		idleRefuse: allocator.DefaultRefuseDuration, suppressIdle: true, placement: "first-fit"}
+		idleRefuse: allocator.DefaultRefuseDuration, suppressIdle: true, placement: "first-fit",
+		reviveEvery: 5 * allocator.Second}
 	if err := m.def.read(rest); err != nil {
 		return nil, fmt.Errorf("drf: %w", err)
 	}
@@ -139,9 +148,10 @@ func (m *drfMode) Init(e *sim.Engine) error {
 		if err := m.alloc.AddFramework(0, allocator.FrameworkID(i), fw.info); err != nil {
 			return err
 		}
+		fw.lastRevive = -fw.sp.reviveEvery
 		if fw.sp.suppressIdle {
 			m.alloc.Suppress(0, allocator.FrameworkID(i))
-			fw.suppressed = true
+			fw.suppressed, fw.idle = true, true
 		}
 	}
 	if err := m.addAgents(0); err != nil {
@@ -149,6 +159,7 @@ func (m *drfMode) Init(e *sim.Engine) error {
 	}
 	m.hBatch = e.RegisterHandler(sim.HandlerFunc(m.handleBatch))
 	m.hExpire = e.RegisterHandler(sim.HandlerFunc(m.handleExpire))
+	m.hRevive = e.RegisterHandler(sim.HandlerFunc(m.handleRevive))
 	return nil
 }
 
@@ -190,10 +201,30 @@ func (m *drfMode) TaskPending(now allocator.Time, id sim.TaskID) {
 	}
 	fw := &m.fws[f]
 	fw.q.push(t.Spec.Priority, id, t.Seq)
-	if fw.suppressed {
-		m.alloc.Revive(now, f)
-		fw.suppressed = false
-		m.e.TriggerCycle()
+	if fw.idle && !fw.revivePending {
+		if at := fw.lastRevive + fw.sp.reviveEvery; at > now {
+			fw.revivePending = true
+			m.e.At(at, m.hRevive, int64(f))
+		} else {
+			m.revive(now, f)
+		}
+	}
+}
+
+// revive clears the framework's filters, reactivates it and asks for a
+// cycle over all agents.
+func (m *drfMode) revive(now allocator.Time, f allocator.FrameworkID) {
+	fw := &m.fws[f]
+	m.alloc.Revive(now, f)
+	fw.suppressed, fw.idle, fw.lastRevive = false, false, now
+	m.e.TriggerCycle()
+}
+
+func (m *drfMode) handleRevive(now allocator.Time, arg int64) {
+	fw := &m.fws[arg]
+	fw.revivePending = false
+	if fw.idle && fw.q.n > 0 {
+		m.revive(now, allocator.FrameworkID(arg))
 	}
 }
 
@@ -218,7 +249,7 @@ func (m *drfMode) AgentChanged(now allocator.Time, a allocator.AgentID) {
 			return
 		}
 	} else {
-		m.e.Counters().Rescinded += int64(len(m.alloc.UpdateAgent(now, a)))
+		m.rescinded(len(m.alloc.UpdateAgent(now, a)))
 	}
 	if m.alloc.Triggered() {
 		m.e.TriggerCycle()
@@ -227,7 +258,7 @@ func (m *drfMode) AgentChanged(now allocator.Time, a allocator.AgentID) {
 
 func (m *drfMode) Cycle(now allocator.Time) {
 	c := m.e.Counters()
-	c.Rescinded += int64(len(m.alloc.Expire(now)))
+	m.rescinded(len(m.alloc.Expire(now)))
 	var offers []allocator.Offer
 	if m.e.CycleTriggered() {
 		offers = m.alloc.AllocateTriggered(now)
@@ -261,7 +292,13 @@ func (m *drfMode) newBatch(f allocator.FrameworkID, offers []allocator.Offer) in
 	b := &m.batches[i]
 	b.fw = f
 	b.offers = append(b.offers[:0], offers...)
+	b.rescind = m.rescinds
 	return i
+}
+
+func (m *drfMode) rescinded(n int) {
+	m.rescinds += int64(n)
+	m.e.Counters().Rescinded += int64(n)
 }
 
 func (m *drfMode) scheduleExpiry(now allocator.Time) {
@@ -277,7 +314,7 @@ func (m *drfMode) handleExpire(now allocator.Time, _ int64) {
 	if now >= m.expiryAt {
 		m.expiryAt = allocator.Never
 	}
-	m.e.Counters().Rescinded += int64(len(m.alloc.Expire(now)))
+	m.rescinded(len(m.alloc.Expire(now)))
 	m.scheduleExpiry(now)
 }
 
@@ -286,30 +323,39 @@ func (m *drfMode) handleBatch(now allocator.Time, arg int64) {
 	b := &m.batches[arg]
 	f := b.fw
 	fw := &m.fws[f]
-	live := b.offers[:0]
-	for _, o := range b.offers {
-		if _, ok := m.alloc.Offer(o.ID); ok { // not rescinded meanwhile
-			live = append(live, o)
+	live := b.offers
+	if b.rescind != m.rescinds { // some offers may be gone
+		live = live[:0]
+		for _, o := range b.offers {
+			if _, ok := m.alloc.Offer(o.ID); ok {
+				live = append(live, o)
+			}
 		}
 	}
 	if fw.q.n > 0 {
 		m.place(now, f, live)
 	} else {
 		for _, o := range live {
-			m.answer(now, fw, o, allocator.Resources{}, fw.sp.idleRefuse)
+			m.answer(now, fw, o, allocator.Resources{}, fw.sp.idleRefuse, false)
 		}
+		m.flushDeclines(now, fw.sp.idleRefuse)
 	}
-	if fw.q.n == 0 && fw.sp.suppressIdle && !fw.suppressed {
-		m.alloc.Suppress(now, f)
-		fw.suppressed = true
+	if fw.q.n == 0 {
+		// Idle: the offers it had were declined; new work needs a revive.
+		fw.idle = true
+		if fw.sp.suppressIdle && !fw.suppressed {
+			m.alloc.Suppress(now, f)
+			fw.suppressed = true
+		}
 	}
 	b.offers = b.offers[:0]
 	m.batchFree = append(m.batchFree, int32(arg))
 }
 
 // answer accepts what was used of an offer (declining the rest with a
-// filter), declines it whole, or holds it until offer_timeout.
-func (m *drfMode) answer(now allocator.Time, fw *framework, o allocator.Offer, used allocator.Resources, refuse allocator.Time) {
+// filter), declines it whole, or — a framework with work that did not fit,
+// when it holds — keeps it until offer_timeout.
+func (m *drfMode) answer(now allocator.Time, fw *framework, o allocator.Offer, used allocator.Resources, refuse allocator.Time, mayHold bool) {
 	c := m.e.Counters()
 	var err error
 	switch {
@@ -319,10 +365,10 @@ func (m *drfMode) answer(now allocator.Time, fw *framework, o allocator.Offer, u
 		if allocator.RefuseDuration(refuse) != 0 && used != o.Res {
 			c.FiltersInstalled++
 		}
-	case fw.sp.hold:
+	case mayHold && fw.sp.hold:
 		return
 	default:
-		err = m.alloc.Decline(now, o.ID, refuse)
+		m.declines = append(m.declines, o.ID) // declined together in flushDeclines
 		c.Declined++
 		if allocator.RefuseDuration(refuse) != 0 {
 			c.FiltersInstalled++
@@ -386,6 +432,18 @@ func (m *drfMode) place(now allocator.Time, f allocator.FrameworkID, offers []al
 		return true, false
 	})
 	for i, o := range offers {
-		m.answer(now, fw, o, m.used[i], fw.sp.refuse)
+		m.answer(now, fw, o, m.used[i], fw.sp.refuse, fw.q.n > 0)
 	}
+	m.flushDeclines(now, fw.sp.refuse)
+}
+
+// flushDeclines sends the declines of one answer at once.
+func (m *drfMode) flushDeclines(now allocator.Time, refuse allocator.Time) {
+	if len(m.declines) == 0 {
+		return
+	}
+	if err := m.alloc.DeclineMany(now, m.declines, refuse); err != nil {
+		m.e.Fail(err)
+	}
+	m.declines = m.declines[:0]
 }

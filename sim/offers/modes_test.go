@@ -87,11 +87,17 @@ func TestDRFModeDeterministic(t *testing.T) {
 	assert.Equal(t, wa, wb)
 }
 
-// With hold and an offer_timeout, unusable offers come back as rescinds.
-func TestDRFModeHoldAndRescind(t *testing.T) {
-	st, _ := smallRun(t, "drf", allocator.Params{"hold": true, "offer_timeout": 2, "suppress_idle": false}, 1)
-	assert.Equal(t, int64(600), st.Counters.Launched)
+// Offers not answered within offer_timeout are rescinded: with a decision
+// latency above the timeout nothing is ever launched.
+func TestDRFModeOfferTimeout(t *testing.T) {
+	st, _ := smallRun(t, "drf", allocator.Params{"offer_timeout": 0.005, "decision_latency": 0.01}, 1)
+	assert.Zero(t, st.Counters.Launched)
 	assert.Positive(t, st.Counters.Rescinded)
+	assert.Zero(t, st.Counters.Accepted+st.Counters.Declined, "every offer was gone before its answer")
+	st, _ = smallRun(t, "drf", allocator.Params{"hold": true, "offer_timeout": 2, "suppress_idle": false}, 1)
+	assert.Equal(t, int64(600), st.Counters.Launched, "holding frameworks still run everything")
+	_, err := sim.NewMode("drf", sim.ModeEnv{Params: allocator.Params{"hold": true}, Frameworks: []allocator.FrameworkInfo{{Name: "f"}}})
+	require.NoError(t, err)
 }
 
 func TestDRFModeParams(t *testing.T) {
@@ -116,7 +122,7 @@ func TestStaticModeRunsWorkload(t *testing.T) {
 // The Mesos paper's point: static partitioning leaves the busy framework
 // waiting while another's slice idles; shared offers do not.
 func TestSharedBeatsPartitioned(t *testing.T) {
-	_, wd := smallRun(t, "drf", nil, 1)
+	_, wd := smallRun(t, "drf", allocator.Params{"revive_interval": 0.5}, 1)
 	_, ws := smallRun(t, "static", allocator.Params{"shares": map[string]any{"svc": 1, "batch": 1}}, 1)
 	mean := func(w []allocator.Time) float64 {
 		var s allocator.Time

@@ -15,9 +15,13 @@ type schedParams struct {
 	suppressIdle bool           // SUPPRESS when the queue empties, REVIVE on new work
 	hold         bool           // keep unusable offers until offer_timeout instead of declining
 	placement    string
+	// reviveEvery rate-limits REVIVE: a framework that went idle (declined
+	// for lack of work, or suppressed) revives on new work at most this
+	// often (Marathon's min_revive_offers_interval; Mesos: "revive rarely").
+	reviveEvery allocator.Time
 }
 
-var schedNames = []string{"decision_latency", "refuse_seconds", "idle_refuse_seconds", "suppress_idle", "hold", "placement"}
+var schedNames = []string{"decision_latency", "refuse_seconds", "idle_refuse_seconds", "suppress_idle", "hold", "placement", "revive_interval"}
 
 func (s *schedParams) read(p allocator.Params) error {
 	var err error
@@ -34,6 +38,9 @@ func (s *schedParams) read(p allocator.Params) error {
 		return err
 	}
 	if s.hold, err = boolean(p, "hold", s.hold); err != nil {
+		return err
+	}
+	if s.reviveEvery, err = seconds(p, "revive_interval", s.reviveEvery); err != nil {
 		return err
 	}
 	s.placement, err = p.String("placement", s.placement)
