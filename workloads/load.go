@@ -129,9 +129,6 @@ func (s *Scenario) applyDefaults() error {
 		if !s.has("workload.trace.sample_every") {
 			t.SampleEvery = 1
 		}
-		if t.Seed == 0 {
-			t.Seed = s.Seed
-		}
 		if t.Path != "" && !filepath.IsAbs(t.Path) {
 			t.Path = filepath.Join(s.Dir, t.Path)
 		}

@@ -268,7 +268,7 @@ func TestTracePathRelativeToScenario(t *testing.T) {
 	assert.Equal(t, "/data/traces/g", tr.Path)
 	assert.Equal(t, 1.0, tr.TimeScale)
 	assert.Equal(t, 1, tr.SampleEvery)
-	assert.Equal(t, uint64(7), tr.Seed, "trace seed defaults to the scenario seed")
+	assert.Equal(t, uint64(0), tr.Seed, "0: follows the scenario seed when the run is built")
 	assert.Equal(t, allocator.FrameworkID(1), tr.Map[1].FrameworkID)
 	assert.True(t, tr.Map[0].Matches(10, 0, ""))
 	assert.False(t, tr.Map[0].Matches(8, 0, ""))

@@ -134,7 +134,7 @@ type TraceSpec struct {
 	Window      WindowSpec   `yaml:"window" json:"window"`
 	TimeScale   float64      `yaml:"time_scale" json:"time_scale"`       // sim time = (t - start) × time_scale; default 1
 	SampleEvery int          `yaml:"sample_every" json:"sample_every"`   // keep one job in N; default 1
-	Seed        uint64       `yaml:"seed" json:"seed"`                   // sampling seed; 0 = the scenario seed
+	Seed        uint64       `yaml:"seed" json:"seed"`                   // sampling seed; 0 = the scenario seed (resolved by SimConfig)
 	Machines    bool         `yaml:"machines" json:"machines"`           // replay the trace's machine events
 	MachineSize ResourceSpec `yaml:"machine_shape" json:"machine_shape"` // absolute size of a normalised 1.0
 	Map         []TraceRule  `yaml:"map,required" json:"map"`

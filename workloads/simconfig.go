@@ -49,7 +49,16 @@ func (s *Scenario) SimConfig() (sim.Config, error) {
 		if _, err := os.Stat(s.Workload.Trace.Path); err != nil {
 			return sim.Config{}, s.errAt("workload.trace.path", "trace replay: %v", err)
 		}
-		if src, err = traceSourceFunc(s, c); err != nil {
+		// trace.seed 0 follows the scenario seed, resolved now so that a
+		// seed given on the command line reaches the trace sampler too.
+		ts := s
+		if s.Workload.Trace.Seed == 0 {
+			cp, tr := *s, *s.Workload.Trace
+			tr.Seed = s.Seed
+			cp.Workload.Trace = &tr
+			ts = &cp
+		}
+		if src, err = traceSourceFunc(ts, c); err != nil {
 			var pe *PosError
 			if errors.As(err, &pe) {
 				return sim.Config{}, err

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/sim"
 )
 
@@ -72,4 +73,40 @@ func TestTraceScenarioMissingPath(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "/nonexistent/dir/g.yaml:20: workload.trace.path: trace replay: ")
 	assert.Contains(t, err.Error(), "no such file or directory")
+}
+
+// TestTraceSeedFollowsScenario: trace.seed 0 means the scenario's seed as
+// the run is built (so --seed reaches the trace sampler); a given seed stays.
+func TestTraceSeedFollowsScenario(t *testing.T) {
+	saved := traceSourceFunc
+	defer func() { traceSourceFunc = saved }()
+	var got uint64
+	traceSourceFunc = func(s *Scenario, _ *allocator.Cluster) (sim.Source, error) {
+		got = s.Workload.Trace.Seed
+		return &sim.SliceSource{}, nil
+	}
+	dir := t.TempDir()
+	doc := func(seedLine string) []byte {
+		return []byte(`seed: 5
+horizon: 1h
+cluster: {node_classes: [{name: a, count: 1, cpu: 1, mem: 1GiB}]}
+roles: [{name: r}]
+frameworks: [{name: f, role: r}]
+workload:
+  trace: {format: google2011, path: ., ` + seedLine + `map: [{framework: f}]}
+`)
+	}
+	s, err := Parse(filepath.Join(dir, "t.yaml"), doc(""))
+	require.NoError(t, err)
+	s.Seed = 99 // as runner does for --seed
+	_, err = s.SimConfig()
+	require.NoError(t, err)
+	assert.Equal(t, uint64(99), got)
+	assert.Equal(t, uint64(0), s.Workload.Trace.Seed, "the scenario itself is not changed")
+
+	s, err = Parse(filepath.Join(dir, "t.yaml"), doc("seed: 3, "))
+	require.NoError(t, err)
+	_, err = s.SimConfig()
+	require.NoError(t, err)
+	assert.Equal(t, uint64(3), got)
 }
