@@ -87,10 +87,12 @@ type Node struct {
 	GPUFree  []int32 // free milli per device
 }
 
-// Frag returns the node's fragment, Σ weight × (idle milli-GPU the shape cannot
-// use), in units of milli-GPU × WeightScale / TotalWeight… i.e. divide by
-// TotalWeight for milli-GPU. below is scratch of length NumThresholds (it
-// keeps the hot loop free of allocation).
+// Frag returns the node's fragment Σ weight × (idle milli-GPU the shape cannot
+// use); divided by TotalWeight it is in milli-GPU. A shape cannot use any idle
+// GPU of a node where it does not fit at all (CPU, memory, model, or not
+// enough GPU) and, where it fits, the devices with less free milli than it
+// asks per device. below is scratch of length NumThresholds (no allocation in
+// the hot loop).
 func (m *Model) Frag(n Node, below []int64) int64 {
 	var idle, full int64
 	var maxFree int32
