@@ -157,3 +157,23 @@ func TestTrackerFollowsCluster(t *testing.T) {
 	assert.InDelta(t, 100*float64(st.TotalMilli-st.IdleMilli)/float64(st.TotalMilli), st.AllocPct(), 1e-9)
 	assert.InDelta(t, 100*st.FragMilli/float64(st.IdleMilli), st.FragPctIdle(), 1e-9)
 }
+
+// BenchmarkFrag is one node's fragment for a 35-shape mix on an 8-GPU node
+// (the FGD placer's inner step).
+func BenchmarkFrag(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	var shapes []allocator.TaskShape
+	for i := range 35 {
+		g := []int64{0, 230, 460, 500, 810, 1000, 1000, 2000, 8000}[i%9]
+		shapes = append(shapes, allocator.TaskShape{Req: req(int64(1000+rng.IntN(16000)), 0, g, 0), Freq: 1.0 / 35})
+	}
+	m := NewModel(shapes)
+	below := make([]int64, m.NumThresholds())
+	n := Node{CPU: 40000, Mem: 1 << 20, GPUFree: []int32{1000, 540, 190, 1000, 0, 1000, 810, 1000}}
+	b.ResetTimer()
+	var s int64
+	for range b.N {
+		s += m.Frag(n, below)
+	}
+	_ = s
+}

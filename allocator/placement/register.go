@@ -20,7 +20,7 @@ var policies = []struct {
 	}},
 	{[]string{"best-fit", "bestfit"}, scorerFactory(bestFit{})},
 	{[]string{"worst-fit", "worstfit"}, scorerFactory(worstFit{})},
-	{[]string{"dot-product", "dotproduct", "dotprod", "tetris"}, scorerFactory(dotProduct{})},
+	{[]string{"dot-product", "dotproduct", "dotprod"}, scorerFactory(dotProduct{})},
 	{[]string{"gpu-packing", "gpupacking"}, scorerFactory(gpuPacking{})},
 	{[]string{"gpu-clustering", "gpuclustering"}, scorerFactory(gpuClustering{})},
 	{[]string{"fgd"}, newFGD},
