@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +18,17 @@ import (
 
 func TestMain(m *testing.M) {
 	RunShimIfRequested()
-	os.Exit(m.Run())
+	code := m.Run()
+	// Every test removes its cgroups; the shared test parent must be gone too.
+	if os.Geteuid() == 0 && CgroupExists(testCgroupRoot) {
+		fmt.Fprintf(os.Stderr, "FAIL: cgroup %s left behind by the tests\n", testCgroupRoot)
+		code = 1
+	}
+	os.Exit(code)
 }
+
+// testCgroupRoot holds every test runner's cgroups.
+const testCgroupRoot = "/allocsim-test"
 
 // requireRoot skips with the precise reason when the tests cannot manage cgroups.
 func requireRoot(t *testing.T) {
@@ -46,7 +56,7 @@ func newRunner(t *testing.T) *Runner {
 	t.Helper()
 	dir := t.TempDir()
 	require.NoError(t, os.Chmod(dir, 0o755))
-	r, err := New(Config{WorkDir: dir, CgroupParent: "/allocsim-test/" + filepath.Base(dir) + "-" + strings.ReplaceAll(t.Name(), "/", "_"), DefaultGrace: time.Second})
+	r, err := New(Config{WorkDir: dir, CgroupParent: testCgroupRoot + "/" + filepath.Base(dir) + "-" + strings.ReplaceAll(t.Name(), "/", "_"), DefaultGrace: time.Second})
 	require.NoError(t, err)
 	t.Cleanup(r.Close)
 	return r
