@@ -129,7 +129,11 @@ func (x *Free) update(id allocator.AgentID) {
 	i := x.size + int(id)
 	x.leaf(id, &x.tree[i])
 	for i >>= 1; i >= 1; i >>= 1 {
+		old := x.tree[i]
 		x.tree[i].merge(&x.tree[2*i], &x.tree[2*i+1])
+		if x.tree[i] == old {
+			break // maxima above are unchanged too
+		}
 	}
 }
 
