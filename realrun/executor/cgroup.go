@@ -15,6 +15,8 @@ import (
 	"github.com/containerd/cgroups/v3/cgroup1"
 	"github.com/containerd/cgroups/v3/cgroup2"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/allocsim/allocsim/realrun/agentapi"
 )
 
 // cgroupRoot is where cgroup hierarchies are mounted.
@@ -28,6 +30,34 @@ type Limits struct {
 	CPUMilli int64 // 0 = unlimited
 	MemBytes int64 // 0 = unlimited
 	PidsMax  int64 // 0 = unlimited
+	// Devices are the device cgroup rules (nil = not controlled); see deviceRules.
+	Devices []specs.LinuxDeviceCgroup `json:",omitempty"`
+}
+
+// basicDevices are the character devices every process may use, as runc
+// allows them in containers: null, zero, full, random, urandom, tty, ptmx
+// and the pseudo-terminals.
+func basicDevices() []specs.LinuxDeviceCgroup {
+	dev := func(major, minor int64, access string) specs.LinuxDeviceCgroup {
+		ma, mi := major, minor
+		r := specs.LinuxDeviceCgroup{Allow: true, Type: "c", Major: &ma, Minor: &mi, Access: access}
+		if minor < 0 {
+			r.Minor = nil // every minor
+		}
+		return r
+	}
+	return []specs.LinuxDeviceCgroup{
+		dev(1, 3, "rwm"), dev(1, 5, "rwm"), dev(1, 7, "rwm"), dev(1, 8, "rwm"), dev(1, 9, "rwm"),
+		dev(5, 0, "rwm"), dev(5, 2, "rwm"), dev(136, -1, "rwm"),
+	}
+}
+
+// deviceRules is a cgroup-executor task's device access: deny everything,
+// then the basic devices and exactly the task's GPUs.
+func deviceRules(gpus []agentapi.GPU) []specs.LinuxDeviceCgroup {
+	rules := append([]specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}}, basicDevices()...)
+	_, gpuRules := gpuDevices(gpus)
+	return append(rules, gpuRules...)
 }
 
 // cpuQuotaUs is the CFS quota for cpuMilli (at least 1 ms, the kernel's minimum).
@@ -71,7 +101,7 @@ type taskCgroup struct {
 func v1Hierarchy() ([]cgroup1.Subsystem, error) {
 	subs := []cgroup1.Subsystem{
 		cgroup1.NewCpu(cgroupRoot), cgroup1.NewCpuacct(cgroupRoot), cgroup1.NewMemory(cgroupRoot),
-		cgroup1.NewPids(cgroupRoot), cgroup1.NewFreezer(cgroupRoot),
+		cgroup1.NewPids(cgroupRoot), cgroup1.NewFreezer(cgroupRoot), cgroup1.NewDevices(cgroupRoot),
 	}
 	for _, s := range subs {
 		if _, err := os.Stat(filepath.Join(cgroupRoot, string(s.Name()))); err != nil {
@@ -98,6 +128,7 @@ func newTaskCgroup(path string, l Limits) (*taskCgroup, error) {
 			res.Memory.Max = &m
 		}
 		res.Pids.Max = l.PidsMax
+		res.Devices = l.Devices
 		m, err := cgroup2.NewManager(cgroupRoot, path, res)
 		if err != nil {
 			return nil, fmt.Errorf("creating cgroup v2 %s: %w", path, err)
@@ -113,6 +144,7 @@ func newTaskCgroup(path string, l Limits) (*taskCgroup, error) {
 		m := l.MemBytes
 		res.Memory.Limit = &m
 	}
+	res.Devices = l.Devices
 	if l.PidsMax > 0 {
 		pm := l.PidsMax
 		res.Pids = &specs.LinuxPids{Limit: &pm}

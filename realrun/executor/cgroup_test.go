@@ -93,3 +93,26 @@ func TestCgroupKillStopsTask(t *testing.T) {
 	assert.Equal(t, int(syscall.SIGKILL), e.Signal)
 	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "SIGKILL came before the grace period")
 }
+
+func TestCgroupDevicesOnlyAssignedGPUs(t *testing.T) {
+	requireRoot(t)
+	fakeDevices(t)
+	r := newRunner(t)
+	l := launch("devices", 200, 32, agentapi.Workload{Kind: agentapi.WorkloadCommand,
+		Argv: []string{"/bin/sh", "-c", "echo x > /dev/null && sleep 0.5"}})
+	l.Resources.GPUs = []agentapi.GPU{{ID: "gpu-b", Minor: 1}}
+	p := startTask(t, r, l, KindCgroup)
+	waitStarted(t, p)
+	if unified() {
+		t.Log("cgroup v2: device rules are an eBPF program (not readable back); checking /dev/null access only")
+	} else {
+		list := readCgroupFile(t, p.Task.CgroupPath, "devices", "devices.list")
+		for _, want := range []string{"c 1:3 rwm", "c 195:1 rw", "c 195:255 rw", "c 510:0 rw"} {
+			assert.Contains(t, strings.Split(list, "\n"), want)
+		}
+		assert.NotContains(t, list, "a *:* rwm", "all devices allowed")
+		assert.NotContains(t, list, "c 195:0 ", "an unassigned GPU is allowed")
+	}
+	e := waitExit(t, p)
+	assert.Equal(t, 0, e.ExitCode, "stderr: %s", readSandbox(t, p, "stderr"))
+}

@@ -169,6 +169,9 @@ func (r *Runner) Prepare(l *agentapi.LaunchTask, kind string) (*Task, error) {
 		}
 		_ = os.Chown(p, sandboxOwner, sandboxOwner)
 	}
+	if kind == KindCgroup {
+		t.Limits.Devices = deviceRules(t.GPUs)
+	}
 	if kind == KindRunc {
 		runc, err := r.runcPath()
 		if err != nil {
