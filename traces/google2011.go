@@ -13,7 +13,10 @@ import (
 const (
 	g11TaskCols = 13
 	g11MachCols = 6
+	g11JobCols  = 8
 )
+
+var g11JobColNames = [g11JobCols]string{"time", "missing info", "job ID", "event type", "user", "scheduling class", "job name", "logical job name"}
 
 var g11TaskColNames = [g11TaskCols]string{"time", "missing info", "job ID", "task index", "machine ID",
 	"event type", "user", "scheduling class", "priority", "CPU request", "memory request", "disk request",
@@ -44,6 +47,12 @@ type google2011 struct {
 	machEOF  bool
 	mf       [g11MachCols][]byte
 
+	jobs    *partReader
+	jobEOF  bool
+	jobNext allocator.Time // time of a job event read but not yet counted (-1: none)
+	jobKind int64
+	jf      [g11JobCols][]byte
+
 	tasks     *partReader
 	taskEOF   bool
 	tf        [g11TaskCols][]byte
@@ -53,8 +62,10 @@ type google2011 struct {
 	lastMachT allocator.Time
 }
 
-// OpenGoogle2011 reads a clusterdata-2011 directory with machine_events/ and
-// task_events/ subdirectories of (gzip) CSV parts. Either may be absent.
+// OpenGoogle2011 reads a clusterdata-2011 directory with machine_events/,
+// task_events/ and job_events/ subdirectories of (gzip) CSV parts (any may be
+// absent). Job events are validated and counted; tasks carry all the replay
+// needs.
 func OpenGoogle2011(dir string, opt Google2011Options) (Reader, error) {
 	opt.Options = opt.Options.withDefaults()
 	g := &google2011{opt: opt}
@@ -62,6 +73,9 @@ func OpenGoogle2011(dir string, opt Google2011Options) (Reader, error) {
 	g.life = newLifecycle(opt.Lookahead, &g.stats)
 	mfiles, err1 := partFiles(filepath.Join(dir, "machine_events"), opt.MaxParts)
 	tfiles, err2 := partFiles(filepath.Join(dir, "task_events"), opt.MaxParts)
+	jfiles, _ := partFiles(filepath.Join(dir, "job_events"), opt.MaxParts)
+	g.jobs = newPartReader(jfiles)
+	g.jobNext = -1
 	if err1 != nil && err2 != nil {
 		return nil, fmt.Errorf("google2011 %s: neither machine_events/ nor task_events/ readable: %v", dir, err1)
 	}
@@ -73,7 +87,7 @@ func OpenGoogle2011(dir string, opt Google2011Options) (Reader, error) {
 func (g *google2011) Stats() *Stats { return g.life.withCounts("task_event_") }
 
 func (g *google2011) Close() error {
-	return errors.Join(g.mach.Close(), g.tasks.Close())
+	return errors.Join(g.mach.Close(), g.tasks.Close(), g.jobs.Close())
 }
 
 func (g *google2011) Next(rec *Record) error {
@@ -183,7 +197,7 @@ func (g *google2011) readTask() error {
 	line, err := g.tasks.line()
 	if err == io.EOF {
 		g.taskEOF = true
-		return nil
+		return g.advanceJobs(allocator.Never)
 	}
 	if err != nil {
 		return err
@@ -204,6 +218,59 @@ func (g *google2011) readTask() error {
 	}
 	g.lastT = ev.time
 	g.life.add(ev)
+	if ev.time >= g.jobNext && !g.jobEOF {
+		return g.advanceJobs(ev.time)
+	}
+	return nil
+}
+
+var g11JobEventNames = [9]string{"submit", "schedule", "evict", "fail", "finish", "kill", "lost", "update_pending", "update_running"}
+
+// advanceJobs counts job_events rows up to time t. The replay needs nothing
+// from them (task rows carry class and priority), but they are validated and
+// counted by type ("job_event_*") alongside the task events.
+func (g *google2011) advanceJobs(t allocator.Time) error {
+	for !g.jobEOF {
+		if g.jobNext >= 0 {
+			if g.jobNext > t {
+				return nil
+			}
+			g.stats.Add("job_event_"+g11JobEventNames[g.jobKind], 1)
+			g.jobNext = -1
+		}
+		line, err := g.jobs.line()
+		if err == io.EOF {
+			g.jobEOF = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		f := &g.jf
+		if n := splitFields(line, ',', f[:]); n != g11JobCols {
+			if err := g.bad.handle(&ParseError{File: g.jobs.name, Line: g.jobs.lineNo(), Value: string(line),
+				Expected: fmt.Sprintf("%d comma-separated fields (job_events), got %d", g11JobCols, n)}); err != nil {
+				return err
+			}
+			continue
+		}
+		tm, ok := parseInt(f[0])
+		kind, ok2 := parseInt(f[3])
+		var perr *ParseError
+		switch {
+		case !ok || tm < 0:
+			perr = &ParseError{File: g.jobs.name, Line: g.jobs.lineNo(), Column: g11JobColNames[0], Value: string(f[0]), Expected: "a time in microseconds ≥ 0"}
+		case !ok2 || kind < 0 || kind > 8:
+			perr = &ParseError{File: g.jobs.name, Line: g.jobs.lineNo(), Column: g11JobColNames[3], Value: string(f[3]), Expected: "event type 0–8"}
+		}
+		if perr != nil {
+			if err := g.bad.handle(perr); err != nil {
+				return err
+			}
+			continue
+		}
+		g.jobNext, g.jobKind = allocator.Time(tm), kind
+	}
 	return nil
 }
 

@@ -30,6 +30,7 @@ type simpleG11 struct {
 	outcomes     map[string]int64
 	firstEventUS int64
 	lastEventUS  int64
+	jobEvents    map[string]int64
 }
 
 func computeSimpleG11(t *testing.T, dir string, parts int) simpleG11 {
@@ -38,7 +39,7 @@ func computeSimpleG11(t *testing.T, dir string, parts int) simpleG11 {
 	slices.Sort(files)
 	files = files[:parts]
 	names := []string{"submit", "schedule", "evict", "fail", "finish", "kill", "lost", "update_pending", "update_running"}
-	out := simpleG11{events: map[string]int64{}, jobs: map[int64]bool{}, outcomes: map[string]int64{}, firstSubmit: -1, firstEventUS: -1}
+	out := simpleG11{events: map[string]int64{}, jobs: map[int64]bool{}, outcomes: map[string]int64{}, firstSubmit: -1, firstEventUS: -1, jobEvents: map[string]int64{}}
 	type run struct {
 		submit, start int64
 		running       bool
@@ -138,6 +139,27 @@ func computeSimpleG11(t *testing.T, dir string, parts int) simpleG11 {
 	}
 	slices.Sort(out.cpu)
 	slices.Sort(out.mem)
+
+	jfiles, err := filepath.Glob(filepath.Join(dir, "job_events", "*.csv.gz"))
+	require.NoError(t, err)
+	slices.Sort(jfiles)
+	for _, f := range jfiles[:parts] {
+		fh, err := os.Open(f)
+		require.NoError(t, err)
+		zr, err := gzip.NewReader(fh)
+		require.NoError(t, err)
+		cr := csv.NewReader(zr)
+		cr.FieldsPerRecord = 8
+		rows, err := cr.ReadAll()
+		require.NoError(t, err)
+		for _, row := range rows {
+			typ, err := strconv.Atoi(row[3])
+			require.NoError(t, err)
+			out.jobEvents[names[typ]]++
+		}
+		zr.Close()
+		fh.Close()
+	}
 	return out
 }
 
@@ -164,6 +186,10 @@ func TestGoogle2011TaskEventsAgainstSimpleComputation(t *testing.T) {
 	for k, v := range want.events {
 		require.Equal(t, v, info.Counters["task_event_"+k], k)
 	}
+	for k, v := range want.jobEvents {
+		require.Equal(t, v, info.Counters["job_event_"+k], "job "+k)
+	}
+	require.NotEmpty(t, want.jobEvents)
 	require.EqualValues(t, want.runs, info.Tasks)
 	require.EqualValues(t, len(want.jobs), info.Jobs)
 	require.Equal(t, want.firstSubmit, info.FirstSubmitUS)
