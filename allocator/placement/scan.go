@@ -10,23 +10,27 @@ import (
 // noFit marks an agent where the request does not fit.
 const noFit = -1
 
-// picker keeps the best score seen so far and breaks ties uniformly at random
-// (reservoir sampling: the k-th tie replaces the choice with probability 1/k),
-// or, with first set, in favour of the lowest agent id.
+// picker keeps the best score seen so far and the agents that tie on it. A
+// random tie-break draws once, among all the tied agents, when the scan ends;
+// first takes the lowest agent id; order the lowest rank in a random order of
+// the agents drawn once per run.
 type picker struct {
 	rng   *rand.Rand
-	first bool    // ties go to the lowest agent id…
-	rank  []int32 // …or, when set, to the lowest rank (a random order drawn once)
+	first bool
 	order bool
+	rank  []int32 // agent → position in the run's random order (order only)
 	best  int64
-	ties  int
+	ties  []tied // random: every agent with the best score; otherwise just the choice
+}
+
+type tied struct {
 	agent allocator.AgentID
 	dev   allocator.DeviceMask
 }
 
 // reset starts a placement over n agents.
 func (p *picker) reset(n int) {
-	p.best, p.ties = noFit, 0
+	p.best, p.ties = noFit, p.ties[:0]
 	if p.order && len(p.rank) < n {
 		if len(p.rank) == 0 {
 			p.rank = make([]int32, 0, n)
@@ -45,28 +49,30 @@ func (p *picker) offer(score int64, id allocator.AgentID, dev allocator.DeviceMa
 	case score < 0 || score < p.best:
 		return
 	case score > p.best:
-		p.best, p.ties, p.agent, p.dev = score, 1, id, dev
-	default:
-		p.ties++
-		if p.order {
-			if p.rank[id] < p.rank[p.agent] {
-				p.agent, p.dev = id, dev
-			}
-		} else if p.first {
-			if id < p.agent {
-				p.agent, p.dev = id, dev
-			}
-		} else if p.rng.IntN(p.ties) == 0 {
-			p.agent, p.dev = id, dev
+		p.best = score
+		p.ties = append(p.ties[:0], tied{id, dev})
+	case p.order:
+		if p.rank[id] < p.rank[p.ties[0].agent] {
+			p.ties[0] = tied{id, dev}
 		}
+	case p.first:
+		if id < p.ties[0].agent {
+			p.ties[0] = tied{id, dev}
+		}
+	default:
+		p.ties = append(p.ties, tied{id, dev})
 	}
 }
 
 func (p *picker) result() (allocator.Placement, bool) {
-	if p.ties == 0 {
+	switch len(p.ties) {
+	case 0:
 		return allocator.Placement{}, false
+	case 1:
+		return allocator.Placement{Agent: p.ties[0].agent, Devices: p.ties[0].dev}, true
 	}
-	return allocator.Placement{Agent: p.agent, Devices: p.dev}, true
+	t := p.ties[p.rng.IntN(len(p.ties))]
+	return allocator.Placement{Agent: t.agent, Devices: t.dev}, true
 }
 
 // scoreFunc scores a request on an agent where it fits (0..100, higher is
