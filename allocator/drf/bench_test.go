@@ -3,7 +3,9 @@ package drf
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/allocsim/allocsim/allocator"
 )
@@ -126,11 +128,17 @@ func benchCycle(b *testing.B, n, m int, kind string) {
 	if kind == "declined" {
 		want = 0
 	}
+	// The thread's CPU time, next to the wall time, for a shared machine.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cpu time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
 		s.now += allocator.Second
+		c0 := threadCPU()
 		offers := s.a.Allocate(s.now)
+		cpu += threadCPU() - c0
 		if len(offers) != want {
 			b.Fatalf("%s: %d offers, want %d", kind, len(offers), want)
 		}
@@ -147,6 +155,7 @@ func benchCycle(b *testing.B, n, m int, kind string) {
 		}
 	}
 	b.ReportMetric(float64(want), "offers/op")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
 func benchAddAgents(b *testing.B, n, m int) {
