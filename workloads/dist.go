@@ -287,7 +287,10 @@ func (d *decoder) decodeChoices(n *yaml.Node, path string, u unit, x *Dist) erro
 func (d *decoder) checkDist(n *yaml.Node, path string, x *Dist) error {
 	at := func(key string) (*yaml.Node, string) {
 		p := join(path, key)
-		return &yaml.Node{Line: d.pos[p]}, p
+		if l, ok := d.pos[p]; ok {
+			return &yaml.Node{Line: l}, p
+		}
+		return n, p // an absent key: point at the distribution
 	}
 	if x.Max > 0 && x.Min > x.Max {
 		nn, p := at("min")
@@ -323,7 +326,6 @@ func (d *decoder) checkDist(n *yaml.Node, path string, x *Dist) error {
 			return d.errf(nn, p, "must be > 0")
 		}
 	}
-	_ = n
 	return nil
 }
 
