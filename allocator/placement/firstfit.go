@@ -2,13 +2,16 @@ package placement
 
 import (
 	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/allocator/index"
 )
 
 // firstFit places a task on the lowest-numbered agent where it fits (among
-// the candidates, in their order). Over all agents it answers from an index
-// kept fresh by Cluster.Watch, in about O(log n) instead of a scan.
+// the candidates, in their order). Over all agents it answers from the
+// allocator/index segment tree, kept fresh by Cluster.Watch, in about
+// O(log n) instead of a scan.
 type firstFit struct {
-	idx *fitIndex
+	c   *allocator.Cluster
+	idx *index.Free
 }
 
 func (f *firstFit) Place(c *allocator.Cluster, req allocator.Request, cand allocator.Candidates) (allocator.Placement, bool) {
@@ -20,10 +23,10 @@ func (f *firstFit) Place(c *allocator.Cluster, req allocator.Request, cand alloc
 		}
 		return allocator.Placement{}, false
 	}
-	if f.idx == nil || f.idx.c != c {
-		f.idx = newFitIndex(c)
+	if f.idx == nil || f.c != c {
+		f.c, f.idx = c, index.New(c)
 	}
-	id, ok := f.idx.first(req)
+	id, ok := f.idx.FirstFit(req)
 	if !ok {
 		return allocator.Placement{}, false
 	}
