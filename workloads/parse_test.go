@@ -385,3 +385,47 @@ func TestScenarioJSON(t *testing.T) {
 	assert.NotContains(t, js, `"Dir"`)
 	assert.NotContains(t, js, `"trace"`)
 }
+
+// traceYAML is baseYAML with a trace workload instead of the synthetic one.
+var traceYAML = baseYAML[:strings.Index(baseYAML, "workload:")] + `workload:
+  trace:
+    format: google2011
+    path: traces/g
+    window: {start: 600s, end: 1h}
+    time_scale: 1
+    sample_every: 1
+    map:
+      - {priority_min: 9, priority_max: 11, framework: svc}
+      - {framework: ml}
+` + baseYAML[strings.Index(baseYAML, "allocator:"):]
+
+func TestParseBadTrace(t *testing.T) {
+	_, err := Parse("t.yaml", []byte(traceYAML))
+	require.NoError(t, err)
+	cases := []badCase{
+		{"empty format", "format: google2011", "format: '' # <-", "workload.trace.format: must not be empty"},
+		{"missing path", "    path: traces/g\n", "", "workload.trace.path: missing required key"},
+		{"window end before start", "end: 1h}", "end: 5m} # <-", "workload.trace.window.end: must be after window.start"},
+		{"zero time scale", "time_scale: 1", "time_scale: 0 # <-", "workload.trace.time_scale: must be > 0, got 0"},
+		{"zero sample_every", "sample_every: 1", "sample_every: 0 # <-", "workload.trace.sample_every: must be ≥ 1, got 0"},
+		{"empty map", "    map:\n      - {priority_min: 9, priority_max: 11, framework: svc}\n      - {framework: ml}\n", "    map: [] # <-\n", "workload.trace.map: give at least one rule"},
+		{"priority range upside down", "priority_min: 9, priority_max: 11", "priority_min: 9, priority_max: 3", "workload.trace.map[0].priority_max: below priority_min"},
+		{"unknown framework", "      - {framework: ml}", "      - {framework: mlx} # <-", `workload.trace.map[1].framework: unknown framework "mlx"`},
+		{"negative window", "start: 600s", "start: -600s", "workload.trace.window.start: must not be negative"},
+		{"unknown key", "    sample_every: 1\n", "    sample_every: 1\n    sampling: 2 # <-\n", "workload.trace.sampling: unknown key"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Contains(t, traceYAML, tc.old)
+			doc := strings.Replace(traceYAML, tc.old, tc.new, 1)
+			_, err := Parse("t.yaml", []byte(doc))
+			require.Error(t, err)
+			if line := markedLine(doc); line > 0 {
+				assert.True(t, strings.HasPrefix(err.Error(), fmt.Sprintf("t.yaml:%d: ", line)), "message: %v", err)
+			} else {
+				assert.Regexp(t, `^t\.yaml:\d+: `, err.Error())
+			}
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
