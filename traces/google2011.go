@@ -353,3 +353,9 @@ func atLeastOne(text []byte, v int64) int64 {
 	}
 	return v
 }
+
+// TasksExhausted reports that task_events had parts and every task has been
+// returned.
+func (g *google2011) TasksExhausted() bool {
+	return len(g.tasks.files) > 0 && g.taskEOF && g.life.n == 0
+}

@@ -396,3 +396,9 @@ func (g *google2019) readInstance() error {
 	g.life.add(ev)
 	return nil
 }
+
+// TasksExhausted reports that instance_events had parts and every task has
+// been returned.
+func (g *google2019) TasksExhausted() bool {
+	return len(g.inst.parts.files) > 0 && g.instEOF && g.life.n == 0
+}

@@ -109,3 +109,11 @@ type Reader interface {
 	Stats() *Stats
 	Close() error
 }
+
+// TaskBounded is implemented by readers that can tell when their tasks are
+// exhausted while machine events may still follow (the Google machine tables
+// cover the whole month, the task parts only their first hours). A replay
+// may stop there instead of simulating machine churn with no workload.
+type TaskBounded interface {
+	TasksExhausted() bool
+}

@@ -359,3 +359,6 @@ const (
 	MetaShape  = "allocsim.shape"  // the Shape that made normalised units absolute
 	MetaSource = "allocsim.source" // the source path
 )
+
+// TasksExhausted reports that tasks.parquet exists and has been read.
+func (c *canonical) TasksExhausted() bool { return c.tb != nil && c.teof && c.tn >= c.tlen }

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/traces"
 )
 
@@ -21,11 +20,11 @@ func cpuTime() time.Duration {
 // BenchmarkReplayGoogle2011 replays the ten shared Google 2011 parts end to
 // end: reading the gzip CSV, rebuilding task runs, and simulating them on the
 // trace's 12.5k machines (machine events included) with the default
-// allocator (monolithic, first-fit). The window ends at 50,712 s, just after
-// the last event of part 9: machine_events is the complete 29-day table and
-// would otherwise keep the clock (and its 1 s cycles) running for a month
-// with no tasks. events/s counts trace rows read (task_events +
-// machine_events up to the window end).
+// allocator (monolithic, first-fit). The replay stops at the first machine
+// event after the last task (UntilTasksEnd): machine_events is the complete
+// 29-day table and would otherwise keep the clock (and its 1 s cycles)
+// running for a month with no tasks. events/s counts trace rows read
+// (task_events + machine_events up to there).
 func BenchmarkReplayGoogle2011(b *testing.B) {
 	dir := filepath.Join(tracesDir(b), "google-2011")
 	var events int64
@@ -37,7 +36,7 @@ func BenchmarkReplayGoogle2011(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		res = run(b, r, Config{Machines: true, End: 50712 * allocator.Second}, 0)
+		res = run(b, r, Config{Machines: true, UntilTasksEnd: true}, 0)
 		st := res.src.ReaderStats()
 		for _, k := range []string{"submit", "schedule", "evict", "fail", "finish", "kill", "lost", "update_pending", "update_running"} {
 			events += st.Get("task_event_" + k)

@@ -36,6 +36,10 @@ type Config struct {
 	Map func(t *traces.Task, qos string) (allocator.FrameworkID, bool)
 	// QoSNames turns a class back into an openb QoS label (nil = none).
 	QoSNames []string
+	// UntilTasksEnd stops the replay at the first machine event after the
+	// reader's last task (readers implementing traces.TaskBounded), so that a
+	// few hours of task parts do not drag a month of machine events along.
+	UntilTasksEnd bool
 }
 
 // Source is a sim.Source over a trace reader.
@@ -123,6 +127,14 @@ func (s *Source) Next() (sim.Input, error) {
 			return sim.Input{}, err
 		}
 		if s.rec.Kind == traces.RecordMachine {
+			if tb, ok := s.r.(traces.TaskBounded); ok && s.cfg.UntilTasksEnd && tb.TasksExhausted() {
+				s.stats.Add("stopped_after_last_task", 1)
+				s.done = true
+				if cerr := s.r.Close(); cerr != nil {
+					return sim.Input{}, cerr
+				}
+				continue
+			}
 			if err := s.machine(&s.rec.Machine); err != nil {
 				return sim.Input{}, err
 			}

@@ -162,3 +162,35 @@ func TestMappingAndGPUModels(t *testing.T) {
 	require.EqualValues(t, 1, s.Stats().Get("invalid_request"))
 	require.EqualValues(t, 1, s.Stats().Get("unmapped"))
 }
+
+// bounded reports its tasks exhausted after the record at index last.
+type bounded struct {
+	records
+	last int
+}
+
+func (b *bounded) TasksExhausted() bool { return b.i > b.last }
+
+func TestUntilTasksEnd(t *testing.T) {
+	recs := []traces.Record{mach(0, 1, traces.MachineAdd, 1000), task(1, sec, -1, sec, 0), mach(5*sec, 1, traces.MachineRemove, 0),
+		task(2, 6*sec, -1, sec, 0), mach(7*sec, 1, traces.MachineAdd, 1000), mach(9*sec, 1, traces.MachineRemove, 0)}
+	for _, until := range []bool{false, true} {
+		s, err := New(&bounded{records: records{recs: recs}, last: 3}, Config{Cluster: allocator.NewCluster(), Machines: true, Map: byPriority, UntilTasksEnd: until})
+		require.NoError(t, err)
+		n := 0
+		for {
+			_, err := s.Next()
+			if err == io.EOF {
+				break
+			}
+			require.NoError(t, err)
+			n++
+		}
+		if until {
+			require.Equal(t, 4, n)
+			require.EqualValues(t, 1, s.Stats().Get("stopped_after_last_task"))
+		} else {
+			require.Equal(t, 6, n)
+		}
+	}
+}
