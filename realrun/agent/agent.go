@@ -56,7 +56,6 @@ type Agent struct {
 	hbInterval time.Duration
 	ackSeq     uint64
 	tasks      map[string]*task
-	completed  *completedSet
 	watchers   sync.WaitGroup
 	wake       chan struct{} // status sender wake-up
 	shutdown   chan struct{} // closed by a SHUTDOWN command
@@ -128,7 +127,6 @@ func New(cfg Config) (*Agent, error) {
 	if err := readJSON(a.agentFile(), &st); err == nil {
 		a.id = st.AgentID
 	}
-	a.completed = loadCompleted(filepath.Join(cfg.WorkDir, "completed.json"))
 	return a, nil
 }
 
@@ -437,7 +435,6 @@ func (a *Agent) acknowledge(taskID, uuid string) {
 	t.nextSend, t.backoff = time.Time{}, 0
 	if len(t.pending) == 0 && agentapi.IsTerminal(t.latest.State) {
 		delete(a.tasks, taskID)
-		a.completed.add(taskID)
 		if t.et != nil {
 			if err := a.runner.Remove(t.et); err != nil {
 				a.log.Printf("agent: removing %s: %v", t.et.Dir, err)

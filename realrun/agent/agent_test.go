@@ -193,13 +193,21 @@ func TestAgentTaskLifecycles(t *testing.T) {
 func TestAgentLaunchDeliveredTwiceRunsOnce(t *testing.T) {
 	requireRoot(t)
 	m := newFakeMaster(t)
-	startAgent(t, testConfig(t, m))
-	c := launchCmd("once", executor.KindCgroup, 32, sh("exit 0"))
+	cfg := testConfig(t, m)
+	startAgent(t, cfg)
+	c := launchCmd("once", executor.KindCgroup, 32, sh("sleep 1"))
 	m.send(c)
-	m.send(c)
+	m.send(c) // a second delivery while the task runs
 	m.final(t, "once", 20*time.Second)
 	time.Sleep(300 * time.Millisecond)
 	assert.Equal(t, []string{agentapi.TaskStarting, agentapi.TaskRunning, agentapi.TaskFinished}, m.states("once"))
+	// Once the task is over and forgotten, the id may be launched again.
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(filepath.Join(cfg.WorkDir, "tasks", executor.TaskKey("fw-1", "once")))
+		return os.IsNotExist(err)
+	}, 10*time.Second, 10*time.Millisecond)
+	m.send(launchCmd("once", executor.KindCgroup, 32, sh("exit 0")))
+	require.Eventually(t, func() bool { return len(m.states("once")) == 6 }, 20*time.Second, 20*time.Millisecond, "%v", m.states("once"))
 }
 
 func TestAgentWrongTokenIsRefused(t *testing.T) {

@@ -82,12 +82,15 @@ func (a *Agent) queueLocked(t *task, state, reason, message string, exitCode *in
 	a.kickSender()
 }
 
-// launch starts a task unless it is known already (commands are delivered
-// at least once).
+// launch starts a task unless it is known already. Commands are delivered
+// at least once, but a command already processed in this registration is
+// skipped by its sequence number, and the master drops LAUNCHes of tasks
+// that ended; so a LAUNCH of a task that ended and was forgotten here is a
+// new launch (Mesos lets a framework reuse the id of a finished task).
 func (a *Agent) launch(l *agentapi.LaunchTask) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.tasks[l.TaskID] != nil || a.completed.has(l.TaskID) {
+	if a.tasks[l.TaskID] != nil {
 		return
 	}
 	t := &task{launch: *l}
@@ -222,7 +225,6 @@ func (a *Agent) recoverTasks() error {
 		}
 		if t.ended && len(t.pending) == 0 {
 			_ = a.runner.Remove(et)
-			a.completed.add(t.launch.TaskID)
 			continue
 		}
 		a.tasks[t.launch.TaskID] = t
@@ -242,40 +244,6 @@ func (a *Agent) recoverTasks() error {
 		}
 	}
 	return nil
-}
-
-// completedSet remembers the ids of finished tasks (the newest 10,000), so a
-// LAUNCH delivered again after the task ended does not run it twice.
-type completedSet struct {
-	path  string
-	order []string
-	set   map[string]bool
-}
-
-const maxCompleted = 10000
-
-func loadCompleted(path string) *completedSet {
-	c := &completedSet{path: path, set: map[string]bool{}}
-	_ = readJSON(path, &c.order)
-	for _, id := range c.order {
-		c.set[id] = true
-	}
-	return c
-}
-
-func (c *completedSet) has(id string) bool { return c.set[id] }
-
-func (c *completedSet) add(id string) {
-	if c.set[id] {
-		return
-	}
-	c.set[id] = true
-	c.order = append(c.order, id)
-	if len(c.order) > maxCompleted {
-		delete(c.set, c.order[0])
-		c.order = c.order[1:]
-	}
-	_ = writeJSONAtomic(c.path, c.order)
 }
 
 func writeJSONAtomic(path string, v any) error {
