@@ -87,9 +87,10 @@ func (m *Master) attach(call *mesosapi.Call) (*framework, *stream, error) {
 		MasterInfo: &mesosapi.MasterInfo{ID: m.id, IP: 0x0100007f, Port: 5050, Hostname: &host,
 			Address: &mesosapi.Address{Hostname: &host, IP: &ip, Port: 5050}},
 	}})
-	for _, u := range f.updates {
+	f.updates.each(func(u *update) bool {
 		m.sendUpdate(f, u)
-	}
+		return f.stream != nil
+	})
 	if m.alloc.Triggered() {
 		m.kick()
 	}
@@ -212,7 +213,7 @@ func (m *Master) teardown(f *framework) {
 		delete(t.agent.tasks, t.agentTaskID)
 	}
 	f.tasks = map[string]*task{}
-	f.updates = nil
+	f.updates = updateQueue{}
 	f.removed = true
 	m.alloc.RemoveFramework(now, f.id)
 	if f.stream != nil {

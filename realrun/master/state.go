@@ -44,7 +44,7 @@ type framework struct {
 
 	tasks   map[string]*task // by Mesos task id
 	offers  map[allocator.OfferID]*offer
-	updates []*update // unacknowledged status updates, oldest first
+	updates updateQueue // unacknowledged status updates
 }
 
 // task is one launched task.
@@ -78,4 +78,54 @@ type update struct {
 	uuid     string // as the agent sent it (or the master made it)
 	fromAgt  bool   // acknowledge to the agent once the framework does
 	lastSent time.Time
+	acked    bool
+}
+
+// updateQueue holds unacknowledged updates in arrival order, with a map
+// for O(1) acknowledgement; acknowledged entries are dropped lazily.
+type updateQueue struct {
+	order []*update
+	byKey map[string]*update // task id + "\x00" + uuid
+}
+
+func updateKey(taskID, uuid string) string { return taskID + "\x00" + uuid }
+
+func (q *updateQueue) add(u *update) {
+	if q.byKey == nil {
+		q.byKey = map[string]*update{}
+	}
+	q.order = append(q.order, u)
+	q.byKey[updateKey(u.status.TaskID.Value, u.uuid)] = u
+}
+
+// take removes and returns the update, nil when unknown.
+func (q *updateQueue) take(taskID, uuid string) *update {
+	k := updateKey(taskID, uuid)
+	u := q.byKey[k]
+	if u == nil {
+		return nil
+	}
+	delete(q.byKey, k)
+	u.acked = true
+	if len(q.order) > 64 && len(q.byKey) < len(q.order)/2 {
+		kept := q.order[:0]
+		for _, x := range q.order {
+			if !x.acked {
+				kept = append(kept, x)
+			}
+		}
+		clear(q.order[len(kept):])
+		q.order = kept
+	}
+	return u
+}
+
+// each calls fn for every unacknowledged update, oldest first, until fn
+// returns false.
+func (q *updateQueue) each(fn func(*update) bool) {
+	for _, u := range q.order {
+		if !u.acked && !fn(u) {
+			return
+		}
+	}
 }

@@ -28,7 +28,7 @@ func (m *Master) addUpdate(f *framework, u *update) {
 	if f.removed {
 		return
 	}
-	f.updates = append(f.updates, u)
+	f.updates.add(u)
 	m.sendUpdate(f, u)
 }
 
@@ -72,14 +72,12 @@ func (m *Master) retryUpdates() {
 		if f.stream == nil {
 			continue
 		}
-		for _, u := range f.updates {
+		f.updates.each(func(u *update) bool {
 			if u.lastSent.Before(cutoff) {
 				m.sendUpdate(f, u)
-				if f.stream == nil {
-					break
-				}
 			}
-		}
+			return f.stream != nil
+		})
 	}
 }
 
@@ -87,11 +85,7 @@ func (m *Master) retryUpdates() {
 // acknowledged to the agent, and a terminal task is forgotten.
 func (m *Master) acknowledge(f *framework, ack *mesosapi.Acknowledge) error {
 	uuid := string(ack.UUID)
-	for i, u := range f.updates {
-		if u.uuid != uuid || u.status.TaskID.Value != ack.TaskID.Value {
-			continue
-		}
-		f.updates = append(f.updates[:i], f.updates[i+1:]...)
+	if u := f.updates.take(ack.TaskID.Value, uuid); u != nil {
 		t := u.task
 		if t == nil {
 			return nil
