@@ -152,7 +152,7 @@ func TestAgentTaskLifecycles(t *testing.T) {
 		{"runc finishes", executor.KindRunc, 64, sh("sleep 0.2"), false, agentapi.TaskFinished, "", 0},
 		{"runc fails with its exit code", executor.KindRunc, 64, sh("exit 3"), false, agentapi.TaskFailed, agentapi.ReasonCommandFailed, 3},
 		{"runc over memory", executor.KindRunc, 32, agentapi.Workload{Kind: agentapi.WorkloadMemory, MemoryMiB: 128, DurationMs: 5000}, false, agentapi.TaskFailed, agentapi.ReasonMemoryLimit, 137},
-		{"runc killed", executor.KindRunc, 64, sh("trap 'exit 0' TERM; while :; do sleep 0.1; done"), true, agentapi.TaskKilled, "", 0},
+		{"runc killed", executor.KindRunc, 64, sh("trap 'exit 0' TERM; touch ready; while :; do sleep 0.1; done"), true, agentapi.TaskKilled, "", 0},
 	}
 	m := newFakeMaster(t)
 	cfg := testConfig(t, m)
@@ -166,7 +166,10 @@ func TestAgentTaskLifecycles(t *testing.T) {
 			m.send(launchCmd(id, tc.kind, tc.memMiB, tc.work))
 			if tc.kill {
 				m.waitState(t, id, agentapi.TaskRunning, 20*time.Second)
-				time.Sleep(200 * time.Millisecond) // let the shell install its trap
+				if tc.kind == executor.KindRunc { // wait until the shell has installed its trap
+					ready := filepath.Join(cfg.WorkDir, "tasks", executor.TaskKey("fw-1", id), "sandbox", "ready")
+					require.Eventually(t, func() bool { _, err := os.Stat(ready); return err == nil }, 20*time.Second, 10*time.Millisecond)
+				}
 				m.send(agentapi.Command{Type: agentapi.CommandKill, Kill: &agentapi.KillTask{TaskID: id, GracePeriodMs: 2000}})
 			}
 			final := m.final(t, id, 30*time.Second)

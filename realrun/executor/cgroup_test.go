@@ -82,9 +82,12 @@ func TestCgroupKillStopsTask(t *testing.T) {
 	r := newRunner(t)
 	// The shell ignores SIGTERM, so only the SIGKILL after the grace period ends it.
 	p := startTask(t, r, launch("kill", 200, 32, agentapi.Workload{Kind: agentapi.WorkloadCommand,
-		Argv: []string{"/bin/sh", "-c", "trap '' TERM; sleep 60 & sleep 60 & wait"}}), KindCgroup)
+		Argv: []string{"/bin/sh", "-c", "trap '' TERM; touch ready; sleep 60 & sleep 60 & wait"}}), KindCgroup)
 	waitStarted(t, p)
-	time.Sleep(100 * time.Millisecond)
+	require.Eventually(t, func() bool { // the shell has installed its trap
+		_, err := os.Stat(filepath.Join(p.Task.Sandbox, "ready"))
+		return err == nil
+	}, 20*time.Second, 10*time.Millisecond)
 	start := time.Now()
 	require.NoError(t, p.Kill(300*time.Millisecond))
 	e := waitExit(t, p)
