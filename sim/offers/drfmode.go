@@ -52,8 +52,8 @@ type framework struct {
 	placer     allocator.Placer
 	q          queue
 	suppressed bool
-	// idle: it declined offers for lack of work (with idle filters) or is
-	// suppressed, so new work needs a REVIVE.
+	// idle: it declined offers (its filters hide agents) or is suppressed,
+	// so new work asks for a REVIVE, as Marathon does on new launches.
 	idle          bool
 	lastRevive    allocator.Time
 	revivePending bool
@@ -372,6 +372,7 @@ func (m *drfMode) answer(now allocator.Time, fw *framework, o allocator.Offer, u
 		c.Declined++
 		if allocator.RefuseDuration(refuse) != 0 {
 			c.FiltersInstalled++
+			fw.idle = true
 		}
 	}
 	if err != nil {
@@ -408,9 +409,21 @@ func (m *drfMode) place(now allocator.Time, f allocator.FrameworkID, offers []al
 			return false, true
 		}
 		req := t.Spec.Req
-		p, ok := fw.placer.Place(c, req, allocator.Candidates{IDs: m.ids, Ceil: m.ceil})
-		if ok {
-			ok = m.e.Launch(id, p) == nil
+		var p allocator.Placement
+		ok := false
+		// A window clogged with leftovers too small for this task gives way
+		// to fresh offers (the oldest, first-filled leaves first), up to a
+		// window's worth per task so one huge task cannot drain the batch.
+		for evict := 0; ; evict++ {
+			p, ok = fw.placer.Place(c, req, allocator.Candidates{IDs: m.ids, Ceil: m.ceil})
+			if ok {
+				ok = m.e.Launch(id, p) == nil
+			}
+			if ok || next >= len(offers) || evict >= m.window || len(m.ids) == 0 {
+				break
+			}
+			m.dropFromWindow(0)
+			refill()
 		}
 		if !ok {
 			misses++
@@ -424,9 +437,7 @@ func (m *drfMode) place(now allocator.Time, f allocator.FrameworkID, offers []al
 		m.ceil[j] = m.ceil[j].Sub(req.Res)
 		m.used[m.idx[j]] = m.used[m.idx[j]].Add(req.Res)
 		if m.ceil[j][allocator.CPU] <= 0 || m.ceil[j][allocator.Mem] <= 0 {
-			m.ids = append(m.ids[:j], m.ids[j+1:]...)
-			m.ceil = append(m.ceil[:j], m.ceil[j+1:]...)
-			m.idx = append(m.idx[:j], m.idx[j+1:]...)
+			m.dropFromWindow(j)
 			refill()
 		}
 		return true, false
@@ -435,6 +446,14 @@ func (m *drfMode) place(now allocator.Time, f allocator.FrameworkID, offers []al
 		m.answer(now, fw, o, m.used[i], fw.sp.refuse, fw.q.n > 0)
 	}
 	m.flushDeclines(now, fw.sp.refuse)
+}
+
+// dropFromWindow takes the j-th offer out of the placement window (it is
+// answered with the others at the end).
+func (m *drfMode) dropFromWindow(j int) {
+	m.ids = append(m.ids[:j], m.ids[j+1:]...)
+	m.ceil = append(m.ceil[:j], m.ceil[j+1:]...)
+	m.idx = append(m.idx[:j], m.idx[j+1:]...)
 }
 
 // flushDeclines sends the declines of one answer at once.
