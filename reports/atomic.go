@@ -26,14 +26,13 @@ func createAtomic(dir, name string) (*atomicFile, error) {
 
 func (a *atomicFile) Write(p []byte) (int, error) { return a.w.Write(p) }
 
-// Commit flushes, syncs and renames the file into place.
+// Commit flushes, closes and renames the file into place. There is no fsync:
+// the rename protects against an interrupted run, and syncing tens of MB per
+// run would cost more than collecting the metrics (power loss is not covered).
 func (a *atomicFile) Commit() error {
 	err := a.w.Flush()
 	if err == nil {
 		err = a.f.Chmod(0o644) // CreateTemp makes 0600; outputs are for sharing
-	}
-	if err == nil {
-		err = a.f.Sync()
 	}
 	if cerr := a.f.Close(); err == nil {
 		err = cerr

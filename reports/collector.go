@@ -85,7 +85,7 @@ func NewCollector(dir string, m Meta) (*Collector, error) {
 	c.fwPending = make([]int64, nf)
 	c.fwRunning = make([]int64, nf)
 	var err error
-	if c.tasks, err = newTaskWriter(dir); err != nil {
+	if c.tasks, err = newTaskWriter(dir, &c.names); err != nil {
 		return nil, err
 	}
 	if c.series, err = newSeriesWriter(dir, m); err != nil {
@@ -152,7 +152,7 @@ func (c *Collector) TaskEnded(_ allocator.Time, t *sim.Task) {
 		c.fwPending[fw]--
 		c.pending--
 	}
-	c.tasks.add(t, &c.names)
+	c.tasks.add(t)
 }
 
 // Sample writes one time-series row.
@@ -185,7 +185,7 @@ func (c *Collector) Close(st sim.Stats) error {
 	sum := c.summary(st)
 	timing := c.timing(st)
 	agents := func() error { return writeAgents(c.dir, c.meta.Cluster) }
-	for _, step := range []func() error{c.tasks.close, c.series.w.close, c.cycles.w.close, agents} {
+	for _, step := range []func() error{c.tasks.close, c.series.w.close, c.cycles.close, agents} {
 		if err := step(); err != nil {
 			c.abort()
 			return fmt.Errorf("reports: %w", err)
@@ -208,7 +208,7 @@ func (c *Collector) Abort() {
 func (c *Collector) abort() {
 	c.tasks.abort()
 	c.series.w.abort()
-	c.cycles.w.abort()
+	c.cycles.abort()
 }
 
 func writeJSON(dir, name string, v any) error {

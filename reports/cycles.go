@@ -7,28 +7,41 @@ import (
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/reports/metrics"
 	"github.com/allocsim/allocsim/sim"
+	"github.com/parquet-go/parquet-go"
 )
 
-// cycles.parquet: one row per allocation cycle. wall_ns is the cycle's
-// wall-clock time in nanoseconds — the only non-deterministic column of the
+// CycleRow is one row of cycles.parquet: one allocation cycle. wall_ns is
+// the cycle's wall-clock time — the only non-deterministic column of the
 // Parquet outputs.
-var cycleColumns = []Column{
-	{"cycle", colInt64}, {"time_s", colFloat64}, {"triggered", colInt64}, {"wall_ns", colInt64},
-	{"launched", colInt64}, {"place_failures", colInt64}, {"offers", colInt64},
-	{"accepted", colInt64}, {"declined", colInt64}, {"pending_tasks", colInt64}, {"running_tasks", colInt64},
+type CycleRow struct {
+	Cycle         int64   `parquet:"cycle"`
+	TimeS         float64 `parquet:"time_s"`
+	Triggered     int64   `parquet:"triggered"`
+	WallNS        int64   `parquet:"wall_ns"`
+	Launched      int64   `parquet:"launched"`
+	PlaceFailures int64   `parquet:"place_failures"`
+	Offers        int64   `parquet:"offers"`
+	Accepted      int64   `parquet:"accepted"`
+	Declined      int64   `parquet:"declined"`
+	PendingTasks  int64   `parquet:"pending_tasks"`
+	RunningTasks  int64   `parquet:"running_tasks"`
 }
 
+// cycleWriter buffers cycle rows (fixed-size structs: no allocation per
+// cycle) and writes them in batches.
 type cycleWriter struct {
-	w *flatWriter
-	n int64
+	out  *atomicFile
+	w    *parquet.GenericWriter[CycleRow]
+	rows []CycleRow
+	n    int64
 }
 
 func newCycleWriter(dir string) (*cycleWriter, error) {
-	w, err := newFlatWriter(dir, CyclesFile, "cycles", cycleColumns)
+	out, err := createAtomic(dir, CyclesFile)
 	if err != nil {
 		return nil, err
 	}
-	return &cycleWriter{w: w}, nil
+	return &cycleWriter{out: out, w: parquet.NewGenericWriter[CycleRow](out, writerOptions()...), rows: make([]CycleRow, 0, 4096)}, nil
 }
 
 func b2i(b bool) int64 {
@@ -39,21 +52,37 @@ func b2i(b bool) int64 {
 }
 
 func (cw *cycleWriter) add(now allocator.Time, wall time.Duration, s sim.CycleStats) error {
-	w := cw.w
-	w.Int(cw.n)
-	w.Float(now.Seconds())
-	w.Int(b2i(s.Triggered))
-	w.Int(wall.Nanoseconds())
-	w.Int(s.Launched)
-	w.Int(s.PlaceFailures)
-	w.Int(s.Offers)
-	w.Int(s.Accepted)
-	w.Int(s.Declined)
-	w.Int(s.Pending)
-	w.Int(s.Running)
+	cw.rows = append(cw.rows, CycleRow{
+		Cycle: cw.n, TimeS: now.Seconds(), Triggered: b2i(s.Triggered), WallNS: wall.Nanoseconds(),
+		Launched: s.Launched, PlaceFailures: s.PlaceFailures, Offers: s.Offers, Accepted: s.Accepted,
+		Declined: s.Declined, PendingTasks: s.Pending, RunningTasks: s.Running,
+	})
 	cw.n++
-	return w.End()
+	if len(cw.rows) == cap(cw.rows) {
+		return cw.flush()
+	}
+	return nil
 }
+
+func (cw *cycleWriter) flush() error {
+	_, err := cw.w.Write(cw.rows)
+	cw.rows = cw.rows[:0]
+	return err
+}
+
+func (cw *cycleWriter) close() error {
+	err := cw.flush()
+	if err == nil {
+		err = cw.w.Close()
+	}
+	if err != nil {
+		cw.out.Abort()
+		return err
+	}
+	return cw.out.Commit()
+}
+
+func (cw *cycleWriter) abort() { cw.out.Abort() }
 
 // cycleAcc keeps each cycle's wall time (8 bytes a cycle) for exact quantiles.
 type cycleAcc struct{ wallMS []float64 }

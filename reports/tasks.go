@@ -52,14 +52,21 @@ type taskSlot struct {
 	agentID               int32
 }
 
-// taskBatch is a batch of rows and the storage their optional columns use.
+// taskBatch is a batch of ended attempts, copied by the engine goroutine,
+// and the rows the writer goroutine makes of them.
 type taskBatch struct {
+	tasks []sim.Task
 	rows  []TaskRow
 	slots []taskSlot
 }
 
+func newTaskBatch() *taskBatch {
+	return &taskBatch{tasks: make([]sim.Task, 0, taskBatchRows), rows: make([]TaskRow, taskBatchRows), slots: make([]taskSlot, taskBatchRows)}
+}
+
 // taskWriter streams TaskRows to tasks.parquet. The engine goroutine only
-// fills batches; one writer goroutine encodes and compresses them, in order,
+// copies ended attempts into batches; one writer goroutine turns them into
+// rows, adds them to the statistics, encodes and compresses them, in order,
 // so the file is the same as a synchronous write and the simulation does not
 // wait for Parquet encoding. A fixed pool of batches bounds memory (and
 // applies back-pressure when the writer falls behind).
@@ -78,6 +85,7 @@ type taskWriter struct {
 	// does from the file.
 	stats *metrics.TaskStats
 	st    metrics.Task
+	names *names // read-only
 }
 
 const (
@@ -85,7 +93,7 @@ const (
 	taskBatches   = 4
 )
 
-func newTaskWriter(dir string) (*taskWriter, error) {
+func newTaskWriter(dir string, nm *names) (*taskWriter, error) {
 	out, err := createAtomic(dir, TasksFile)
 	if err != nil {
 		return nil, err
@@ -97,11 +105,12 @@ func newTaskWriter(dir string) (*taskWriter, error) {
 		full:  make(chan *taskBatch, taskBatches),
 		done:  make(chan struct{}),
 		stats: metrics.NewTaskStats(),
+		names: nm,
 	}
 	for range taskBatches - 1 {
-		tw.free <- &taskBatch{rows: make([]TaskRow, 0, taskBatchRows), slots: make([]taskSlot, taskBatchRows)}
+		tw.free <- newTaskBatch()
 	}
-	tw.cur = &taskBatch{rows: make([]TaskRow, 0, taskBatchRows), slots: make([]taskSlot, taskBatchRows)}
+	tw.cur = newTaskBatch()
 	go tw.loop()
 	return tw, nil
 }
@@ -109,17 +118,21 @@ func newTaskWriter(dir string) (*taskWriter, error) {
 func (tw *taskWriter) loop() {
 	defer close(tw.done)
 	for b := range tw.full {
-		if tw.err == nil {
-			_, tw.err = tw.w.Write(b.rows)
+		rows := b.rows[:len(b.tasks)]
+		for i := range b.tasks {
+			fillRow(&rows[i], &b.slots[i], &b.tasks[i], tw.names)
 		}
-		for i := range b.rows {
+		if tw.err == nil {
+			_, tw.err = tw.w.Write(rows)
+		}
+		for i := range rows {
 			if tw.err != nil {
 				break
 			}
-			tw.st, tw.err = b.rows[i].StatTask()
+			tw.st, tw.err = rows[i].StatTask()
 			tw.stats.Add(&tw.st)
 		}
-		b.rows = b.rows[:0]
+		b.tasks = b.tasks[:0]
 		tw.free <- b
 	}
 }
@@ -150,14 +163,23 @@ func (n *names) role(fw allocator.FrameworkID) (int32, string) {
 	return -1, ""
 }
 
-// add appends the attempt's row and hands a full batch to the writer.
-func (tw *taskWriter) add(t *sim.Task, nm *names) {
+// add copies the ended attempt into the batch and hands a full batch to the
+// writer: all the engine goroutine pays per task is this copy.
+func (tw *taskWriter) add(t *sim.Task) {
 	b := tw.cur
-	i := len(b.rows)
-	s := &b.slots[i]
+	b.tasks = append(b.tasks, *t)
+	tw.n++
+	if len(b.tasks) == taskBatchRows {
+		tw.full <- b
+		tw.cur = <-tw.free
+	}
+}
+
+// fillRow makes the row of an attempt; the optional columns point into s.
+func fillRow(r *TaskRow, s *taskSlot, t *sim.Task, nm *names) {
 	sp := &t.Spec
 	roleID, role := nm.role(sp.Framework)
-	r := TaskRow{
+	*r = TaskRow{
 		TaskID: t.Seq, JobID: sp.Job, TaskIndex: sp.Index, Attempt: t.Attempt,
 		FrameworkID: int32(sp.Framework), Framework: nm.framework(sp.Framework),
 		RoleID: roleID, Role: role, Priority: sp.Priority, Class: int32(sp.Class),
@@ -178,19 +200,13 @@ func (tw *taskWriter) add(t *sim.Task, nm *names) {
 		r.StartS, r.WaitS, r.RunS, r.AgentID = &s.start, &s.wait, &s.run, &s.agentID
 		r.GPUDevices = int32(t.Placement.Devices.Count())
 	}
-	b.rows = append(b.rows, r)
-	tw.n++
-	if len(b.rows) == taskBatchRows {
-		tw.full <- b
-		tw.cur = <-tw.free
-	}
 }
 
 // shutdown hands over the last batch and waits for the writer goroutine.
 func (tw *taskWriter) shutdown() error {
 	if !tw.shut {
 		tw.shut = true
-		if len(tw.cur.rows) > 0 {
+		if len(tw.cur.tasks) > 0 {
 			tw.full <- tw.cur
 		}
 		close(tw.full)
