@@ -77,6 +77,11 @@ func (a *Agent) queueLocked(t *task, state, reason, message string, exitCode *in
 	t.latest = st
 	if agentapi.IsTerminal(state) {
 		t.ended = true
+		code := ""
+		if exitCode != nil {
+			code = fmt.Sprintf(" exit %d", *exitCode)
+		}
+		a.log.Printf("agent: task %s %s%s %s %s", st.TaskID, state, code, reason, st.Message)
 	}
 	a.persistLocked(t)
 	a.kickSender()

@@ -158,3 +158,22 @@ func TestReattachToDeadShimCleansUp(t *testing.T) {
 	assert.Empty(t, e.Leftover)
 	assert.False(t, CgroupExists(p.Task.CgroupPath))
 }
+
+func TestPrepareRefusesPathsOutsideTheSandbox(t *testing.T) {
+	r, err := New(Config{WorkDir: t.TempDir(), Self: "/bin/true"})
+	require.NoError(t, err)
+	for _, w := range []agentapi.Workload{
+		{Kind: agentapi.WorkloadSleep, Cwd: "../../etc"},
+		{Kind: agentapi.WorkloadSleep, Stdout: "/etc/passwd"},
+		{Kind: agentapi.WorkloadSleep, Stderr: "a/../../b"},
+	} {
+		_, err := r.Prepare(launch("escape", 100, 16, w), KindCgroup)
+		require.Error(t, err, "%+v accepted", w)
+		assert.Contains(t, err.Error(), "sandbox")
+	}
+	_, err = r.Prepare(launch("../escape", 100, 16, agentapi.Workload{Kind: agentapi.WorkloadSleep}), KindCgroup)
+	assert.ErrorContains(t, err, "task_id")
+	entries, err := os.ReadDir(filepath.Join(r.Config().WorkDir, "tasks"))
+	require.NoError(t, err)
+	assert.Empty(t, entries, "a refused task left a directory")
+}
