@@ -15,6 +15,11 @@ type OpenOptions struct {
 	ProcsPerNode int    // swf: processors per node (0 = from the header)
 	Nodes        int    // swf: number of nodes (0 = from the header)
 	OpenbNodes   string // openb: node list (default: openb_node_list_gpu_node.csv next to the pods)
+	// Exact reads Google traces twice (ExactRuns) so that runs longer than
+	// the lookahead keep their true run time; spill files go to TmpDir
+	// ("" = the system's). Other formats are exact already.
+	Exact  bool
+	TmpDir string
 }
 
 // Format names accepted by Open (aliases map to the first name).
@@ -112,10 +117,17 @@ func Open(format, path string, opt OpenOptions) (Reader, error) {
 	switch format {
 	case "canonical":
 		return OpenCanonical(path)
-	case "google2011":
-		return OpenGoogle2011(path, g)
-	case "google2019":
-		return OpenGoogle2019(path, g)
+	case "google2011", "google2019":
+		openOnce := func() (Reader, error) {
+			if format == "google2011" {
+				return OpenGoogle2011(path, g)
+			}
+			return OpenGoogle2019(path, g)
+		}
+		if opt.Exact {
+			return ExactRuns(openOnce, opt.TmpDir)
+		}
+		return openOnce()
 	case "alibaba2018":
 		if st, err := os.Stat(path); err == nil && st.IsDir() {
 			path = filepath.Join(path, "machine_meta.csv")

@@ -359,3 +359,5 @@ func atLeastOne(text []byte, v int64) int64 {
 func (g *google2011) TasksExhausted() bool {
 	return len(g.tasks.files) > 0 && g.taskEOF && g.life.n == 0
 }
+
+func (g *google2011) lifecycleOf() *lifecycle { return g.life }

@@ -402,3 +402,5 @@ func (g *google2019) readInstance() error {
 func (g *google2019) TasksExhausted() bool {
 	return len(g.inst.parts.files) > 0 && g.instEOF && g.life.n == 0
 }
+
+func (g *google2019) lifecycleOf() *lifecycle { return g.life }

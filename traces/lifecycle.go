@@ -129,6 +129,33 @@ func (m *openMap) set(k taskKey, v openTask) *openTask {
 	return &j.tasks[k.index]
 }
 
+// each calls fn for every open run (in no particular order).
+func (m *openMap) each(fn func(*openTask)) {
+	for _, j := range m.jobs {
+		for i := range j.tasks {
+			if j.tasks[i].live {
+				fn(&j.tasks[i])
+			}
+		}
+	}
+	for _, o := range m.slow {
+		fn(o)
+	}
+}
+
+// flushLate reports, for runs emitted as still running and still open at the
+// end of the input, the start that came after their emission.
+func (l *lifecycle) flushLate() {
+	if l.lateEnd == nil {
+		return
+	}
+	l.open.each(func(o *openTask) {
+		if o.emitted && o.late {
+			l.lateEnd(lateEnd{seq: o.seq, start: o.start, run: allocator.Never, ran: true})
+		}
+	})
+}
+
 func (m *openMap) del(k taskKey) {
 	m.n--
 	if k.index < 0 || k.index >= maxDense {
@@ -149,10 +176,12 @@ func (m *openMap) del(k taskKey) {
 
 // openTask is a task between its submit and its end.
 type openTask struct {
-	seq     int64 // position in the output queue; -1 once emitted
+	seq     int64 // position in the output queue (submit order)
 	start   allocator.Time
 	running bool
 	live    bool
+	emitted bool // returned before its end was seen (lookahead)
+	late    bool // scheduled after it was emitted
 }
 
 type queued struct {
@@ -189,6 +218,20 @@ type lifecycle struct {
 	counts    [numLifeKinds]int64
 	// High-water marks: what the reader holds in memory at most.
 	peakQueue, peakOpen int
+	// lastSeq is the submit-order number of the last popped run.
+	lastSeq int64
+	// lateEnd, when set, receives the ends of runs already emitted as still
+	// running (the first pass of ExactRuns).
+	lateEnd func(lateEnd)
+}
+
+// lateEnd is the end of a run seen after the run was emitted.
+type lateEnd struct {
+	seq     int64
+	start   allocator.Time
+	run     allocator.Time
+	outcome allocator.Outcome
+	ran     bool // it was scheduled; false: it ended while still pending
 }
 
 func newLifecycle(lookahead allocator.Time, stats *Stats) *lifecycle {
@@ -244,8 +287,8 @@ func (l *lifecycle) add(ev *lifeEvent) {
 			l.stats.Add("schedule_while_running", 1)
 			return
 		}
-		o.running, o.start = true, ev.time
-		if o.seq >= 0 {
+		o.running, o.start, o.late = true, ev.time, o.emitted
+		if !o.emitted {
 			l.at(o.seq).task.Start = ev.time
 		}
 	case lifeEvict, lifeFail, lifeFinish, lifeKill, lifeLost:
@@ -253,7 +296,7 @@ func (l *lifecycle) add(ev *lifeEvent) {
 			l.stats.Add("end_without_run", 1)
 			return
 		}
-		if o.seq >= 0 {
+		if !o.emitted {
 			qt := l.at(o.seq)
 			qt.decided = true
 			if o.running {
@@ -265,6 +308,9 @@ func (l *lifecycle) add(ev *lifeEvent) {
 			}
 		} else {
 			l.stats.Add("ended_after_lookahead", 1)
+			if l.lateEnd != nil {
+				l.lateEnd(lateEnd{seq: o.seq, start: o.start, run: ev.time - o.start, outcome: lifeOutcome[ev.kind], ran: o.running})
+			}
 		}
 		l.close(k)
 	case lifeUpdatePending:
@@ -290,7 +336,7 @@ func (l *lifecycle) openRun(k taskKey, ev *lifeEvent, running bool) *openTask {
 }
 
 func (l *lifecycle) updatePending(o *openTask, ev *lifeEvent) {
-	if o.seq < 0 {
+	if o.emitted {
 		return
 	}
 	qt := l.at(o.seq)
@@ -320,10 +366,11 @@ func (l *lifecycle) pop(dst *Task) (ok bool) {
 	l.head = (l.head + 1) % len(l.q)
 	l.n--
 	l.headSeq++
+	l.lastSeq = seq
 	if !h.decided {
 		// Still open: mark it emitted so later events do not touch the queue.
 		if o := l.open.get(taskKey{h.task.Job, h.task.Index}); o != nil && o.seq == seq {
-			o.seq = -1
+			o.emitted = true
 			if o.running {
 				l.stats.Add("run_unknown_running", 1)
 			} else {

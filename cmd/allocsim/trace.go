@@ -63,6 +63,7 @@ type readerFlags struct {
 	maxParts  int
 	skipBad   bool
 	openbNode string
+	exact     bool
 }
 
 func (r *readerFlags) add(fs *flag.FlagSet) {
@@ -71,6 +72,7 @@ func (r *readerFlags) add(fs *flag.FlagSet) {
 	fs.DurationVar(&r.lookahead, "lookahead", time.Duration(traces.DefaultLookahead)*time.Microsecond, "Google traces: wait this long for a task's end before emitting it as still running")
 	fs.IntVar(&r.maxParts, "max-parts", 0, "Google traces: read only the first N parts of each table (0 = all)")
 	fs.BoolVar(&r.skipBad, "skip-bad", false, "count and skip malformed rows instead of failing")
+	fs.BoolVar(&r.exact, "exact", false, "Google traces: read twice so that runs longer than --lookahead keep their true run time (bounded memory; spills to $TMPDIR)")
 	fs.StringVar(&r.openbNode, "openb-nodes", "", "openb: node list (default openb_node_list_gpu_node.csv beside the pod list)")
 }
 
@@ -96,6 +98,7 @@ func (r *readerFlags) open(path string) (traces.Reader, string, error) {
 		Options:    traces.Options{Shape: sh, Lookahead: allocator.Time(r.lookahead / time.Microsecond), SkipBadRows: r.skipBad},
 		MaxParts:   r.maxParts,
 		OpenbNodes: r.openbNode,
+		Exact:      r.exact,
 	})
 	return rd, format, err
 }
