@@ -1,13 +1,13 @@
 package main
 
 import (
+	"maps"
+
 	"github.com/allocsim/allocsim/realrun/replay"
 	"github.com/allocsim/allocsim/workloads"
 )
 
-// scenarioRealrun reads a scenario's realrun settings (none until the
-// scenario format has a realrun section; flags set them meanwhile).
+// scenarioRealrun reads a scenario's realrun section (flags override it).
 func scenarioRealrun(s *workloads.Scenario) replay.Options {
-	_ = s
-	return replay.Options{}
+	return replay.Options{TimeScale: s.Realrun.TimeScale, Workload: s.Realrun.Workload, Executors: maps.Clone(s.Realrun.Executors)}
 }

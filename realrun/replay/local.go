@@ -59,6 +59,10 @@ func (l *LocalAgents) Start(ctx context.Context, url, token string, specs []Agen
 		}
 		dir, cleanup = d, func() { os.RemoveAll(d) }
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		cleanup()
+		return nil, err
+	}
 	if err := os.Chmod(dir, 0o755); err != nil {
 		cleanup()
 		return nil, err
