@@ -163,3 +163,31 @@ func TestAlibaba2018Facts(t *testing.T) {
 	require.Equal(t, 0, d.tasks)
 	require.Positive(t, d.byKind[MachineAdd])
 }
+
+// Streaming: what the Google 2011 reader holds (queued and open runs) is set
+// by the lookahead and the tasks running at time 0, not by how many parts are
+// read — 1 part and 10 parts (4× the rows) peak within 10 % of each other.
+func TestGoogle2011ReaderStateFlatInParts(t *testing.T) {
+	dir := filepath.Join(tracesDir(t), "google-2011")
+	peaks := map[int][2]int64{}
+	for _, parts := range []int{1, 10} {
+		r, err := OpenGoogle2011(dir, Google2011Options{MaxParts: parts})
+		require.NoError(t, err)
+		var rec Record
+		for {
+			err := r.Next(&rec)
+			if err == io.EOF {
+				break
+			}
+			require.NoError(t, err)
+		}
+		st := r.Stats()
+		require.NoError(t, r.Close())
+		peaks[parts] = [2]int64{st.Get("peak_queued_tasks"), st.Get("peak_open_tasks")}
+	}
+	for i := range 2 {
+		require.Positive(t, peaks[1][i])
+		require.LessOrEqual(t, float64(peaks[10][i]), 1.1*float64(peaks[1][i]), "peaks %v", peaks)
+	}
+	t.Logf("peak queued/open runs: 1 part %v, 10 parts %v", peaks[1], peaks[10])
+}
