@@ -61,16 +61,17 @@ func runMaster(args []string, stdout, stderr io.Writer) error {
 	if *quiet {
 		logger = log.New(io.Discard, "", 0)
 	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
 	m, err := master.New(master.Config{
-		Token: token, Allocator: *alloc, AllocatorParams: params, Roles: roleInfos,
+		Address: ln.Addr().String(), Token: token, Allocator: *alloc, AllocatorParams: params, Roles: roleInfos,
 		AllocationInterval: *interval, AgentHeartbeat: *agentHB, AgentTimeout: *agentTimeout,
 		Seed: *seed, Log: logger,
 	})
 	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
+		ln.Close()
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

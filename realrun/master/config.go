@@ -47,6 +47,9 @@ type Config struct {
 	StreamBuffer int
 	// Seed seeds the allocator's random stream.
 	Seed uint64
+	// Address is the host:port frameworks reach the master at, reported in
+	// SUBSCRIBED's master_info (default 127.0.0.1:5050).
+	Address string
 	// Log receives operational messages (default: discarded).
 	Log *log.Logger
 	// OnCycle, when set, is called after every allocation cycle (under the
@@ -91,6 +94,9 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if d.StreamBuffer <= 0 {
 		d.StreamBuffer = 4096
+	}
+	if d.Address == "" {
+		d.Address = "127.0.0.1:5050"
 	}
 	if d.Log == nil {
 		d.Log = log.New(io.Discard, "", 0)

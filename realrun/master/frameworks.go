@@ -1,8 +1,11 @@
 package master
 
 import (
+	"encoding/binary"
 	"fmt"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/allocsim/allocsim/allocator"
@@ -80,12 +83,8 @@ func (m *Master) attach(call *mesosapi.Call) (*framework, *stream, error) {
 	s := newStream(fmt.Sprintf("%s-s%d", m.id, m.nextStream), m.cfg.StreamBuffer)
 	f.stream = s
 	hb := m.cfg.FrameworkHeartbeat.Seconds()
-	host := "127.0.0.1"
-	ip := "127.0.0.1"
 	m.send(f, &mesosapi.Event{Type: mesosapi.EventSubscribed, Subscribed: &mesosapi.Subscribed{
-		FrameworkID: mesosapi.ID{Value: f.name}, HeartbeatIntervalSeconds: &hb,
-		MasterInfo: &mesosapi.MasterInfo{ID: m.id, IP: 0x0100007f, Port: 5050, Hostname: &host,
-			Address: &mesosapi.Address{Hostname: &host, IP: &ip, Port: 5050}},
+		FrameworkID: mesosapi.ID{Value: f.name}, HeartbeatIntervalSeconds: &hb, MasterInfo: m.masterInfo(),
 	}})
 	f.updates.each(func(u *update) bool {
 		m.sendUpdate(f, u)
@@ -221,4 +220,22 @@ func (m *Master) teardown(f *framework) {
 		f.stream = nil
 	}
 	m.cfg.Log.Printf("framework %s torn down", f.name)
+}
+
+// masterInfo describes the master as SUBSCRIBED reports it: ip is the IPv4
+// address as a uint32 in network byte order, as Mesos encodes it.
+func (m *Master) masterInfo() *mesosapi.MasterInfo {
+	host, portS, err := net.SplitHostPort(m.cfg.Address)
+	if err != nil {
+		host, portS = m.cfg.Address, "5050"
+	}
+	port, _ := strconv.Atoi(portS)
+	mi := &mesosapi.MasterInfo{ID: m.id, Port: uint32(port), Hostname: &host,
+		Address: &mesosapi.Address{Hostname: &host, Port: int32(port)}}
+	if ip := net.ParseIP(host).To4(); ip != nil {
+		mi.IP = binary.LittleEndian.Uint32(ip)
+		s := ip.String()
+		mi.Address.IP = &s
+	}
+	return mi
 }

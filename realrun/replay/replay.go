@@ -285,8 +285,12 @@ func (run *runState) replay(ctx context.Context, s *workloads.Scenario, cfg sim.
 		interval = run.wall(allocator.Second)
 	}
 	interval = max(interval, 20*time.Millisecond)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return Result{}, err
+	}
 	m, err := master.New(master.Config{
-		Token: token, Allocator: "drf", AllocatorParams: allocatorParams(s.Allocator.Params), Roles: cfg.Roles,
+		Address: ln.Addr().String(), Token: token, Allocator: "drf", AllocatorParams: allocatorParams(s.Allocator.Params), Roles: cfg.Roles,
 		AllocationInterval: interval, AgentHeartbeat: 500 * time.Millisecond, AgentTimeout: 10 * time.Second,
 		StatusRetry: time.Second, FrameworkHeartbeat: 5 * time.Second, Seed: s.Seed, Log: opts.Log,
 		OnCycle: func(ci master.CycleInfo) {
@@ -294,10 +298,7 @@ func (run *runState) replay(ctx context.Context, s *workloads.Scenario, cfg sim.
 		},
 	})
 	if err != nil {
-		return Result{}, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+		ln.Close()
 		return Result{}, err
 	}
 	srv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second}
