@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// `allocsim run` then `allocsim report RUN` regenerates the report from the
+// files, and `allocsim report compare` puts two seeds side by side.
+func TestReportAndCompareCommands(t *testing.T) {
+	base := t.TempDir()
+	var runs []string
+	for _, seed := range []string{"1", "2"} {
+		dir := filepath.Join(base, "seed"+seed)
+		var stdout, stderr bytes.Buffer
+		code := Main([]string{"run", smallScenario, "--out", dir, "--seed", seed, "--no-report", "--quiet"}, &stdout, &stderr)
+		require.Equal(t, 0, code, "stderr: %s", stderr.String())
+		runs = append(runs, dir)
+	}
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, Main([]string{"report", runs[0]}, &stdout, &stderr), stderr.String())
+	page, err := os.ReadFile(filepath.Join(runs[0], "report.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "wait p99 (s)")
+	_, err = os.Stat(filepath.Join(runs[0], "figures", "utilisation.svg"))
+	assert.NoError(t, err)
+
+	out := filepath.Join(base, "cmp")
+	stdout.Reset()
+	require.Equal(t, 0, Main([]string{"report", "compare", "--out", out, runs[0], runs[1]}, &stdout, &stderr), stderr.String())
+	md, err := os.ReadFile(filepath.Join(out, "compare.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "| figure | seed1 | seed2 | seed2 − seed1 |")
+	assert.True(t, strings.Contains(stdout.String(), "compare.html"))
+
+	// Usage errors: no run folder; one run only; a folder that is not a run.
+	assert.Equal(t, 2, Main([]string{"report"}, &stdout, &stderr))
+	assert.Equal(t, 2, Main([]string{"report", "compare", runs[0]}, &stdout, &stderr))
+	stderr.Reset()
+	assert.Equal(t, 1, Main([]string{"report", t.TempDir()}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "not a complete run folder")
+}
