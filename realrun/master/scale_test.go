@@ -129,6 +129,7 @@ func runScale(t testing.TB, n int, hold time.Duration) scaleResult {
 	offeredAt := map[string]time.Time{}
 	fwID := c.FrameworkID()
 	running := 0
+	seenRunning := map[string]bool{}
 	for running < n {
 		e, err := stream.Next()
 		require.NoError(t, err)
@@ -150,9 +151,13 @@ func runScale(t testing.TB, n int, hold time.Duration) scaleResult {
 		case mesosapi.EventUpdate:
 			st := e.Update.Status
 			require.Equal(t, mesosapi.TaskRunning, st.State, "%s: %v", st.TaskID.Value, st.Message)
+			calls <- ackCall(st)
+			if seenRunning[st.TaskID.Value] {
+				continue // resent: the acknowledgement is still queued
+			}
+			seenRunning[st.TaskID.Value] = true
 			res.running = append(res.running, at.Sub(offeredAt[fwID+"."+st.TaskID.Value]))
 			running++
-			calls <- ackCall(st)
 		}
 	}
 	// Steady state: with every agent heartbeating and running a task, the
