@@ -194,3 +194,38 @@ func TestInvalidTasksAreErrors(t *testing.T) {
 	assert.Equal(t, int64(4000), free[0])
 	var _ agentapi.Resources
 }
+
+// KILL stops a running task (TASK_KILLED); TEARDOWN removes the framework,
+// kills its tasks and gives their resources back at once.
+func TestKillAndTeardown(t *testing.T) {
+	m, url := testMaster(t, nil)
+	a := testAgent(t, url, nil)
+	fw := subscribeRaw(t, url, mesosapi.FrameworkInfo{User: "u", Name: "killer"})
+	o := fw.next(mesosapi.EventOffers, 5*time.Second).Offers.Offers[0]
+	fw.call(launch(o, sleepTask("k1", o, 1, 0), sleepTask("k2", o, 1, 0)))
+	for range 2 {
+		st := fw.update(5 * time.Second)
+		require.Equal(t, mesosapi.TaskRunning, st.State)
+		fw.ack(st)
+	}
+	fw.call(&mesosapi.Call{Type: mesosapi.CallKill, Kill: &mesosapi.Kill{TaskID: mesosapi.ID{Value: "k1"}}})
+	st := fw.update(5 * time.Second)
+	assert.Equal(t, mesosapi.TaskKilled, st.State)
+	assert.Equal(t, "k1", st.TaskID.Value)
+	fw.ack(st)
+	// Killing an unknown task answers TASK_LOST.
+	fw.call(&mesosapi.Call{Type: mesosapi.CallKill, Kill: &mesosapi.Kill{TaskID: mesosapi.ID{Value: "nope"}}})
+	assert.Equal(t, mesosapi.TaskLost, fw.update(5*time.Second).State)
+
+	fw.call(&mesosapi.Call{Type: mesosapi.CallTeardown})
+	require.Eventually(t, func() bool { return a.Running() == 0 }, 5*time.Second, 10*time.Millisecond, "k2 still running on the agent")
+	m.mu.Lock()
+	free := m.cluster.Free()
+	m.mu.Unlock()
+	assert.Equal(t, int64(4000), free[0], "resources recovered")
+	// The torn-down framework's calls are refused.
+	err := fw.c.Call(context.Background(), &mesosapi.Call{Type: mesosapi.CallRevive})
+	var se *mesosapi.StatusError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, 403, se.Code)
+}
