@@ -145,13 +145,15 @@ func (a *Alloc) walk(p int32, depth int) {
 		kids = a.randomOrder(p, a.orderBufs[depth])
 		a.orderBufs[depth] = kids
 	}
-	for _, k := range kids {
+	for i, k := range kids {
 		if a.w.done {
 			return
 		}
 		c := &a.clients[k]
 		if c.fw >= 0 {
-			a.tryOffer(allocator.FrameworkID(c.fw))
+			if a.tryOffer(allocator.FrameworkID(c.fw)) {
+				c.hint = int32(i)
+			}
 			continue
 		}
 		if a.w.stage == 1 && c.depth == 1 {
@@ -159,17 +161,18 @@ func (a *Alloc) walk(p int32, depth int) {
 				continue
 			}
 		}
+		c.hint = int32(i)
 		a.walk(k, depth+1)
 	}
 }
 
 // tryOffer offers framework f what it may take of the agent, unless the
-// capability, minimum-allocatable or filter rules say no.
-func (a *Alloc) tryOffer(f allocator.FrameworkID) {
+// capability, minimum-allocatable or filter rules say no; true if it did.
+func (a *Alloc) tryOffer(f allocator.FrameworkID) bool {
 	w := &a.w
 	fs := &a.fws[f]
 	if w.gpu && !fs.gpu {
-		return
+		return false
 	}
 	w.seen++
 	ag := w.ag
@@ -187,13 +190,13 @@ func (a *Alloc) tryOffer(f allocator.FrameworkID) {
 	}
 	res := unres.Add(resv)
 	if !a.minAllocatable(res) {
-		return
+		return false
 	}
 	if hit, fv := a.filtered(w.now, fs, f, w.id, res); hit {
 		w.filt++
 		w.meet = w.meet.Min(fv.refused)
 		w.exp = min(w.exp, fv.expires)
-		return
+		return false
 	}
 	a.newOffer(w.now, f, w.id, res, resv)
 	w.h.offered = pack(w.h.offered.unpack().Add(res))
@@ -213,4 +216,5 @@ func (a *Alloc) tryOffer(f allocator.FrameworkID) {
 	if !a.minAllocatable(w.free) {
 		w.done = true
 	}
+	return true
 }

@@ -20,6 +20,7 @@ type client struct {
 	alloc  allocator.Resources // offered + allocated, subtree sum
 	active int32               // active frameworks in the subtree
 	depth  int32               // 0 root, 1 top-level role, …
+	hint   int32               // its index among its siblings when last visited (saves a search)
 	// pend accumulates allocation changes made during one agent's walk; they
 	// are applied (and the client re-positioned) when the agent is done, as
 	// Mesos iterates over a sorted snapshot per agent.
@@ -184,9 +185,12 @@ func (a *Alloc) flush() {
 		var kids *order
 		if inList {
 			kids = &a.clients[cl.parent].kids
-			i = a.search(kids.items(), &a.keys[c])
-			if it := kids.items(); i >= len(it) || it[i] != c {
-				i = indexOf(it, c)
+			it := kids.items()
+			if i = int(cl.hint); i >= len(it) || it[i] != c {
+				i = a.search(it, &a.keys[c])
+				if i >= len(it) || it[i] != c {
+					i = indexOf(it, c)
+				}
 			}
 		}
 		cl.alloc = cl.alloc.Add(cl.pend)
