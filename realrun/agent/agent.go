@@ -155,7 +155,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-ctx.Done():
 		case <-a.shutdown:
 		}
-		if !a.cfg.CleanupOnExit {
+		if !a.cleanupOnExit() {
 			stopLoops()
 		}
 	}()
@@ -180,11 +180,17 @@ func (a *Agent) Run(ctx context.Context) error {
 	case <-a.shutdown:
 	case <-loopCtx.Done():
 	}
-	a.stopAll(a.cfg.CleanupOnExit)
+	a.stopAll(a.cleanupOnExit())
 	stopLoops()
 	loops.Wait()
 	a.runner.Close()
 	return nil
+}
+
+func (a *Agent) cleanupOnExit() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cfg.CleanupOnExit
 }
 
 // stopAll kills every task (with cleanup) and waits until each has ended and
@@ -412,12 +418,12 @@ func (a *Agent) handleCommand(c agentapi.Command) {
 	case agentapi.CommandShutdown:
 		a.log.Printf("agent: master sent SHUTDOWN")
 		a.mu.Lock()
+		a.cfg.CleanupOnExit = true
 		select {
 		case <-a.shutdown:
 		default:
 			close(a.shutdown)
 		}
-		a.cfg.CleanupOnExit = true
 		a.mu.Unlock()
 	}
 }

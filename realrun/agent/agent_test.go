@@ -312,3 +312,26 @@ func lsTasks(dir string) []string {
 	}
 	return out
 }
+
+func TestAgentShutdownKillsTasksAndReturns(t *testing.T) {
+	requireRoot(t)
+	m := newFakeMaster(t)
+	cfg := testConfig(t, m)
+	cfg.CleanupOnExit = false // SHUTDOWN cleans up regardless
+	a, err := New(cfg)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(context.Background()) }()
+	m.send(launchCmd("doomed", executor.KindCgroup, 32, agentapi.Workload{Kind: agentapi.WorkloadSleep, DurationMs: 60000}))
+	m.waitState(t, "doomed", agentapi.TaskRunning, 20*time.Second)
+	m.send(agentapi.Command{Type: agentapi.CommandShutdown})
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("agent did not stop on SHUTDOWN")
+	}
+	final := m.final(t, "doomed", time.Second)
+	assert.Equal(t, agentapi.TaskKilled, final.State)
+	assertAgentLeftNothing(t, a)
+}
