@@ -91,44 +91,41 @@ func (g *google2011) Close() error {
 }
 
 func (g *google2011) Next(rec *Record) error {
-	// Make sure a machine event is at hand (or the table is done).
-	for !g.machOK && !g.machEOF {
-		if err := g.readMachine(); err != nil {
-			return err
-		}
-	}
-	// Advance task events until the queue head is ready or its submit time is
-	// known to be after the next machine event.
 	for {
-		final := g.taskEOF
-		if g.life.ready(final) {
-			break
+		// Make sure a machine event is at hand (or the table is done).
+		for !g.machOK && !g.machEOF {
+			if err := g.readMachine(); err != nil {
+				return err
+			}
 		}
-		if g.life.n == 0 && g.machOK && g.life.readTime > g.machNext.Time {
-			break
+		// Read task events until the queue head is ready, or the next
+		// machine event is known to come first.
+		for !g.taskEOF && !g.life.ready(false) {
+			if g.machOK && g.life.n > 0 && g.machNext.Time <= g.life.headSubmit() {
+				break
+			}
+			if g.machOK && g.life.n == 0 && g.life.readTime > g.machNext.Time {
+				break
+			}
+			if err := g.readTask(); err != nil {
+				return err
+			}
 		}
-		if g.taskEOF {
-			break
+		taskReady := g.life.ready(g.taskEOF)
+		if g.machOK && (!taskReady || g.machNext.Time <= g.life.headSubmit()) {
+			rec.Kind = RecordMachine
+			rec.Machine = g.machNext
+			g.machOK = false
+			return nil
 		}
-		if err := g.readTask(); err != nil {
-			return err
+		if !taskReady {
+			return io.EOF
+		}
+		if g.life.pop(&rec.Task) {
+			rec.Kind = RecordTask
+			return nil
 		}
 	}
-	taskReady := g.life.ready(g.taskEOF)
-	if g.machOK && (!taskReady || g.machNext.Time <= g.life.headSubmit()) {
-		rec.Kind = RecordMachine
-		rec.Machine = g.machNext
-		g.machOK = false
-		return nil
-	}
-	if !taskReady {
-		return io.EOF
-	}
-	if g.life.pop(&rec.Task) {
-		rec.Kind = RecordTask
-		return nil
-	}
-	return g.Next(rec)
 }
 
 func (g *google2011) readMachine() error {

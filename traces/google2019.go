@@ -223,36 +223,41 @@ func (g *google2019) Close() error {
 }
 
 func (g *google2019) Next(rec *Record) error {
-	for !g.machOK && !g.machEOF {
-		if err := g.readMachine(); err != nil {
-			return err
-		}
-	}
 	for {
-		if g.life.ready(g.instEOF) || g.instEOF {
-			break
+		// Make sure a machine event is at hand (or the table is done).
+		for !g.machOK && !g.machEOF {
+			if err := g.readMachine(); err != nil {
+				return err
+			}
 		}
-		if g.life.n == 0 && g.machOK && g.life.readTime > g.machNext.Time {
-			break
+		// Read task events until the queue head is ready, or the next
+		// machine event is known to come first.
+		for !g.instEOF && !g.life.ready(false) {
+			if g.machOK && g.life.n > 0 && g.machNext.Time <= g.life.headSubmit() {
+				break
+			}
+			if g.machOK && g.life.n == 0 && g.life.readTime > g.machNext.Time {
+				break
+			}
+			if err := g.readInstance(); err != nil {
+				return err
+			}
 		}
-		if err := g.readInstance(); err != nil {
-			return err
+		taskReady := g.life.ready(g.instEOF)
+		if g.machOK && (!taskReady || g.machNext.Time <= g.life.headSubmit()) {
+			rec.Kind = RecordMachine
+			rec.Machine = g.machNext
+			g.machOK = false
+			return nil
+		}
+		if !taskReady {
+			return io.EOF
+		}
+		if g.life.pop(&rec.Task) {
+			rec.Kind = RecordTask
+			return nil
 		}
 	}
-	taskReady := g.life.ready(g.instEOF)
-	if g.machOK && (!taskReady || g.machNext.Time <= g.life.headSubmit()) {
-		*rec = Record{Kind: RecordMachine, Machine: g.machNext}
-		g.machOK = false
-		return nil
-	}
-	if !taskReady {
-		return io.EOF
-	}
-	if g.life.pop(&rec.Task) {
-		rec.Kind = RecordTask
-		return nil
-	}
-	return g.Next(rec)
 }
 
 func (g *google2019) scale(r *g19Resources) (cpu, mem int64, col string, ok bool) {
