@@ -19,10 +19,11 @@ const ShimEnv = "ALLOCSIM_EXECUTOR_SHIM"
 
 // Process is a started (or re-attached) task's shim.
 type Process struct {
-	Task *Task
-	pid  int
-	done chan struct{}
-	exit *Exit
+	Task      *Task
+	pid       int
+	startTime uint64 // of pid, so a reused pid is never signalled
+	done      chan struct{}
+	exit      *Exit
 }
 
 // shimIdentity is how a re-attaching agent knows the pid is still its shim:
@@ -54,7 +55,7 @@ func (r *Runner) Start(t *Task) (*Process, error) {
 		_ = cmd.Wait()
 		return nil, err
 	}
-	p := &Process{Task: t, pid: id.Pid, done: make(chan struct{})}
+	p := &Process{Task: t, pid: id.Pid, startTime: id.StartTime, done: make(chan struct{})}
 	go func() {
 		_ = cmd.Wait()
 		p.finish()
@@ -72,7 +73,7 @@ func (r *Runner) Reattach(t *Task) (*Process, error) {
 		// Never started: nothing can be running, but clear any cgroup.
 		p.pid = -1
 	} else {
-		p.pid = id.Pid
+		p.pid, p.startTime = id.Pid, id.StartTime
 	}
 	alive := func() bool {
 		if p.pid <= 0 {
@@ -152,6 +153,9 @@ func (p *Process) Kill(grace time.Duration) error {
 	}
 	if p.pid <= 0 {
 		return errors.New("executor: task has no shim")
+	}
+	if st, err := procStartTime(p.pid); err != nil || st != p.startTime {
+		return nil // the shim is gone (its pid may belong to another process now)
 	}
 	if err := syscall.Kill(p.pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return err
