@@ -295,7 +295,11 @@ func OpenOpenb(nodesPath, podsPath string, opt Options) (Reader, error) {
 	o.stats.Add("machine_event_add", int64(len(o.nodes)))
 	o.stats.Add("pods", int64(len(o.pods)))
 	for _, p := range o.pods {
-		o.stats.Add("pod_phase_"+strings.ToLower(p.Phase), 1)
+		phase := strings.ToLower(p.Phase)
+		if phase == "" {
+			phase = "absent"
+		}
+		o.stats.Add("pod_phase_"+phase, 1)
 	}
 	return o, nil
 }
