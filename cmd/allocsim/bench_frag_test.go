@@ -89,3 +89,23 @@ func FuzzParseSeeds(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseInts(f *testing.F) {
+	for _, s := range []string{"90,100,110,120,130", "5", "", ",,", "-1", "99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseInts(s)
+		if err != nil {
+			return
+		}
+		if len(v) == 0 {
+			t.Fatalf("%q: no values without error", s)
+		}
+		for _, x := range v {
+			if x < 0 {
+				t.Fatalf("%q: negative %d accepted", s, x)
+			}
+		}
+	})
+}
