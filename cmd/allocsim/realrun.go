@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/allocsim/allocsim/allocator"
 	"io"
 	"log"
 	"os"
@@ -119,6 +120,7 @@ func runRealrun(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "realrun %s: %d tasks, %d started, %d finished, %d failed, %d lost, %d unscheduled in %v → %s\n",
-		s.Name, res.Tasks, res.Started, res.Ended[0], res.Ended[1], res.Ended[3], res.Unscheduled, time.Since(start).Round(time.Millisecond), res.Dir)
+		s.Name, res.Tasks, res.Started, res.Ended[allocator.OutcomeFinished], res.Ended[allocator.OutcomeFailed],
+		res.Ended[allocator.OutcomeLost], res.Unscheduled, time.Since(start).Round(time.Millisecond), res.Dir)
 	return nil
 }

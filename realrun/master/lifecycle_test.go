@@ -229,3 +229,26 @@ func TestKillAndTeardown(t *testing.T) {
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, 403, se.Code)
 }
+
+// With offer_timeout, an unanswered offer is rescinded (RESCIND) and its
+// resources are offered again without a filter.
+func TestOfferTimeoutRescinds(t *testing.T) {
+	_, url := testMaster(t, func(c *Config) {
+		c.AllocatorParams = map[string]any{"offer_timeout": 0.3}
+	})
+	testAgent(t, url, nil)
+	fw := subscribeRaw(t, url, mesosapi.FrameworkInfo{User: "u", Name: "slow"})
+	o := fw.next(mesosapi.EventOffers, 5*time.Second).Offers.Offers[0]
+	t0 := time.Now()
+	r := fw.next(mesosapi.EventRescind, 5*time.Second).Rescind
+	assert.Equal(t, o.ID, r.OfferID)
+	assert.GreaterOrEqual(t, time.Since(t0), 250*time.Millisecond)
+	again := fw.next(mesosapi.EventOffers, 5*time.Second).Offers.Offers[0]
+	assert.Equal(t, o.AgentID, again.AgentID)
+	assert.NotEqual(t, o.ID, again.ID)
+	// Accepting the rescinded offer loses the task (invalid offer).
+	fw.call(launch(o, sleepTask("late", o, 1, 10)))
+	st := fw.update(5 * time.Second)
+	assert.Equal(t, mesosapi.TaskLost, st.State)
+	assert.Equal(t, mesosapi.ReasonInvalidOffers, *st.Reason)
+}
