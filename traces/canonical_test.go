@@ -41,7 +41,8 @@ func TestCanonicalRoundTripAndDeterminism(t *testing.T) {
 		require.NoError(t, err)
 		return r
 	}
-	want := readAll(t, open())
+	src := open()
+	want := readAll(t, src)
 	out1, out2 := t.TempDir(), t.TempDir()
 	meta := map[string]string{MetaFormat: "openb"}
 	s1, err := WriteCanonical(out1, open(), meta)
@@ -59,6 +60,7 @@ func TestCanonicalRoundTripAndDeterminism(t *testing.T) {
 	c, err := OpenCanonical(out1)
 	require.NoError(t, err)
 	require.Equal(t, "openb", Meta(c)[MetaFormat])
+	require.Equal(t, src.Stats().Map(), c.Stats().Map(), "the source's counters travel in the metadata")
 	got := readAll(t, c)
 	require.Equal(t, len(want), len(got))
 	for i := range want {

@@ -1,6 +1,7 @@
 package traces
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -164,6 +165,14 @@ func WriteCanonical(dir string, r Reader, meta map[string]string) (WriteSummary,
 	if _, err := tw.Write(tbuf); err != nil {
 		return fail(err)
 	}
+	// The source reader's counters (what it dropped and why) travel with the
+	// data, so `trace info` on the canonical files still shows them.
+	counters, err := json.Marshal(r.Stats().Map())
+	if err != nil {
+		return fail(err)
+	}
+	mw.SetKeyValueMetadata(MetaCounters, string(counters))
+	tw.SetKeyValueMetadata(MetaCounters, string(counters))
 	if err := errors.Join(mw.Close(), tw.Close()); err != nil {
 		return fail(err)
 	}
@@ -246,6 +255,14 @@ func openParquet(f *os.File) (*parquet.File, error) {
 func (c *canonical) readMeta(pf *parquet.File) {
 	for _, kv := range pf.Metadata().KeyValueMetadata {
 		c.meta[kv.Key] = kv.Value
+	}
+	if js, ok := c.meta[MetaCounters]; ok && len(c.stats.Names()) == 0 {
+		var m map[string]int64
+		if json.Unmarshal([]byte(js), &m) == nil {
+			for k, v := range m {
+				c.stats.Add(k, v)
+			}
+		}
 	}
 }
 
@@ -358,6 +375,9 @@ const (
 	MetaFormat = "allocsim.format" // the source format the trace came from
 	MetaShape  = "allocsim.shape"  // the Shape that made normalised units absolute
 	MetaSource = "allocsim.source" // the source path
+	// MetaCounters holds the source reader's counters as a JSON object;
+	// WriteCanonical sets it, and a canonical reader's Stats return them.
+	MetaCounters = "allocsim.counters"
 )
 
 // TasksExhausted reports that tasks.parquet exists and has been read.
