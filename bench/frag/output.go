@@ -55,3 +55,28 @@ func WriteTable(w io.Writer, r *Results, pcts []int) error {
 	}
 	return nil
 }
+
+// WriteCurves prints every run's record at each arrived percent: one header
+// line, then workload, policy, seed, arrived_pct, gpu_alloc_pct,
+// frag_pct_total, frag_pct_idle (means over the pods recorded at that percent;
+// percents no pod landed on are left out).
+func WriteCurves(w io.Writer, r *Results) error {
+	var b strings.Builder
+	b.WriteString("workload\tpolicy\tseed\tarrived_pct\tgpu_alloc_pct\tfrag_pct_total\tfrag_pct_idle\n")
+	for wi, wn := range r.Workloads {
+		for pi, pn := range r.Policies {
+			for si, seed := range r.Seeds {
+				c := r.Curves[wi][pi][si]
+				for x, n := range c.Count {
+					if n == 0 {
+						continue
+					}
+					p, _ := c.At(x)
+					fmt.Fprintf(&b, "%s\t%s\t%d\t%d\t%.3f\t%.3f\t%.3f\n", wn, pn, seed, x, p.AllocPct, p.FragPctTotal, p.FragPctIdle)
+				}
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -42,6 +42,7 @@ func runBenchFrag(args []string, stdout, stderr io.Writer) error {
 	target := fs.Float64("target", 130, "inflate each workload to this GPU demand, % of capacity")
 	ties := fs.String("ties", placement.TiesOrder, "tie-break among equal scores: order (first node of a seeded random order, as the authors' simulator), first (lowest node) or random")
 	out := fs.String("o", "", "write to this file (atomically) instead of stdout")
+	curves := fs.String("curves", "", "also write every run's allocation and fragmentation at each arrived percent to this TSV file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -108,6 +109,15 @@ func runBenchFrag(args []string, stdout, stderr io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if *curves != "" {
+		var cb bytes.Buffer
+		if err := frag.WriteCurves(&cb, res); err != nil {
+			return err
+		}
+		if err := writeFileAtomic(*curves, cb.Bytes()); err != nil {
+			return err
+		}
 	}
 	if *out == "" {
 		_, err = stdout.Write(b.Bytes())

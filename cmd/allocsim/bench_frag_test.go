@@ -27,10 +27,11 @@ func openbTraces(t *testing.T) string {
 func TestBenchFragTSV(t *testing.T) {
 	d := openbTraces(t)
 	out := filepath.Join(t.TempDir(), "frag.tsv")
+	curves := filepath.Join(t.TempDir(), "curves.tsv")
 	var stdout, stderr bytes.Buffer
 	code := Main([]string{"bench", "frag", "--nodes", filepath.Join(d, "openb_node_list_gpu_node.csv"),
 		"--pods", filepath.Join(d, "openb_pod_list_default.csv"), "--pods", filepath.Join(d, "openb_pod_list_multigpu30.csv"),
-		"--policies", "BestFit,fgd", "--seeds", "42,43", "-j", "2", "--format", "tsv", "--target", "100", "--arrived", "50,90", "-o", out}, &stdout, &stderr)
+		"--policies", "BestFit,fgd", "--seeds", "42,43", "-j", "2", "--format", "tsv", "--target", "100", "--arrived", "50,90", "-o", out, "--curves", curves}, &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
 	assert.Empty(t, stdout.String(), "the output went to -o")
 	assert.Empty(t, stderr.String(), "no progress bar when stderr is not a terminal")
@@ -41,6 +42,12 @@ func TestBenchFragTSV(t *testing.T) {
 	assert.Equal(t, "workload\tpolicy\tarrived_pct\tgpu_alloc_pct_mean\tgpu_alloc_pct_std", lines[0])
 	assert.Regexp(t, `^openb_pod_list_default\tBestFit\t50\t\d+\.\d\d\t\d+\.\d\d$`, lines[1])
 	assert.True(t, strings.HasPrefix(lines[8], "openb_pod_list_multigpu30\tfgd\t90\t"), lines[8])
+	cdata, err := os.ReadFile(curves)
+	require.NoError(t, err)
+	clines := strings.Split(strings.TrimSpace(string(cdata)), "\n")
+	assert.Equal(t, "workload\tpolicy\tseed\tarrived_pct\tgpu_alloc_pct\tfrag_pct_total\tfrag_pct_idle", clines[0])
+	assert.Greater(t, len(clines), 2*2*2*90, "a row per run and arrived percent")
+	assert.Regexp(t, `^openb_pod_list_default\tBestFit\t42\t0\t`, clines[1])
 }
 
 func TestBenchFragUsageErrors(t *testing.T) {
