@@ -256,6 +256,9 @@ func (c *taskCgroup) signal(sig syscall.Signal) error {
 // killAll SIGKILLs everything in the cgroup, freezing first so nothing forks
 // in between, and waits (bounded) until the cgroup is empty.
 func (c *taskCgroup) killAll() error {
+	if ps, err := c.procs(); err == nil && len(ps) == 0 {
+		return nil // the usual case once the task has exited: no freeze round-trip
+	}
 	if c.v2 != nil {
 		if err := c.v2.Kill(); err != nil {
 			return err
@@ -329,7 +332,34 @@ func OOMKills(path string) (int64, error) {
 func removeEmptyParents(path, stop string) {
 	for p := filepath.Dir(path); p != stop && p != "/" && p != "."; p = filepath.Dir(p) {
 		for _, h := range hierarchyDirs() {
-			_ = os.Remove(filepath.Join(h, p))
+			removeCgroupDir(filepath.Join(h, p))
 		}
 	}
+}
+
+// removeCgroupDir removes an empty cgroup directory. Right after a child is
+// removed the kernel may still count it online for a moment (its teardown
+// is asynchronous) and refuse with EBUSY; that is retried briefly, but a
+// directory with a child cgroup is left alone.
+func removeCgroupDir(dir string) {
+	for i := 0; i < 50; i++ {
+		err := os.Remove(dir)
+		if err == nil || os.IsNotExist(err) || !errors.Is(err, syscall.EBUSY) || hasChildCgroup(dir) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func hasChildCgroup(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			return true
+		}
+	}
+	return false
 }

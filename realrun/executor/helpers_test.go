@@ -21,7 +21,13 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	// Every test removes its cgroups; the shared test parent must be gone too.
 	if os.Geteuid() == 0 && CgroupExists(testCgroupRoot) {
-		fmt.Fprintf(os.Stderr, "FAIL: cgroup %s left behind by the tests\n", testCgroupRoot)
+		var where []string
+		for _, h := range hierarchyDirs() {
+			if _, err := os.Stat(filepath.Join(h, testCgroupRoot)); err == nil {
+				where = append(where, h)
+			}
+		}
+		fmt.Fprintf(os.Stderr, "FAIL: cgroup %s left behind by the tests (in %v)\n", testCgroupRoot, where)
 		code = 1
 	}
 	os.Exit(code)
