@@ -294,6 +294,12 @@ func (m *Master) removeAgent(a *agent, reason, msg string) {
 			m.loseTask(t, reason, msg)
 		}
 	}
+	// As Mesos does when it removes an agent: every framework hears of it.
+	for _, f := range m.fws {
+		if f.stream != nil && !f.removed {
+			m.send(f, &mesosapi.Event{Type: mesosapi.EventFailure, Failure: &mesosapi.Failure{AgentID: mesosapi.NewID(a.name)}})
+		}
+	}
 	a.wakeUp()
 }
 

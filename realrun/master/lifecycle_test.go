@@ -122,6 +122,7 @@ func TestAgentKilledTasksLostAndReoffered(t *testing.T) {
 	}
 	took := time.Since(killed)
 	t.Logf("tasks LOST %v after the agent died (agent timeout %v)", took, timeout)
+	assert.Equal(t, a.ID(), fw.next(mesosapi.EventFailure, time.Second).Failure.AgentID.GetValue(), "FAILURE names the lost agent")
 	assert.Less(t, took, timeout+time.Second)
 	assert.Equal(t, int64(2), m.Counters().Lost)
 

@@ -170,6 +170,8 @@ func TestMesosGoSchedulerLaunchAndDecline(t *testing.T) {
 	s.call(calls.Reconcile(calls.ReconcileTasks(map[string]string{"task-1": agent.ID()})))
 	lost := s.update(mesos.TASK_LOST, 5*time.Second)
 	assert.Equal(t, mesos.REASON_RECONCILIATION, lost.GetReason())
+	// The stream carries HEARTBEAT events (every second in this test).
+	s.next(scheduler.Event_HEARTBEAT, 3*time.Second)
 }
 
 func strPtr(s string) *string { return &s }
