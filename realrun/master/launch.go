@@ -158,11 +158,13 @@ func (m *Master) launch(f *framework, a *agent, ti *mesosapi.TaskInfo, avail all
 // validates it (sandbox-relative paths, ids, workload shape).
 func (m *Master) launchCommand(f *framework, a *agent, ti *mesosapi.TaskInfo, res allocator.Resources, ports []mesosapi.Range, devs allocator.DeviceMask) (*agentapi.LaunchTask, error) {
 	lt := &agentapi.LaunchTask{
-		TaskID: f.name + "." + ti.TaskID.Value, FrameworkID: f.name, Name: ti.Name,
+		// Unique per launch: a framework may reuse a task id after the task
+		// ended, and agents remember the ids of completed tasks.
+		TaskID: fmt.Sprintf("%s.%s.%d", f.name, ti.TaskID.Value, m.counters.Launched), FrameworkID: f.name, Name: ti.Name,
 		Resources: agentapi.Resources{CPUMilli: res[allocator.CPU], MemMiB: res[allocator.Mem], DiskMiB: res[allocator.Disk]},
 	}
 	if len(lt.TaskID) > 128 {
-		return nil, fmt.Errorf("framework and task id together are longer than 128 bytes")
+		return nil, fmt.Errorf("task id %q is too long (framework id, task id and launch number must fit in 128 bytes)", ti.TaskID.Value)
 	}
 	for _, p := range ports {
 		lt.Resources.Ports = append(lt.Resources.Ports, agentapi.PortRange{Begin: uint16(p.Begin), End: uint16(p.End)})

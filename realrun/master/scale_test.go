@@ -70,7 +70,7 @@ func runScale(t testing.TB, n int, hold time.Duration) scaleResult {
 	launchedAt := map[string]time.Time{}
 	onLaunch := func(_ string, l *agentapi.LaunchTask, at time.Time) {
 		launchMu.Lock()
-		launchedAt[l.TaskID] = at
+		launchedAt[l.Name] = at // the Mesos task id (sleepTask names tasks by id)
 		launchMu.Unlock()
 	}
 	res := scaleResult{agents: n}
@@ -127,7 +127,6 @@ func runScale(t testing.TB, n int, hold time.Duration) scaleResult {
 		}()
 	}
 	offeredAt := map[string]time.Time{}
-	fwID := c.FrameworkID()
 	running := 0
 	seenRunning := map[string]bool{}
 	for running < n {
@@ -138,11 +137,11 @@ func runScale(t testing.TB, n int, hold time.Duration) scaleResult {
 		case mesosapi.EventOffers:
 			for _, o := range e.Offers.Offers {
 				id := "t-" + o.AgentID.Value
-				if _, dup := offeredAt[fwID+"."+id]; dup {
+				if _, dup := offeredAt[id]; dup {
 					calls <- &mesosapi.Call{Type: mesosapi.CallDecline, Decline: &mesosapi.Decline{OfferIDs: []mesosapi.ID{o.ID}}}
 					continue
 				}
-				offeredAt[fwID+"."+id] = at
+				offeredAt[id] = at
 				if len(offeredAt) == n {
 					res.firstOffers = at.Sub(t1)
 				}
@@ -156,7 +155,7 @@ func runScale(t testing.TB, n int, hold time.Duration) scaleResult {
 				continue // resent: the acknowledgement is still queued
 			}
 			seenRunning[st.TaskID.Value] = true
-			res.running = append(res.running, at.Sub(offeredAt[fwID+"."+st.TaskID.Value]))
+			res.running = append(res.running, at.Sub(offeredAt[st.TaskID.Value]))
 			running++
 		}
 	}
@@ -172,7 +171,7 @@ func runScale(t testing.TB, n int, hold time.Duration) scaleResult {
 		case mesosapi.EventOffers:
 			os := e.Offers.Offers
 			id := fmt.Sprintf("s-%d", round)
-			offeredAt[fwID+"."+id] = at
+			offeredAt[id] = at
 			require.NoError(t, c.Call(context.Background(), launch(os[0], sleepTask(id, os[0], 0.1, 50))))
 			res.steadyAccept = append(res.steadyAccept, time.Since(at))
 			if len(os) > 1 {
@@ -195,7 +194,7 @@ func runScale(t testing.TB, n int, hold time.Duration) scaleResult {
 	require.NoError(t, callErr)
 	launchMu.Lock()
 	for id, at := range launchedAt {
-		if strings.HasPrefix(id, fwID+".s-") {
+		if strings.HasPrefix(id, "s-") {
 			res.steady = append(res.steady, at.Sub(offeredAt[id]))
 		} else {
 			res.overhead = append(res.overhead, at.Sub(offeredAt[id]))
