@@ -92,3 +92,13 @@ func BenchmarkCollectorTask(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkMetricsOn runs the default scenario with metrics on only (for
+// profiling the collector in place: -cpuprofile).
+func BenchmarkMetricsOn(b *testing.B) {
+	for b.Loop() {
+		if _, err := runner.Run(workloads.Default(), runner.Options{Out: b.TempDir()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
