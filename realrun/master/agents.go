@@ -116,7 +116,7 @@ func (m *Master) reregister(now allocator.Time, a *agent, req *agentapi.Register
 			if _, ok := listed[t.agentTaskID]; ok || t.released {
 				continue
 			}
-			m.loseTask(t, reasonAgentRestarted, "the agent restarted without the task")
+			m.loseTask(t, mesosapi.ReasonAgentRestarted, "the agent restarted without the task")
 		}
 	} else {
 		m.cluster.SetUp(a.id, true)

@@ -3,7 +3,6 @@ package master
 import (
 	"context"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -62,5 +61,3 @@ func testAgent(t testing.TB, url string, mod func(*emuagent.Config)) *emuagent.A
 	t.Cleanup(a.Stop)
 	return a
 }
-
-var _ = http.StatusOK

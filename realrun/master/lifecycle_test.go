@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/allocsim/allocsim/realrun/agentapi"
 	"github.com/allocsim/allocsim/realrun/master/emuagent"
 	"github.com/allocsim/allocsim/realrun/mesosapi"
 	"github.com/stretchr/testify/assert"
@@ -193,7 +192,6 @@ func TestInvalidTasksAreErrors(t *testing.T) {
 	free := m.cluster.Free()
 	m.mu.Unlock()
 	assert.Equal(t, int64(4000), free[0])
-	var _ agentapi.Resources
 }
 
 // KILL stops a running task (TASK_KILLED); TEARDOWN removes the framework,

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/allocsim/allocsim/realrun/master/emuagent"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/mesos/mesos-go/api/v1/lib/encoding/codecs"
 	"github.com/mesos/mesos-go/api/v1/lib/httpcli"
@@ -175,5 +174,3 @@ func TestMesosGoSchedulerLaunchAndDecline(t *testing.T) {
 }
 
 func strPtr(s string) *string { return &s }
-
-var _ = emuagent.Config{}

@@ -56,6 +56,7 @@ const (
 	ReasonCommandFailed      = "REASON_COMMAND_EXECUTOR_FAILED"
 	ReasonContainerLaunch    = "REASON_CONTAINER_LAUNCH_FAILED"
 	ReasonTaskKilledInLaunch = "REASON_TASK_KILLED_DURING_LAUNCH"
+	ReasonAgentRestarted     = "REASON_AGENT_RESTARTED"
 )
 
 // TaskStatus is mesos.TaskStatus. UUID is bytes (base64 in JSON); updates

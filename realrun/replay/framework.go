@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/allocsim/allocsim/allocator"
-	"github.com/allocsim/allocsim/realrun/master"
 	"github.com/allocsim/allocsim/realrun/mesosapi"
 	"github.com/allocsim/allocsim/sim"
 )
@@ -206,5 +205,3 @@ func (f *framework) end(now allocator.Time, t *sim.Task, o allocator.Outcome) {
 	f.mu.Unlock()
 	f.run.rec.ended(now, t, o)
 }
-
-var _ = master.LabelWorkload

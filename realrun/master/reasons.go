@@ -1,3 +1,0 @@
-package master
-
-const reasonAgentRestarted = "REASON_AGENT_RESTARTED"
