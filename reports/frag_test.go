@@ -24,6 +24,8 @@ func TestGPUFragmentation(t *testing.T) {
 	m := Meta{Cluster: cl, Typical: []allocator.TaskShape{
 		{Req: allocator.Request{Res: allocator.Res(1000, 1024, 0, 1000)}, Freq: 0.5},
 		{Req: allocator.Request{Res: allocator.Res(1000, 1024, 0, 500)}, Freq: 0.5},
+		// CPU-only shapes are left out (they would count every idle GPU as lost).
+		{Req: allocator.Request{Res: allocator.Res(1000, 1024, 0, 0)}, Freq: 3},
 	}}
 	s, err := newSeriesWriter(t.TempDir(), m)
 	require.NoError(t, err)

@@ -25,9 +25,11 @@ import (
 //     agents — capacity no whole-GPU task can use; gpu_frag_frac is it over
 //     all free milli-GPU.
 //   - gpu_fgd_frag_milli: the FGD paper's fragmentation (allocator/frag) of
-//     the up GPU agents for the workload's typical task shapes: expected idle
-//     milli-GPU a typical task could not use; gpu_fgd_frag_frac is it over
-//     all free milli-GPU. NaN when the run has no typical shapes.
+//     the up GPU agents for the workload's typical GPU task shapes (CPU-only
+//     shapes are left out: they would count every idle GPU as lost):
+//     expected idle milli-GPU a typical GPU task could not use;
+//     gpu_fgd_frag_frac is it over all free milli-GPU. NaN when the workload
+//     has no typical GPU shapes.
 //   - offers_*, cycles, launched: run-wide counters so far (cumulative).
 
 // seriesWriter writes timeseries.parquet.
@@ -95,8 +97,14 @@ func newSeriesWriter(dir string, m Meta) (*seriesWriter, error) {
 		}
 		s.roleWeight = append(s.roleWeight, wt)
 	}
-	if len(m.Typical) > 0 {
-		s.fgd = frag.NewModel(m.Typical)
+	var gpuShapes []allocator.TaskShape
+	for _, t := range m.Typical {
+		if t.Req.Res[allocator.GPU] > 0 {
+			gpuShapes = append(gpuShapes, t)
+		}
+	}
+	if len(gpuShapes) > 0 {
+		s.fgd = frag.NewModel(gpuShapes)
 		s.below = make([]int64, s.fgd.NumThresholds())
 	}
 	s.roleUsed = make([]allocator.Resources, len(m.Roles))

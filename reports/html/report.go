@@ -160,7 +160,7 @@ var reportTmpl = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCT
 <table id="summary"><tr><th>figure</th><th>value</th></tr>
 {{range .Rows}}<tr><td>{{.Label}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
-<p class="note">Quantiles: {{.Quantiles}}. Bounded slowdown = (wait + run) / max(run, 10 s). † wall-clock figures (timing.json): they differ between runs of the same input.</p>
+<p class="note">Quantiles: {{.Quantiles}}. Bounded slowdown = max(1, (wait + run) / max(run, 10 s)). † wall-clock figures (timing.json): they differ between runs of the same input.</p>
 {{range .Groups}}{{if .Rows}}<h2>{{.Title}}</h2>
 <table><tr><th>group</th><th>n</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>
 {{range .Rows}}<tr><td>{{.Name}}</td><td>{{.Dist.N}}</td><td>{{num .Dist.Mean}}</td><td>{{num .Dist.P50}}</td><td>{{num .Dist.P90}}</td><td>{{num .Dist.P99}}</td><td>{{num .Dist.Max}}</td></tr>

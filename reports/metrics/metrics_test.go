@@ -71,6 +71,8 @@ func TestTaskStatsHandMade(t *testing.T) {
 		// job 3 of framework 1: preempted once (wait 5), then requeued and never placed → incomplete.
 		{Job: 3, Framework: 1, Submit: 60, Ready: 60, Start: 65, End: 70, Started: true, Outcome: allocator.OutcomePreempted},
 		{Job: 3, Framework: 1, Submit: 60, Ready: 70, End: 200, Outcome: allocator.OutcomeUnscheduled},
+		// job 5: wait 1, run 2 → (1+2)/10 < 1 → bounded slowdown 1; JCT 3.
+		{Job: 5, Framework: 1, Priority: 0, Submit: 90, Ready: 90, Start: 91, End: 93, Started: true, Outcome: fin},
 		// a service still running when the run stopped: wait 2, no JCT.
 		{Job: 4, Framework: 0, Submit: 0, Ready: 0, Start: 2, End: 200, Started: true, Running: true, Service: true},
 	}
@@ -79,29 +81,29 @@ func TestTaskStatsHandMade(t *testing.T) {
 		s.Add(&tasks[i])
 	}
 	sum := s.Summary()
-	assert.Equal(t, int64(6), sum.Attempts)
-	assert.Equal(t, int64(5), sum.Started)
+	assert.Equal(t, int64(7), sum.Attempts)
+	assert.Equal(t, int64(6), sum.Started)
 	assert.Equal(t, int64(1), sum.RunningAtEnd)
-	assert.Equal(t, map[string]int64{"finished": 3, "preempted": 1, "unscheduled": 1}, sum.Outcomes)
-	// waits 0, 10, 30, 5, 2 → sorted 0 2 5 10 30
-	assert.Equal(t, Dist{N: 5, Mean: 9.4, Min: 0, P50: 5, P90: 30, P99: 30, Max: 30}, sum.WaitS)
-	assert.Equal(t, []float64{0, 2, 5, 10, 30}, sum.WaitSamples)
+	assert.Equal(t, map[string]int64{"finished": 4, "preempted": 1, "unscheduled": 1}, sum.Outcomes)
+	// waits 0, 10, 30, 5, 1, 2 → sorted 0 1 2 5 10 30
+	assert.Equal(t, Dist{N: 6, Mean: 8, Min: 0, P50: 2, P90: 30, P99: 30, Max: 30}, sum.WaitS)
+	assert.Equal(t, []float64{0, 1, 2, 5, 10, 30}, sum.WaitSamples)
 	require.Len(t, sum.WaitSByFw, 2)
 	assert.Equal(t, int32(0), sum.WaitSByFw[0].Key)
 	assert.Equal(t, Dist{N: 3, Mean: 4, Min: 0, P50: 2, P90: 10, P99: 10, Max: 10}, sum.WaitSByFw[0].Dist)
-	assert.Equal(t, Dist{N: 2, Mean: 17.5, Min: 5, P50: 5, P90: 30, P99: 30, Max: 30}, sum.WaitSByFw[1].Dist)
+	assert.Equal(t, Dist{N: 3, Mean: 12, Min: 1, P50: 5, P90: 30, P99: 30, Max: 30}, sum.WaitSByFw[1].Dist)
 	require.Len(t, sum.WaitSByPrio, 2)
-	assert.Equal(t, 3, sum.WaitSByPrio[0].Dist.N) // priority 0: 30, 5, 2
+	assert.Equal(t, 4, sum.WaitSByPrio[0].Dist.N) // priority 0: 30, 5, 1, 2
 	assert.Equal(t, 2, sum.WaitSByPrio[1].Dist.N) // priority 1: 0, 10
 	require.Len(t, sum.WaitSByClass, 2)
 	assert.Equal(t, int32(2), sum.WaitSByClass[1].Key)
 	assert.Equal(t, 30.0, sum.WaitSByClass[1].Dist.Max)
-	// slowdowns of finished attempts: (0+100)/100 = 1, (10+20)/20 = 1.5, (30+5)/10 = 3.5
-	assert.Equal(t, Dist{N: 3, Mean: 2, Min: 1, P50: 1.5, P90: 3.5, P99: 3.5, Max: 3.5}, sum.Slowdown)
-	// jobs: 1 (JCT 100), 2 (JCT 35) complete; 3 incomplete; the service has none.
-	assert.Equal(t, 3, sum.JobsTotal)
-	assert.Equal(t, 2, sum.JobsCompleted)
-	assert.Equal(t, Dist{N: 2, Mean: 67.5, Min: 35, P50: 35, P90: 100, P99: 100, Max: 100}, sum.JCTS)
+	// slowdowns of finished attempts: (0+100)/100 = 1, (10+20)/20 = 1.5, (30+5)/10 = 3.5, max(1, 3/10) = 1
+	assert.Equal(t, Dist{N: 4, Mean: 1.75, Min: 1, P50: 1, P90: 3.5, P99: 3.5, Max: 3.5}, sum.Slowdown)
+	// jobs: 1 (JCT 100), 2 (JCT 35), 5 (JCT 3) complete; 3 incomplete; the service has none.
+	assert.Equal(t, 4, sum.JobsTotal)
+	assert.Equal(t, 3, sum.JobsCompleted)
+	assert.Equal(t, Dist{N: 3, Mean: 46, Min: 3, P50: 35, P90: 100, P99: 100, Max: 100}, sum.JCTS)
 	// makespan: last finished end (100) − first submit (0)
 	assert.Equal(t, 100.0, sum.MakespanS)
 }

@@ -8,8 +8,8 @@ import (
 )
 
 // SlowdownFloorS is the run-time floor of the bounded slowdown, in seconds:
-// slowdown = (wait + run) / max(run, 10 s), as is usual for workload traces,
-// so that second-long tasks do not dominate the figure.
+// slowdown = max(1, (wait + run) / max(run, 10 s)), as is usual for workload
+// traces (Feitelson), so that second-long tasks do not dominate the figure.
 const SlowdownFloorS = 10.0
 
 // Task is one task attempt as the statistics need it; times in seconds.
@@ -128,7 +128,7 @@ func (s *TaskStats) Add(t *Task) {
 	done := t.Started && !t.Running && t.Outcome == allocator.OutcomeFinished
 	if done {
 		run := t.End - t.Start
-		s.slowdown = append(s.slowdown, (t.Wait()+run)/math.Max(run, SlowdownFloorS))
+		s.slowdown = append(s.slowdown, math.Max(1, (t.Wait()+run)/math.Max(run, SlowdownFloorS)))
 		if !s.anyEnd || t.End > s.lastEnd {
 			s.lastEnd, s.anyEnd = t.End, true
 		}
