@@ -199,8 +199,10 @@ func (a *Alloc) tryOffer(f allocator.FrameworkID) bool {
 		return false
 	}
 	a.newOffer(w.now, f, w.id, res, resv)
-	w.h.offered = pack(w.h.offered.unpack().Add(res))
-	w.h.avail = pack(w.h.avail.unpack().Sub(res))
+	for d, v := range res { // agent quantities fit 32 bits (AddAgent checks)
+		w.h.offered[d] += int32(v)
+		w.h.avail[d] -= int32(v)
+	}
 	if !resv.IsZero() {
 		for i := range ag.resv {
 			if e := &ag.resv[i]; a.reservedFor(e.role, fs.role) {

@@ -68,8 +68,10 @@ func (a *Alloc) closeOffer(s *offerSlot, used allocator.Resources) {
 	s.live = false
 	a.offerFree = append(a.offerFree, int32(int64(o.ID)&(1<<32-1)))
 	h := &a.hot[o.Agent]
-	h.offered = pack(h.offered.unpack().Sub(o.Res))
-	h.avail = pack(h.avail.unpack().Add(o.Res))
+	for d, v := range o.Res {
+		h.offered[d] -= int32(v)
+		h.avail[d] += int32(v)
+	}
 	unused := o.Res.Sub(used)
 	if unused.IsZero() {
 		return
