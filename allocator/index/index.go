@@ -70,6 +70,14 @@ type Free struct {
 	c    *allocator.Cluster
 	size int // leaves: a power of two ≥ number of agents
 	tree []summary
+
+	// Failed queries are remembered (see failures.go): grown[s%growCap] is
+	// the agent of the s-th change that gave an agent more room.
+	grows  uint64
+	grown  [growCap]allocator.AgentID
+	failed [memoCap]failure
+	nFail  int
+	next   int
 }
 
 // New builds the index for c and watches c for changes.
@@ -88,6 +96,7 @@ func (x *Free) rebuild() {
 	}
 	x.size = size
 	x.tree = make([]summary, 2*size)
+	x.nFail = 0 // remembered failures predate the new agents
 	for i := 0; i < n; i++ {
 		x.leaf(allocator.AgentID(i), &x.tree[size+i])
 	}
@@ -127,7 +136,12 @@ func (x *Free) update(id allocator.AgentID) {
 		return
 	}
 	i := x.size + int(id)
+	old := x.tree[i]
 	x.leaf(id, &x.tree[i])
+	if x.tree[i].grewFrom(&old) {
+		x.grown[x.grows%growCap] = id
+		x.grows++
+	}
 	for i >>= 1; i >= 1; i >>= 1 {
 		old := x.tree[i]
 		x.tree[i].merge(&x.tree[2*i], &x.tree[2*i+1])
@@ -138,14 +152,19 @@ func (x *Free) update(id allocator.AgentID) {
 }
 
 // FirstFit returns the lowest-numbered agent where req fits (Cluster.Fits),
-// or false if none does.
+// or false if none does. A request at least as large as one that failed
+// recently is answered from the agents that gained room since.
 func (x *Free) FirstFit(req allocator.Request) (allocator.AgentID, bool) {
 	if x.c.NumAgents() == 0 {
 		return 0, false
 	}
+	if id, known := x.recall(&req); known {
+		return id, id >= 0
+	}
 	whole := int32(req.WholeGPUs())
 	id := x.find(1, &req, whole, levelOf(req.Res[allocator.CPU]))
 	if id < 0 {
+		x.remember(&req)
 		return 0, false
 	}
 	return allocator.AgentID(id), true
