@@ -134,3 +134,42 @@ func TestSharedBeatsPartitioned(t *testing.T) {
 	t.Logf("mean wait: drf %.2f s, static %.2f s", mean(wd), mean(ws))
 	assert.Less(t, 2*mean(wd), mean(ws))
 }
+
+// Static slices: GPU agents only to GPU-capable frameworks, the others
+// among the rest in proportion to their shares, interleaved.
+func TestStaticPartitions(t *testing.T) {
+	c := allocator.NewCluster()
+	for i := range 40 {
+		spec := allocator.AgentSpec{Name: fmt.Sprintf("cpu-%d", i), Capacity: allocator.Res(8000, 16384, 0, 0)}
+		if i%10 == 9 {
+			spec = allocator.AgentSpec{Name: fmt.Sprintf("gpu-%d", i), Capacity: allocator.Res(16000, 65536, 0, 4000), GPUModel: "V100"}
+		}
+		_, err := c.AddAgent(spec)
+		require.NoError(t, err)
+	}
+	fws := []allocator.FrameworkInfo{{Name: "svc"}, {Name: "batch"}, {Name: "train", GPUCapable: true}}
+	md, err := sim.NewMode("static", sim.ModeEnv{Params: allocator.Params{"shares": map[string]any{"svc": 2, "batch": 1}}, Frameworks: fws, Rand: sim.Stream(1, "mode")})
+	require.NoError(t, err)
+	e, err := sim.New(sim.Config{Cluster: c, Frameworks: fws, Source: &sim.SliceSource{}, Mode: md})
+	require.NoError(t, err)
+	_, err = e.Run()
+	require.NoError(t, err)
+	m := md.(*staticMode)
+	count := func(f int) (cpu, gpu int) {
+		for a, o := range m.owner {
+			if int(o) == f {
+				if c.Agent(allocator.AgentID(a)).NumGPUs > 0 {
+					gpu++
+				} else {
+					cpu++
+				}
+			}
+		}
+		return
+	}
+	sc, sg := count(0)
+	bc, bg := count(1)
+	tc, tg := count(2)
+	assert.Equal(t, []int{24, 0, 12, 0, 0, 4}, []int{sc, sg, bc, bg, tc, tg})
+	assert.Equal(t, []int32{0, 1, 0, 0, 1, 0}, m.owner[:6], "interleaved by deficit: 2:1")
+}
