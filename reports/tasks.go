@@ -89,8 +89,8 @@ type taskWriter struct {
 }
 
 const (
-	taskBatchRows = 4096
-	taskBatches   = 4
+	taskBatchRows = 1024
+	taskBatches   = 8
 )
 
 func newTaskWriter(dir string, nm *names) (*taskWriter, error) {
