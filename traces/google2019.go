@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/allocsim/allocsim/allocator"
 )
@@ -27,7 +30,7 @@ func (j *jint) UnmarshalJSON(b []byte) error {
 	}
 	v, ok := parseInt(b)
 	if !ok {
-		return fmt.Errorf("want an integer, got %s", b)
+		return fmt.Errorf("an integer (a JSON number or a quoted number)")
 	}
 	*j = jint(v)
 	return nil
@@ -45,7 +48,38 @@ func jenum(b []byte, names map[string]int64) (int64, error) {
 	if v, ok := names[s]; ok {
 		return v, nil
 	}
-	return 0, fmt.Errorf("unknown value %s", b)
+	return 0, fmt.Errorf("a number or one of %s", enumNames(names))
+}
+
+// badField finds which field of a JSON object fails to decode into v's
+// struct type (custom decoders do not name it), for the error message.
+func badField(line []byte, v any) (col, val, msg string, ok bool) {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(line, &obj) != nil {
+		return "", "", "", false
+	}
+	t := reflect.TypeOf(v).Elem()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		raw, present := obj[name]
+		if name == "" || !present {
+			continue
+		}
+		if err := json.Unmarshal(raw, reflect.New(f.Type).Interface()); err != nil {
+			return name, string(raw), err.Error(), true
+		}
+	}
+	return "", "", "", false
+}
+
+func enumNames(m map[string]int64) string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.SortFunc(names, func(a, b string) int { return int(m[a] - m[b]) })
+	return strings.Join(names, ", ")
 }
 
 type g19EventType int64
@@ -147,6 +181,8 @@ func (j *jsonLines) next(v any, reset func()) error {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
 				pe.Column, pe.Value, pe.Expected = te.Field, te.Value, "a "+te.Type.String()
+			} else if col, val, msg, ok := badField(line, v); ok {
+				pe.Column, pe.Value, pe.Expected = col, val, msg
 			}
 			if err := j.bad.handle(pe); err != nil {
 				return err
