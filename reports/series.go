@@ -11,9 +11,13 @@ import (
 
 // Time-series definitions (one row per sample of simulated time):
 //
-//   - alloc_<res>: total − free of the cluster: everything the allocator has
-//     handed out (running tasks, and offers outstanding in offer modes).
-//   - used_<res>: the requests of running task attempts.
+//   - alloc_<res>: total − free of the cluster: everything taken on the
+//     agents (the engine takes resources only for running tasks; offers
+//     outstanding in the DRF mode stay in the cluster's free pool).
+//   - used_<res>: the requests of running task attempts, summed by the
+//     collector itself — a cross-check of alloc_<res>, equal to it unless a
+//     mode holds cluster resources without a task. The simulator models
+//     requests, not measured usage below them.
 //   - share_role_<name>, share_fw_<name>: dominant share of the role's /
 //     framework's running requests against the cluster total (all four
 //     resources; dimensions with a zero total are skipped).
