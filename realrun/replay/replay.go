@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -444,7 +445,14 @@ func (run *runState) replay(ctx context.Context, s *workloads.Scenario, cfg sim.
 		return res, errors.Join(errs...)
 	}
 	if n := res.Unscheduled + res.Ended[allocator.OutcomeKilled]; timedOut {
-		return res, fmt.Errorf("replay did not finish within %v: %d of %d tasks had not ended", timeout, n, len(specs))
+		var state []string
+		for _, f := range fws {
+			f.mu.Lock()
+			state = append(state, fmt.Sprintf("%s: %d queued, %d not ended, suppressed %v", f.info.Name, len(f.queue), f.remaining, f.suppressed))
+			f.mu.Unlock()
+		}
+		return res, fmt.Errorf("replay did not finish within %v: %d of %d tasks had not ended (master: %+v; %s)",
+			timeout, n, len(specs), res.Master, strings.Join(state, "; "))
 	}
 	return res, nil
 }
