@@ -5,7 +5,6 @@
 package runner
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -35,8 +34,8 @@ type Options struct {
 	// Progress, when set, is called now and then with the simulated time and
 	// the horizon (0 when the run goes until the workload drains).
 	Progress func(now, horizon allocator.Time)
-	// Report writes report.html and figures into a finished run folder; nil
-	// means no HTML report is available in this build.
+	// Report writes report.html and figures into a finished run folder when
+	// the scenario asks for them; nil means none are written (tests, bench).
 	Report func(dir string) error
 }
 
@@ -121,6 +120,7 @@ func Run(s *workloads.Scenario, opts Options) (Result, error) {
 		}
 		return Result{}, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
+	res.Nodes = cfg.Cluster.NumAgents() // a trace may have added machines
 	if col != nil {
 		if err := col.Close(res.Stats); err != nil {
 			return Result{}, fmt.Errorf("writing %s: %w", res.Dir, err)
@@ -128,10 +128,7 @@ func Run(s *workloads.Scenario, opts Options) (Result, error) {
 		if res.Summary, err = reports.ReadSummary(res.Dir); err != nil {
 			return Result{}, err
 		}
-		if s.Outputs.Report && !opts.NoReport {
-			if opts.Report == nil {
-				return Result{}, errors.New("the scenario asks for an HTML report but none is built in (use --no-report)")
-			}
+		if s.Outputs.Report && !opts.NoReport && opts.Report != nil {
 			if err := opts.Report(res.Dir); err != nil {
 				return Result{}, fmt.Errorf("report: %w", err)
 			}

@@ -237,16 +237,17 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 // knownToFail: the request, or one it dominates, already failed this cycle
 // (the cluster has only lost free resources since).
 func (m *monolithic) knownToFail(r *allocator.Request) bool {
-	if _, bad := m.failed[*r]; bad {
-		return true
-	}
 	for i := range m.minimal {
 		f := &m.minimal[i]
 		if r.Res.Contains(f.Res) && (f.GPUModels == 0 || (r.GPUModels != 0 && r.GPUModels&^f.GPUModels == 0)) {
-			return true
+			return true // covers an exact repeat too
 		}
 	}
-	return false
+	if len(m.failed) <= len(m.minimal) {
+		return false // every failure of this cycle is in minimal: no need to hash
+	}
+	_, bad := m.failed[*r]
+	return bad
 }
 
 func (m *monolithic) place(id TaskID, t *Task) bool {

@@ -24,6 +24,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 0, "replace the scenario's seed")
 	noReport := fs.Bool("no-report", false, "do not write report.html and figures")
 	quiet := fs.Bool("quiet", false, "no progress bar and no summary table")
+	estimate := fs.Bool("estimate", false, "print the expected load of each synthetic stream and exit without running")
 	// Flags may come before or after the scenario path.
 	var pos []string
 	for {
@@ -49,6 +50,13 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		if s, err = workloads.Load(pos[0]); err != nil {
 			return err
 		}
+	}
+	if *estimate {
+		est, err := s.Estimate(20000)
+		if err != nil {
+			return err
+		}
+		return s.WriteEstimate(stdout, est)
 	}
 	opts := runner.Options{Out: *out, NoReport: *noReport, Version: version, Report: html.Generate}
 	fs.Visit(func(f *flag.Flag) {

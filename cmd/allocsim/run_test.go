@@ -101,3 +101,13 @@ func TestRunReport(t *testing.T) {
 		assert.Equal(t, noReport, os.IsNotExist(err), "no-report=%v", noReport)
 	}
 }
+
+func TestRunEstimate(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	dir := filepath.Join(t.TempDir(), "never")
+	require.Equal(t, 0, Main([]string{"run", "--estimate", "--out", dir, smallScenario}, &stdout, &stderr), stderr.String())
+	for _, want := range []string{"stream", "services", "batch", "training", "all"} {
+		assert.Contains(t, stdout.String(), want)
+	}
+	assert.NoDirExists(t, dir, "--estimate does not run")
+}
