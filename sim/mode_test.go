@@ -153,3 +153,24 @@ func TestStreamsAreIndependent(t *testing.T) {
 	assert.NotEqual(t, a1, Stream(1, "b").Uint64())
 	assert.NotEqual(t, a1, Stream(2, "a").Uint64())
 }
+
+// TestKilledPendingTaskLeavesQueue: a pending task killed in the queue is
+// dropped, even when its slot is reused by a later task.
+func TestKilledPendingTaskLeavesQueue(t *testing.T) {
+	in := []Input{task(0, 10*sec, 4000), task(0, 10*sec, 4000), task(1*sec, 10*sec, 4000), task(3*sec, 10*sec, 4000)}
+	rec := &recorder{}
+	e, err := New(Config{Cluster: smallCluster(t, 1), Source: &SliceSource{Inputs: in}, Mode: mono(t, nil), Observer: rec})
+	require.NoError(t, err)
+	h := e.RegisterHandler(HandlerFunc(func(now allocator.Time, arg int64) {
+		require.NoError(t, e.Kill(TaskID(arg), allocator.OutcomeKilled))
+	}))
+	e.At(2*sec, h, 1) // task seq 1 sits in slot 1, pending
+	st, err := e.Run()
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"0 submit 0", "0 submit 1", "0 start 0 on 0",
+		"1 submit 2", "2 end 1 killed", "3 submit 3",
+		"10 end 0 finished", "10 start 2 on 0", "20 end 2 finished", "20 start 3 on 0", "30 end 3 finished",
+	}, rec.log)
+	assert.True(t, st.Drained)
+}

@@ -40,6 +40,9 @@ type monolithic struct {
 	// request at least as large in every dimension, allowed on no other GPU
 	// model, cannot fit either (Cluster.Fits is monotone in the request).
 	minimal []allocator.Request
+	// stale counts queue entries of tasks that ended while pending; while
+	// it is zero every entry is live and skipped entries need no check.
+	stale int
 }
 
 const maxMinimal = 16
@@ -52,10 +55,13 @@ type prioLevel struct {
 }
 
 // queued names a task slot and the attempt that was queued in it, so an
-// entry whose task ended (and whose slot was reused) is recognised.
+// entry whose task ended (and whose slot was reused) is recognised. It
+// carries the request so that a scan can skip a task known not to fit
+// without touching the task itself (a cache miss per entry on long queues).
 type queued struct {
 	id  TaskID
 	seq int64
+	req allocator.Request
 }
 
 func newMonolithic(env ModeEnv) (Mode, error) {
@@ -136,15 +142,19 @@ func (m *monolithic) Init(e *Engine) error {
 func (m *monolithic) TaskPending(now allocator.Time, id TaskID) {
 	t := m.e.Task(id)
 	l := m.level(t.Spec.Priority)
-	l.q = append(l.q, queued{id: id, seq: t.Seq})
+	l.q = append(l.q, queued{id: id, seq: t.Seq, req: t.Spec.Req})
 	if m.trigger {
 		m.e.TriggerCycle()
 	}
 }
 
-// TaskEnded: queue entries of ended tasks are recognised by their seq and
-// dropped during the next scan.
-func (m *monolithic) TaskEnded(allocator.Time, TaskID) {}
+// TaskEnded counts pending tasks that ended while queued (killed); their
+// entries are recognised by seq and dropped by the next scans.
+func (m *monolithic) TaskEnded(_ allocator.Time, id TaskID) {
+	if !m.e.Task(id).Started {
+		m.stale++
+	}
+}
 
 func (m *monolithic) ResourcesFreed(allocator.Time, allocator.AgentID) {
 	if m.trigger && m.e.PendingCount() > 0 {
@@ -190,19 +200,21 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 	w, r := l.head, l.head
 	goOn := true
 	for r < len(q) {
-		ent := q[r]
-		t := m.e.Task(ent.id)
-		if t.Seq != ent.seq || t.State != StatePending {
-			r++ // ended while queued
-			continue
+		ent := &q[r]
+		if m.stale > 0 {
+			if t := m.e.Task(ent.id); t.Seq != ent.seq || t.State != StatePending {
+				m.stale--
+				r++ // ended while queued
+				continue
+			}
 		}
 		placed := false
-		if !m.knownToFail(&t.Spec.Req) {
-			placed = m.place(ent.id, t)
+		if !m.knownToFail(&ent.req) {
+			placed = m.place(ent.id, m.e.Task(ent.id))
 			if !placed {
-				m.failed[t.Spec.Req] = struct{}{}
+				m.failed[ent.req] = struct{}{}
 				if len(m.minimal) < maxMinimal {
-					m.minimal = append(m.minimal, t.Spec.Req)
+					m.minimal = append(m.minimal, ent.req)
 				}
 				m.e.Counters().PlaceFailures++
 			}
@@ -212,7 +224,7 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 			*misses = 0
 			continue
 		}
-		q[w] = ent
+		q[w] = *ent
 		w++
 		*misses++
 		if triggered || *misses >= m.scanLimit {
