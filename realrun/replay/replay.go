@@ -69,8 +69,10 @@ type runState struct {
 	opts    Options
 	start   time.Time
 	startNs atomic.Int64 // start as Unix ns once the workload starts (0 before)
-	rec     *recorder
-	log     *log.Logger
+
+	droppedCycles atomic.Int64 // cycle records the recorder could not keep up with
+	rec           *recorder
+	log           *log.Logger
 
 	errMu sync.Mutex
 	err   error
@@ -123,6 +125,11 @@ func (r *runState) taskInfo(f *framework, t *sim.Task, agent mesosapi.ID) mesosa
 		Name: fmt.Sprintf("%s-job%d-%d", f.info.Name, t.Spec.Job, t.Spec.Index), TaskID: mesosapi.ID{Value: f.taskID(t)},
 		AgentID: agent, Resources: mesosapi.FromVector(res, nil, ""), Labels: &mesosapi.Labels{Labels: labels},
 	}
+}
+
+type cycleRec struct {
+	now allocator.Time
+	ci  master.CycleInfo
 }
 
 // allocatorParams keeps the scenario's allocator params the master's
@@ -286,6 +293,16 @@ func (run *runState) replay(ctx context.Context, s *workloads.Scenario, cfg sim.
 		interval = run.wall(allocator.Second)
 	}
 	interval = max(interval, 20*time.Millisecond)
+	cycles := make(chan cycleRec, 4096)
+	cyclesDone := make(chan struct{})
+	go func() {
+		defer close(cyclesDone)
+		for c := range cycles {
+			run.rec.cycle(c.now, c.ci.Wall, int64(c.ci.Offers), c.ci.Triggered)
+		}
+	}()
+	// Runs after the master stopped (defers run last-in first-out).
+	defer func() { close(cycles); <-cyclesDone }()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return Result{}, err
@@ -294,8 +311,14 @@ func (run *runState) replay(ctx context.Context, s *workloads.Scenario, cfg sim.
 		Address: ln.Addr().String(), Token: token, Allocator: "drf", AllocatorParams: allocatorParams(s.Allocator.Params), Roles: cfg.Roles,
 		AllocationInterval: interval, AgentHeartbeat: 500 * time.Millisecond, AgentTimeout: 10 * time.Second,
 		StatusRetry: time.Second, FrameworkHeartbeat: 5 * time.Second, Seed: s.Seed, Log: opts.Log,
+		// Never block the master (it calls this under its lock): cycles go
+		// through a buffer to the recorder.
 		OnCycle: func(ci master.CycleInfo) {
-			run.rec.cycle(run.now(), ci.Wall, int64(ci.Offers), ci.Triggered)
+			select {
+			case cycles <- cycleRec{run.now(), ci}:
+			default:
+				run.droppedCycles.Add(1)
+			}
 		},
 	})
 	if err != nil {
