@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -225,6 +226,7 @@ func TestScaleEmulatedAgents(t *testing.T) {
 	if testing.Short() {
 		n = 500
 	}
+	requireFiles(t, n)
 	r := runScale(t, n, 3*time.Second)
 	require.Len(t, r.overhead, n)
 	require.Len(t, r.steady, steadyRounds)
@@ -237,6 +239,24 @@ func TestScaleEmulatedAgents(t *testing.T) {
 	t.Logf("periodic allocation cycles over all agents: %d, median %v max %v", len(r.cycles), quantile(r.cycles, 0.5), quantile(r.cycles, 1))
 }
 
+// requireFiles makes sure the process may open the ~2 sockets per agent
+// (agent side and master side of its keep-alive connection) the run needs.
+func requireFiles(t testing.TB, n int) {
+	need := uint64(3*n + 1024)
+	var rl syscall.Rlimit
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl))
+	if rl.Cur < need {
+		// Root may raise the hard limit too.
+		up := syscall.Rlimit{Cur: need, Max: max(rl.Max, need)}
+		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &up) == nil {
+			rl = up
+		}
+	}
+	if rl.Cur < need {
+		t.Fatalf("%d emulated agents need %d open files; the limit is %d (raise it: ulimit -n %d)", n, need, rl.Cur, need)
+	}
+}
+
 // BenchmarkOfferToLaunch measures the master's task-launch overhead with
 // ALLOCSIM_SCALE_AGENTS (default 5,000) emulated agents on loopback: one
 // full run per iteration (use -benchtime 1x). Reported: the median and p99
@@ -247,6 +267,7 @@ func BenchmarkOfferToLaunch(b *testing.B) {
 	if v := os.Getenv("ALLOCSIM_SCALE_AGENTS"); v != "" {
 		n, _ = strconv.Atoi(v)
 	}
+	requireFiles(b, n)
 	var over, run, cyc, steady []time.Duration
 	for b.Loop() {
 		r := runScale(b, n, 0)
