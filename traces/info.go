@@ -48,14 +48,18 @@ type Info struct {
 	Counters         map[string]int64     `json:"reader_counters"`
 }
 
-// Summarize drains r into an Info. Request quantiles are exact, so the
-// requests are kept (4 int64 per task); counts need only the job id set.
+// Summarize drains r into an Info. Request quantiles are exact: requests
+// are counted by distinct value (trace requests take few distinct values), so
+// memory grows with distinct values and jobs, not with tasks.
 func Summarize(r Reader) (*Info, error) {
 	in := &Info{MachineEvents: map[string]int64{}, Outcomes: map[string]int64{}, FirstUS: -1, LastUS: -1, FirstSubmitUS: -1, LastSubmitUS: -1}
 	var rec Record
 	up := map[int64]allocator.Resources{}
 	jobs := map[int64]struct{}{}
-	var req [allocator.NumResources][]int64
+	var req [allocator.NumResources]map[int64]int64
+	for d := range req {
+		req[d] = map[int64]int64{}
+	}
 	var total allocator.Resources
 	for {
 		err := r.Next(&rec)
@@ -92,7 +96,7 @@ func Summarize(r Reader) (*Info, error) {
 			jobs[tk.Job] = struct{}{}
 			total = total.Add(tk.Req)
 			for d := range req {
-				req[d] = append(req[d], tk.Req[d])
+				req[d][tk.Req[d]]++
 			}
 			if tk.Run == allocator.Never {
 				in.Outcomes["running"]++
@@ -118,21 +122,33 @@ func Summarize(r Reader) (*Info, error) {
 	}
 	if in.Tasks > 0 {
 		in.RequestQuantiles = map[string]Quantiles{}
-		for d, vs := range req {
-			slices.Sort(vs)
-			in.RequestQuantiles[allocator.ResourceNames[d]+"_"+allocator.ResourceUnits[d]] = Quantiles{
-				P50: nearestRank(vs, 0.50), P90: nearestRank(vs, 0.90), P99: nearestRank(vs, 0.99), Max: vs[len(vs)-1]}
+		for d, counts := range req {
+			in.RequestQuantiles[allocator.ResourceNames[d]+"_"+allocator.ResourceUnits[d]] = quantilesOf(counts, in.Tasks)
 		}
 	}
 	in.Counters = r.Stats().Map()
 	return in, nil
 }
 
-// nearestRank is the q-quantile of sorted vs by the nearest-rank method.
-func nearestRank(vs []int64, q float64) int64 {
-	k := int(q*float64(len(vs)) + 0.999999999)
-	k = min(max(k, 1), len(vs))
-	return vs[k-1]
+// quantilesOf computes nearest-rank quantiles from value counts.
+func quantilesOf(counts map[int64]int64, n int64) Quantiles {
+	vals := make([]int64, 0, len(counts))
+	for v := range counts {
+		vals = append(vals, v)
+	}
+	slices.Sort(vals)
+	at := func(q float64) int64 {
+		rank := max(int64(q*float64(n)+0.999999999), 1) // nearest rank, 1-based
+		var seen int64
+		for _, v := range vals {
+			seen += counts[v]
+			if seen >= rank {
+				return v
+			}
+		}
+		return vals[len(vals)-1]
+	}
+	return Quantiles{P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: vals[len(vals)-1]}
 }
 
 // WriteText prints the summary for people.
