@@ -7,9 +7,9 @@ import (
 	"github.com/allocsim/allocsim/workloads"
 )
 
-// BenchmarkDefaultScenario runs the embedded 33,000-node default scenario
-// (outputs off unless -metrics) and reports simulated events per second and
-// bytes allocated per event.
+// BenchmarkDefaultScenario runs the embedded 33,000-node default scenario,
+// with the reports collector off and on, and reports simulated events per
+// second (wall and CPU) and bytes allocated per event.
 func BenchmarkDefaultScenario(b *testing.B) {
 	for _, metrics := range []bool{false, true} {
 		name := "metrics=off"
@@ -20,6 +20,7 @@ func BenchmarkDefaultScenario(b *testing.B) {
 			var events int64
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
+			cpu0 := cpuSeconds()
 			b.ReportAllocs()
 			for b.Loop() {
 				opts := Options{NoMetrics: !metrics, Out: b.TempDir()}
@@ -30,7 +31,11 @@ func BenchmarkDefaultScenario(b *testing.B) {
 				events += res.Stats.Counters.Events
 			}
 			runtime.ReadMemStats(&after)
+			cpu := cpuSeconds() - cpu0
 			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+			if cpu > 0 {
+				b.ReportMetric(float64(events)/cpu, "events/cpu-s")
+			}
 			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(events), "B/event")
 		})
 	}

@@ -43,12 +43,17 @@ func BenchmarkEngineCore(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu0 := cpuSeconds()
 			st, err := e.Run()
+			cpu := cpuSeconds() - cpu0
 			b.StopTimer()
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(st.Counters.Events)/b.Elapsed().Seconds(), "events/s")
+			if cpu > 0 {
+				b.ReportMetric(float64(st.Counters.Events)/cpu, "events/cpu-s")
+			}
 		})
 	}
 }
