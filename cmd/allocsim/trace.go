@@ -144,6 +144,7 @@ func runTraceConvert(args []string, stdout, stderr io.Writer) error {
 }
 
 func convert(rf *readerFlags, in, out string, sample *traces.SampleOptions, stdout io.Writer) error {
+	start := time.Now() // --exact reads the input once inside open
 	r, format, err := rf.open(in)
 	if err != nil {
 		return err
@@ -153,7 +154,6 @@ func convert(rf *readerFlags, in, out string, sample *traces.SampleOptions, stdo
 	if sample != nil {
 		src = traces.Sample(r, *sample)
 	}
-	start := time.Now()
 	sum, err := traces.WriteCanonical(out, src, rf.meta(format, in))
 	if err != nil {
 		return err
