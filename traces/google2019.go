@@ -123,11 +123,10 @@ type g19Resources struct {
 }
 
 type g19Instance struct {
-	Time            *jint         `json:"time"`
-	Type            *g19EventType `json:"type"`
-	CollectionID    *jint         `json:"collection_id"`
-	SchedulingClass g19Class      `json:"scheduling_class"`
-	MissingType     json.RawMessage
+	Time            *jint            `json:"time"`
+	Type            *g19EventType    `json:"type"`
+	CollectionID    *jint            `json:"collection_id"`
+	SchedulingClass g19Class         `json:"scheduling_class"`
 	CollectionType  g19CollType      `json:"collection_type"`
 	Priority        jint             `json:"priority"`
 	AllocCollection jint             `json:"alloc_collection_id"`

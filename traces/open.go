@@ -77,6 +77,7 @@ type partReader struct {
 	next  int
 	cur   io.ReadCloser
 	lr    *lineReader
+	br    *bufio.Reader // reused across files
 	name  string
 }
 
@@ -95,9 +96,12 @@ func (p *partReader) line() ([]byte, error) {
 			}
 			p.cur, p.name = rc, p.files[p.next]
 			p.next++
-			if p.lr == nil {
-				p.lr = newLineReader(rc)
+			if p.br == nil {
+				p.br = bufio.NewReaderSize(rc, 256<<10)
+			} else {
+				p.br.Reset(rc)
 			}
+			p.lr = &lineReader{br: p.br}
 		}
 		b, err := p.lr.next()
 		if err == io.EOF {
