@@ -81,8 +81,8 @@ func ConfigFromParams(p allocator.Params, env allocator.AllocatorEnv) (Config, e
 		return cfg, fmt.Errorf("drf allocator: parameter \"sorter\": %q is not drf or random", s)
 	}
 	to, err := p.Float("offer_timeout", 0)
-	if err != nil || to < 0 {
-		return cfg, fmt.Errorf("drf allocator: parameter \"offer_timeout\": want seconds ≥ 0 (%v)", err)
+	if err != nil || !(to >= 0 && to <= allocator.MaxRefuseDuration.Seconds()) {
+		return cfg, fmt.Errorf("drf allocator: parameter \"offer_timeout\": want seconds from 0 to 365 days (%v)", err)
 	}
 	cfg.OfferTimeout = allocator.FromSeconds(to)
 	if v, ok := p["fair_sharing_excluded"]; ok {

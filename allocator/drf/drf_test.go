@@ -421,7 +421,7 @@ func TestConfigFromParams(t *testing.T) {
 	assert.True(t, cfg.Excluded.Has(allocator.GPU))
 	assert.Equal(t, []allocator.Resources{allocator.Res(500, 64, 0, 0)}, cfg.MinAllocatable)
 	assert.True(t, cfg.NoGPUFilter)
-	for _, bad := range []allocator.Params{{"sorter": "fifo"}, {"nope": 1}, {"offer_timeout": -1}, {"fair_sharing_excluded": []any{"ports"}}} {
+	for _, bad := range []allocator.Params{{"sorter": "fifo"}, {"nope": 1}, {"offer_timeout": -1}, {"offer_timeout": 1e300}, {"fair_sharing_excluded": []any{"ports"}}} {
 		_, err := ConfigFromParams(bad, env)
 		assert.Error(t, err, "%v", bad)
 	}

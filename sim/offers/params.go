@@ -52,8 +52,8 @@ func seconds(p allocator.Params, key string, def allocator.Time) (allocator.Time
 	if err != nil {
 		return 0, err
 	}
-	if v < 0 {
-		return 0, fmt.Errorf("parameter %q: want seconds ≥ 0, got %v", key, v)
+	if !(v >= 0 && v <= allocator.MaxRefuseDuration.Seconds()) {
+		return 0, fmt.Errorf("parameter %q: want seconds from 0 to 365 days, got %v", key, v)
 	}
 	return allocator.FromSeconds(v), nil
 }
@@ -87,7 +87,7 @@ func wholeNumber(p allocator.Params, key string, def int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if v < 1 || v != float64(int(v)) {
+	if !(v >= 1 && v <= 1<<30) || v != float64(int(v)) {
 		return 0, fmt.Errorf("parameter %q: want a whole number ≥ 1, got %v", key, v)
 	}
 	return int(v), nil
