@@ -164,8 +164,8 @@ func minAllocatable(v any) ([]allocator.Resources, error) {
 				return nil, fmt.Errorf("entry %d: %w", i, err)
 			}
 			q, err := allocator.Params(m).Float(k, 0)
-			if err != nil || q < 0 {
-				return nil, fmt.Errorf("entry %d: %q: want a quantity ≥ 0", i, k)
+			if err != nil || !(q >= 0 && q <= 1e12) {
+				return nil, fmt.Errorf("entry %d: %q: want a quantity from 0 to 10^12", i, k)
 			}
 			if d == allocator.CPU || d == allocator.GPU {
 				q *= 1000
