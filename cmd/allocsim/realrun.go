@@ -119,8 +119,8 @@ func runRealrun(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("report: %w", err)
 		}
 	}
-	fmt.Fprintf(stdout, "realrun %s: %d tasks, %d started, %d finished, %d failed, %d lost, %d unscheduled in %v → %s\n",
+	fmt.Fprintf(stdout, "realrun %s: %d tasks, %d started, %d finished, %d failed, %d lost, %d unscheduled, %d running at the horizon in %v → %s\n",
 		s.Name, res.Tasks, res.Started, res.Ended[allocator.OutcomeFinished], res.Ended[allocator.OutcomeFailed],
-		res.Ended[allocator.OutcomeLost], res.Unscheduled, time.Since(start).Round(time.Millisecond), res.Dir)
+		res.Ended[allocator.OutcomeLost], res.Unscheduled, res.Running, time.Since(start).Round(time.Millisecond), res.Dir)
 	return nil
 }

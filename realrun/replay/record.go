@@ -135,3 +135,15 @@ func (r *recorder) sample(now allocator.Time) {
 	*r.engine.Counters() = r.counters
 	r.col.Sample(now, r.engine)
 }
+
+// stopped reports a task still running when the run stopped at its
+// horizon, as the simulator does: state running, end = the stop time.
+func (r *recorder) stopped(now allocator.Time, t *sim.Task) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now = r.clamp(now)
+	t.End = now
+	if r.col != nil {
+		r.col.TaskEnded(now, t)
+	}
+}

@@ -60,6 +60,7 @@ type Result struct {
 	Dir                  string
 	Tasks                int
 	Started, Unscheduled int64
+	Running              int64 // still running at the horizon
 	Ended                [allocator.NumOutcomes]int64
 	Wall                 time.Duration
 	Master               master.Counters
@@ -69,6 +70,7 @@ type runState struct {
 	opts    Options
 	start   time.Time
 	startNs atomic.Int64 // start as Unix ns once the workload starts (0 before)
+	horizon allocator.Time // the scenario's horizon (0: none)
 
 	droppedCycles atomic.Int64 // cycle records the recorder could not keep up with
 	rec           *recorder
@@ -109,7 +111,8 @@ func (r *runState) taskInfo(f *framework, t *sim.Task, agent mesosapi.ID) mesosa
 	label := func(k, v string) mesosapi.Label { return mesosapi.Label{Key: k, Value: &v} }
 	ms := r.wall(t.Spec.Duration).Milliseconds()
 	if t.Spec.Duration == allocator.Never {
-		ms = 0
+		// A service runs past the horizon, where the replay stops it.
+		ms = r.wall(r.horizon-t.Spec.Submit).Milliseconds() + 60_000
 	}
 	labels := []mesosapi.Label{
 		label(master.LabelWorkload, r.opts.Workload),
@@ -191,6 +194,13 @@ func Run(ctx context.Context, s *workloads.Scenario, opts Options) (Result, erro
 	if err != nil {
 		return Result{}, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
+	if cfg.Horizon == 0 {
+		for _, t := range tasks {
+			if t.Duration == allocator.Never {
+				return Result{}, fmt.Errorf("scenario %s: services run until the horizon, but the scenario has no horizon: set one to replay it", s.Name)
+			}
+		}
+	}
 	for i := range cfg.Cluster.NumAgents() {
 		if cfg.Cluster.Agent(allocator.AgentID(i)).NumGPUs > 0 {
 			if _, emulated := opts.Agents.(EmulatedAgents); !emulated {
@@ -198,7 +208,7 @@ func Run(ctx context.Context, s *workloads.Scenario, opts Options) (Result, erro
 			}
 		}
 	}
-	run := &runState{opts: opts, log: opts.Log}
+	run := &runState{opts: opts, log: opts.Log, horizon: cfg.Horizon}
 	run.rec = &recorder{cluster: cfg.Cluster, agentMap: map[string]allocator.AgentID{}}
 	if cfg.SampleInterval == 0 {
 		cfg.SampleInterval = allocator.Minute
@@ -225,7 +235,8 @@ func Run(ctx context.Context, s *workloads.Scenario, opts Options) (Result, erro
 	}
 	res.Wall = time.Since(wallStart)
 	if run.rec.col != nil {
-		st := sim.Stats{End: run.rec.lastNow, Drained: true, Counters: run.rec.counters, Wall: res.Wall}
+		st := sim.Stats{End: run.rec.lastNow, Drained: res.Running == 0 && res.Unscheduled == 0, Counters: run.rec.counters,
+			Running: res.Running, Pending: res.Unscheduled, Wall: res.Wall}
 		if err := run.rec.col.Close(st); err != nil {
 			return res, fmt.Errorf("writing %s: %w", opts.Out, err)
 		}
@@ -280,6 +291,10 @@ func randomToken() string {
 
 func (run *runState) replay(ctx context.Context, s *workloads.Scenario, cfg sim.Config, specs []allocator.TaskSpec, span allocator.Time) (Result, error) {
 	opts := run.opts
+	horizon := cfg.Horizon
+	if horizon > 0 {
+		span = min(span, horizon)
+	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = 10*run.wall(span) + 2*time.Minute
@@ -381,6 +396,13 @@ func (run *runState) replay(ctx context.Context, s *workloads.Scenario, cfg sim.
 
 	run.start = time.Now()
 	run.startNs.Store(run.start.UnixNano())
+	// The scenario's horizon ends the replay like the simulation: what runs
+	// then is reported as running, what waits as unscheduled.
+	atHorizon := make(chan struct{})
+	if horizon > 0 {
+		hz := time.AfterFunc(run.wall(horizon), func() { close(atHorizon); cancel() })
+		defer hz.Stop()
+	}
 	var wg sync.WaitGroup
 	loopErr := make(chan error, len(fws))
 	for i, f := range fws {
@@ -429,6 +451,12 @@ func (run *runState) replay(ctx context.Context, s *workloads.Scenario, cfg sim.
 	}
 	wg.Wait()
 	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
+	stoppedAtHorizon := false
+	select {
+	case <-atHorizon:
+		stoppedAtHorizon = true
+	default:
+	}
 	cancel()
 	<-sampleDone
 	close(loopErr)
@@ -442,8 +470,11 @@ func (run *runState) replay(ctx context.Context, s *workloads.Scenario, cfg sim.
 		errs = append(errs, run.err)
 	}
 	res := Result{Dir: opts.Out, Tasks: len(specs), Master: m.Counters()}
-	// Tasks that never ended (timeout or error) are reported as such.
+	// Tasks that never ended (horizon, timeout or error) are reported as such.
 	now := run.now()
+	if stoppedAtHorizon {
+		now = horizon
+	}
 	for _, t := range all {
 		switch {
 		case t.State == sim.StateSubmitted:
@@ -452,19 +483,25 @@ func (run *runState) replay(ctx context.Context, s *workloads.Scenario, cfg sim.
 			run.rec.ended(now, t, allocator.OutcomeUnscheduled)
 		case t.State == sim.StatePending:
 			run.rec.ended(now, t, allocator.OutcomeUnscheduled)
+		case t.State == sim.StateRunning && stoppedAtHorizon:
+			run.rec.stopped(now, t)
 		case t.State == sim.StateRunning:
 			run.rec.ended(now, t, allocator.OutcomeKilled)
 		}
 		if t.Started {
 			res.Started++
 		}
-		if t.Outcome == allocator.OutcomeUnscheduled {
+		switch {
+		case t.State == sim.StateRunning:
+			res.Running++
+			continue
+		case t.Outcome == allocator.OutcomeUnscheduled:
 			res.Unscheduled++
 		}
 		res.Ended[t.Outcome]++
 	}
 	run.rec.sample(now)
-	if len(errs) > 0 {
+	if len(errs) > 0 && !stoppedAtHorizon {
 		return res, errors.Join(errs...)
 	}
 	if n := res.Unscheduled + res.Ended[allocator.OutcomeKilled]; timedOut {

@@ -37,3 +37,39 @@ func TestReplayEmulated(t *testing.T) {
 	assert.Less(t, sum.EndS, 400.0, "scenario time, not wall time")
 	t.Logf("replay took %v: end %.0f s, wait p50 %.2f s, mean CPU allocated %.2f", res.Wall, sum.EndS, sum.Tasks.WaitS.P50, sum.AllocMeanFrac.CPU)
 }
+
+// A scenario with a horizon and services: the replay stops at the horizon
+// (scaled), services are reported still running, as the simulator does.
+func TestReplayStopsAtHorizon(t *testing.T) {
+	yaml := `
+name: horizon
+seed: 3
+horizon: 60s
+cluster:
+  node_classes:
+    - {name: node, count: 2, cpu: 4, mem: 4GiB}
+roles: [{name: r}]
+frameworks: [{name: svc, role: r}, {name: batch, role: r}]
+workload:
+  synthetic:
+    streams:
+      - {name: svc, framework: svc, max_jobs: 3, arrival: {rate: 1}, service_fraction: 1, cpu: 1, mem: 256MiB}
+      - {name: batch, framework: batch, max_jobs: 10, arrival: {rate: 0.5}, duration: 5s, cpu: 500m, mem: 128MiB}
+allocator: {name: drf, interval: 1s}
+outputs: {sample_interval: 5s}
+`
+	s, err := workloads.Parse("horizon.yaml", []byte(yaml))
+	require.NoError(t, err)
+	out := t.TempDir()
+	res, err := Run(context.Background(), s, Options{Out: out, TimeScale: 20, Timeout: time.Minute})
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), res.Running, "services still running at the horizon")
+	sum, err := reports.ReadSummary(out)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), sum.Tasks.RunningAtEnd)
+	assert.InDelta(t, 60, sum.EndS, 1)
+
+	s.Horizon = 0
+	_, err = Run(context.Background(), s, Options{TimeScale: 20})
+	require.ErrorContains(t, err, "no horizon")
+}
