@@ -69,7 +69,7 @@ type Result struct {
 type runState struct {
 	opts    Options
 	start   time.Time
-	startNs atomic.Int64 // start as Unix ns once the workload starts (0 before)
+	startNs atomic.Int64   // start as Unix ns once the workload starts (0 before)
 	horizon allocator.Time // the scenario's horizon (0: none)
 
 	droppedCycles atomic.Int64 // cycle records the recorder could not keep up with
