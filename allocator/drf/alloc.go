@@ -125,6 +125,11 @@ type Alloc struct {
 	dirtyList []int32
 	orderBufs [][]int32
 	keyBuf    []float64
+	// random sorter
+	randVer    uint64
+	randCaches []randCache
+	picked     []uint32 // stamp of the draw that picked each client
+	stamp      uint32
 }
 
 var _ allocator.Allocator = (*Alloc)(nil)

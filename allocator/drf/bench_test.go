@@ -61,7 +61,11 @@ func benchSetup(b *testing.B, n, m int, kind string) *benchState {
 	} else {
 		roles = []allocator.RoleInfo{{Name: "role"}}
 	}
-	a, err := New(Config{Cluster: c, Roles: roles, Rand: rand.New(rand.NewPCG(42, 1))})
+	cfg := Config{Cluster: c, Roles: roles, Rand: rand.New(rand.NewPCG(42, 1))}
+	if kind == "random" {
+		cfg.Sorter = SorterRandom
+	}
+	a, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -179,6 +183,15 @@ func benchAddAgents(b *testing.B, n, m int) {
 			if err := a.AddAgent(0, allocator.AgentID(i), nil); err != nil {
 				b.Fatal(err)
 			}
+		}
+	}
+}
+
+// BenchmarkAllocateRandom is the fresh cycle with the random sorter.
+func BenchmarkAllocateRandom(b *testing.B) {
+	for _, n := range []int{10000, 33000} {
+		for _, m := range benchFrameworks {
+			b.Run(fmt.Sprintf("agents=%d/frameworks=%d/fresh", n, m), func(b *testing.B) { benchCycle(b, n, m, "random") })
 		}
 	}
 }

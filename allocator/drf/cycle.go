@@ -137,33 +137,37 @@ func (a *Alloc) allocAgent(now allocator.Time, id allocator.AgentID, stage int) 
 // walk visits p's children in order: roles recursively, frameworks by trying
 // an offer, until the agent has nothing allocatable left.
 func (a *Alloc) walk(p int32, depth int) {
-	kids := a.clients[p].kids.items()
 	if a.cfg.Sorter == SorterRandom {
-		for len(a.orderBufs) <= depth {
-			a.orderBufs = append(a.orderBufs, nil)
-		}
-		kids = a.randomOrder(p, a.orderBufs[depth])
-		a.orderBufs[depth] = kids
+		a.walkRandom(p, depth)
+		return
 	}
-	for i, k := range kids {
+	for i, k := range a.clients[p].kids.items() {
 		if a.w.done {
 			return
 		}
-		c := &a.clients[k]
-		if c.fw >= 0 {
-			if a.tryOffer(allocator.FrameworkID(c.fw)) {
-				c.hint = int32(i)
-			}
-			continue
-		}
-		if a.w.stage == 1 && c.depth == 1 {
-			if t := a.topRole[k]; t < 0 || a.roles[t].unmet.IsZero() {
-				continue
-			}
-		}
-		c.hint = int32(i)
-		a.walk(k, depth+1)
+		a.visitKid(k, depth, i)
 	}
+}
+
+// visitKid offers the agent to a framework, or walks a role's subtree. i is
+// the child's index among its siblings (-1 when unknown).
+func (a *Alloc) visitKid(k int32, depth, i int) {
+	c := &a.clients[k]
+	if c.fw >= 0 {
+		if a.tryOffer(allocator.FrameworkID(c.fw)) && i >= 0 {
+			c.hint = int32(i)
+		}
+		return
+	}
+	if a.w.stage == 1 && c.depth == 1 {
+		if t := a.topRole[k]; t < 0 || a.roles[t].unmet.IsZero() {
+			return
+		}
+	}
+	if i >= 0 {
+		c.hint = int32(i)
+	}
+	a.walk(k, depth+1)
 }
 
 // tryOffer offers framework f what it may take of the agent, unless the

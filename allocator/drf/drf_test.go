@@ -1,6 +1,7 @@
 package drf
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -466,4 +467,40 @@ func TestDeclineManyMatchesDecline(t *testing.T) {
 	assert.Equal(t, a1, a2)
 	assert.Equal(t, n1, n2)
 	assert.Equal(t, f1, f2)
+}
+
+// The random sorter's first choice follows the weights (1:2:3:4), and a
+// framework far down a random order is still found (draws with rejection,
+// then Efraimidis–Spirakis for the rest).
+func TestRandomSorterOrder(t *testing.T) {
+	roles := []allocator.RoleInfo{{Name: "w1", Weight: 1}, {Name: "w2", Weight: 2}, {Name: "w3", Weight: 3}, {Name: "w4", Weight: 4}}
+	w := newWorld(t, roles, func(c *Config) { c.Sorter = SorterRandom }, cpus(1))
+	for i := range 4 {
+		w.addFW(fmt.Sprint("f", i), allocator.RoleID(i), false)
+	}
+	const n = 8000
+	wins := make([]int, 4)
+	for i := range n {
+		o := w.a.Allocate(allocator.Time(i) * allocator.Second)
+		require.Len(t, o, 1)
+		wins[o[0].Framework]++
+		require.NoError(t, w.a.Decline(0, o[0].ID, 0))
+	}
+	for f, want := range []float64{0.1, 0.2, 0.3, 0.4} {
+		assert.InDelta(t, want, float64(wins[f])/n, 0.02, "framework %d", f) // σ ≤ 0.0055
+	}
+
+	w2 := newWorld(t, []allocator.RoleInfo{{Name: "r"}}, func(c *Config) { c.Sorter = SorterRandom }, cpus(1))
+	for i := range 60 {
+		f := w2.addFW(fmt.Sprint("g", i), 0, false)
+		if i != 37 {
+			w2.a.InstallFilter(0, f, 0, cpus(1), allocator.Hour)
+		}
+	}
+	for i := range 50 {
+		o := w2.a.Allocate(allocator.Time(i+1) * allocator.Second)
+		require.Len(t, o, 1)
+		require.Equal(t, allocator.FrameworkID(37), o[0].Framework)
+		require.NoError(t, w2.a.Decline(0, o[0].ID, 0))
+	}
 }

@@ -254,6 +254,7 @@ func (a *Alloc) UpdateWeight(now allocator.Time, role allocator.RoleID, weight f
 		a.clients[rs.leaf].weight = weight
 	}
 	a.needResort = true
+	a.randChanged()
 	return a.rescindWhere(func(o *allocator.Offer) bool { return a.reservedFor(role, o.Role) })
 }
 

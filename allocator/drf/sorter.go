@@ -1,7 +1,6 @@
 package drf
 
 import (
-	"math"
 	"sort"
 
 	"github.com/allocsim/allocsim/allocator"
@@ -75,11 +74,13 @@ func (a *Alloc) search(kids []int32, k *sortKey) int {
 }
 
 func (a *Alloc) insertKid(p int32, k int32) {
+	a.randChanged()
 	pc := &a.clients[p]
 	pc.kids.insert(a.search(pc.kids.items(), &a.keys[k]), k)
 }
 
 func (a *Alloc) removeKid(p int32, k int32) {
+	a.randChanged()
 	pc := &a.clients[p]
 	kids := pc.kids.items()
 	i := a.search(kids, &a.keys[k])
@@ -246,36 +247,7 @@ func (a *Alloc) resort() {
 		}
 	}
 	a.needResort = false
-}
-
-// randomOrder writes a weighted random permutation of p's kids into buf
-// (Efraimidis–Spirakis: key = log(u)/w, largest first), so a client is first
-// with probability w / Σw of its active siblings.
-func (a *Alloc) randomOrder(p int32, buf []int32) []int32 {
-	buf = append(buf[:0], a.clients[p].kids.items()...)
-	keys := a.keyBuf[:0]
-	for _, k := range buf {
-		u := a.cfg.Rand.Float64()
-		for u == 0 {
-			u = a.cfg.Rand.Float64()
-		}
-		keys = append(keys, math.Log(u)/a.clients[k].weight)
-	}
-	a.keyBuf = keys
-	sort.Sort(byKey{buf, keys})
-	return buf
-}
-
-type byKey struct {
-	ids  []int32
-	keys []float64
-}
-
-func (b byKey) Len() int           { return len(b.ids) }
-func (b byKey) Less(i, j int) bool { return b.keys[i] > b.keys[j] }
-func (b byKey) Swap(i, j int) {
-	b.ids[i], b.ids[j] = b.ids[j], b.ids[i]
-	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+	a.randChanged()
 }
 
 // addClient appends a client and its key; frameworks get a name rank.
