@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/allocsim/allocsim/realrun/replay"
@@ -23,6 +25,7 @@ func TestRealrunMatchesSimulation(t *testing.T) {
 	scenario := filepath.Join("..", "..", "examples", "realrun-small.yaml")
 	dir := t.TempDir()
 	simDir, realDir, cmpDir := filepath.Join(dir, "sim"), filepath.Join(dir, "real"), filepath.Join(dir, "cmp")
+	workDir := filepath.Join(dir, "agents")
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, 0, Main([]string{"run", "--quiet", "--no-report", "--out", simDir, scenario}, &stdout, &stderr), stderr.String())
 
@@ -36,7 +39,7 @@ func TestRealrunMatchesSimulation(t *testing.T) {
 		args = append(args, "--agents", "emulated")
 	} else {
 		// The scenario says procs=cgroup, containers=runc.
-		args = append(args, "--agents", "local")
+		args = append(args, "--agents", "local", "--work-dir", workDir)
 		if !slices.Contains(execs, "runc") {
 			if os.Getenv("CI") != "" {
 				t.Fatal("CI installs runc and busybox-static: the runc executor must be available")
@@ -49,6 +52,10 @@ func TestRealrunMatchesSimulation(t *testing.T) {
 	stderr.Reset()
 	require.Equal(t, 0, Main(append(args, scenario), &stdout, &stderr), stderr.String())
 	t.Log(stdout.String())
+
+	if execs != nil {
+		assertNothingLeft(t, workDir)
+	}
 
 	sim, err := reports.ReadSummary(simDir)
 	require.NoError(t, err)
@@ -68,4 +75,27 @@ func TestRealrunMatchesSimulation(t *testing.T) {
 	}
 	t.Logf("simulated: wait p50 %.3f s, CPU allocated %.1f%%; real: wait p50 %.3f s, CPU allocated %.1f%%",
 		sim.Tasks.WaitS.P50, 100*sim.AllocMeanFrac.CPU, real.Tasks.WaitS.P50, 100*real.AllocMeanFrac.CPU)
+}
+
+// assertNothingLeft: after the replay no task process runs (shims and tasks
+// carry their task directory, under the agents' work dir, in their
+// environment) and no runc container of the agents remains.
+func assertNothingLeft(t *testing.T, workDir string) {
+	t.Helper()
+	procs, _ := os.ReadDir("/proc")
+	for _, p := range procs {
+		env, err := os.ReadFile(filepath.Join("/proc", p.Name(), "environ"))
+		if err == nil && bytes.Contains(env, []byte("="+workDir)) {
+			t.Errorf("process %s of a replayed task remains", p.Name())
+		}
+	}
+	if rc, err := exec.LookPath("runc"); err == nil {
+		roots, _ := filepath.Glob(filepath.Join(workDir, "*", "runc"))
+		for _, root := range roots {
+			out, err := exec.Command(rc, "--root", root, "list", "-q").Output()
+			if err == nil {
+				assert.Empty(t, strings.TrimSpace(string(out)), "runc containers remain under %s", root)
+			}
+		}
+	}
 }
