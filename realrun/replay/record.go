@@ -147,3 +147,10 @@ func (r *recorder) stopped(now allocator.Time, t *sim.Task) {
 		r.col.TaskEnded(now, t)
 	}
 }
+
+// progress returns a copy of the run's counters.
+func (r *recorder) progress() sim.Counters {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.counters
+}

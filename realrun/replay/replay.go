@@ -422,12 +422,20 @@ func (run *runState) replay(ctx context.Context, s *workloads.Scenario, cfg sim.
 		period := max(run.wall(cfg.SampleInterval), 10*time.Millisecond)
 		tick := time.NewTicker(period)
 		defer tick.Stop()
-		for k := allocator.Time(1); ; k++ {
+		progress := time.NewTicker(10 * time.Second)
+		defer progress.Stop()
+		for k := allocator.Time(1); ; {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
 				run.rec.sample(k * cfg.SampleInterval)
+				k++
+			case <-progress.C:
+				c := run.rec.progress()
+				run.logf("at %.0f s scenario time: %d submitted, %d started, %d ended; master %+v",
+					run.now().Seconds(), c.Submitted, c.Launched, c.Ended[allocator.OutcomeFinished]+c.Ended[allocator.OutcomeFailed]+
+						c.Ended[allocator.OutcomeKilled]+c.Ended[allocator.OutcomeLost], m.Counters())
 			}
 		}
 	}()
