@@ -102,3 +102,13 @@ func BenchmarkMetricsOn(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMetricsOff is BenchmarkMetricsOn without the collector (profile
+// the two to see where the difference goes).
+func BenchmarkMetricsOff(b *testing.B) {
+	for b.Loop() {
+		if _, err := runner.Run(workloads.Default(), runner.Options{NoMetrics: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
