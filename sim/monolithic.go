@@ -43,6 +43,10 @@ type monolithic struct {
 	// stale counts queue entries of tasks that ended while pending; while
 	// it is zero every entry is live and skipped entries need no check.
 	stale int
+	// changed: a task arrived or resources came back since the last
+	// periodic scan. If not, that scan's outcome stands (the cluster only
+	// lost room since) and the next periodic cycle has nothing to do.
+	changed bool
 }
 
 const maxMinimal = 16
@@ -143,6 +147,7 @@ func (m *monolithic) TaskPending(now allocator.Time, id TaskID) {
 	t := m.e.Task(id)
 	l := m.level(t.Spec.Priority)
 	l.q = append(l.q, queued{id: id, seq: t.Seq, req: t.Spec.Req})
+	m.changed = true
 	if m.trigger {
 		m.e.TriggerCycle()
 	}
@@ -157,12 +162,13 @@ func (m *monolithic) TaskEnded(_ allocator.Time, id TaskID) {
 }
 
 func (m *monolithic) ResourcesFreed(allocator.Time, allocator.AgentID) {
+	m.changed = true
 	if m.trigger && m.e.PendingCount() > 0 {
 		m.e.TriggerCycle()
 	}
 }
 
-func (m *monolithic) AgentChanged(allocator.Time, allocator.AgentID) {}
+func (m *monolithic) AgentChanged(allocator.Time, allocator.AgentID) { m.changed = true }
 
 func (m *monolithic) level(prio int32) *prioLevel {
 	if i, ok := m.levelOf[prio]; ok {
@@ -183,6 +189,12 @@ func (m *monolithic) Cycle(now allocator.Time) {
 		return
 	}
 	triggered := m.e.CycleTriggered()
+	if !triggered {
+		if !m.changed {
+			return
+		}
+		m.changed = false // a triggered cycle covers only the head: it keeps the flag
+	}
 	clear(m.failed)
 	m.minimal = m.minimal[:0]
 	misses := 0
