@@ -11,8 +11,6 @@ type order struct {
 
 func (o *order) items() []int32 { return o.buf[o.lo:o.hi] }
 
-func (o *order) len() int { return o.hi - o.lo }
-
 // room makes sure one more element fits on either side, re-centring the
 // window (amortised O(1)) or growing the buffer.
 func (o *order) room() {
