@@ -39,7 +39,8 @@ type monolithic struct {
 	// minimal holds up to maxMinimal requests that failed this cycle; a
 	// request at least as large in every dimension, allowed on no other GPU
 	// model, cannot fit either (Cluster.Fits is monotone in the request).
-	minimal []allocator.Request
+	minimal  []allocator.Request
+	lastFail allocator.Request // the last request known to fail this cycle (valid while minimal is not empty)
 	// stale counts queue entries of tasks that ended while pending; while
 	// it is zero every entry is live and skipped entries need no check.
 	stale int
@@ -231,12 +232,17 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 				m.e.Counters().PlaceFailures++
 			}
 		}
+		if !placed {
+			m.lastFail = ent.req
+		}
 		r++
 		if placed {
 			*misses = 0
 			continue
 		}
-		q[w] = *ent
+		if w != r-1 { // nothing removed yet: the entry is already in place
+			q[w] = *ent
+		}
 		w++
 		*misses++
 		if triggered || *misses >= m.scanLimit {
@@ -247,7 +253,9 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 	// Kept entries sit in q[head:w], unscanned ones in q[r:]: slide the kept
 	// block up against the unscanned part to keep the order.
 	kept := w - l.head
-	copy(q[r-kept:r], q[l.head:w])
+	if w != r {
+		copy(q[r-kept:r], q[l.head:w])
+	}
 	l.head = r - kept
 	if l.head == len(q) {
 		l.q, l.head = q[:0], 0
@@ -261,6 +269,9 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 // knownToFail: the request, or one it dominates, already failed this cycle
 // (the cluster has only lost free resources since).
 func (m *monolithic) knownToFail(r *allocator.Request) bool {
+	if n := len(m.minimal); n > 0 && *r == m.lastFail {
+		return true // queues hold runs of equal requests (a job's tasks)
+	}
 	for i := range m.minimal {
 		f := &m.minimal[i]
 		if r.Res.Contains(f.Res) && (f.GPUModels == 0 || (r.GPUModels != 0 && r.GPUModels&^f.GPUModels == 0)) {
