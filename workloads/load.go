@@ -116,6 +116,9 @@ func (s *Scenario) applyDefaults() error {
 	if !s.has("outputs.sample_interval") {
 		s.Outputs.SampleInterval = Duration(60 * allocator.Second)
 	}
+	if !s.has("outputs.report") {
+		s.Outputs.Report = true // allocsim run writes the HTML report unless told not to
+	}
 	if !s.has("realrun.time_scale") {
 		s.Realrun.TimeScale = 1
 	}

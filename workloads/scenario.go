@@ -112,7 +112,7 @@ type AllocatorSpec struct {
 type OutputSpec struct {
 	Dir            string   `yaml:"dir" json:"dir"`                            // default out/<name>
 	SampleInterval Duration `yaml:"sample_interval" json:"sample_interval_us"` // default 60s
-	Report         bool     `yaml:"report" json:"report"`                      // also write report.html and figures
+	Report         bool     `yaml:"report" json:"report"`                      // also write report.html and figures (default true)
 }
 
 // RealrunSpec holds settings only `allocsim realrun` uses (replaying the
