@@ -22,6 +22,7 @@ type Scenario struct {
 	Allocator  AllocatorSpec   `yaml:"allocator" json:"allocator"`
 	Outputs    OutputSpec      `yaml:"outputs" json:"outputs"`
 	Realrun    RealrunSpec     `yaml:"realrun" json:"realrun"` // only `allocsim realrun` reads it
+	Failures   *FailureSpec    `yaml:"failures" json:"failures,omitempty"`
 
 	// File is the path the scenario was read from ("default.yaml" for the
 	// embedded default); errors and relative paths refer to it.
@@ -113,6 +114,16 @@ type OutputSpec struct {
 	Dir            string   `yaml:"dir" json:"dir"`                            // default out/<name>
 	SampleInterval Duration `yaml:"sample_interval" json:"sample_interval_us"` // default 60s
 	Report         bool     `yaml:"report" json:"report"`                      // also write report.html and figures (default true)
+}
+
+// FailureSpec injects agent failures: each up agent fails after an
+// exponential time with mean MTBF and comes back after one with mean MTTR
+// (seeded from the scenario seed). Tasks on a failed agent end lost; with
+// Requeue they are submitted again as new attempts.
+type FailureSpec struct {
+	MTBF    Duration `yaml:"mtbf,required" json:"mtbf_us"`
+	MTTR    Duration `yaml:"mttr,required" json:"mttr_us"`
+	Requeue bool     `yaml:"requeue" json:"requeue"`
 }
 
 // RealrunSpec holds settings only `allocsim realrun` uses (replaying the

@@ -66,6 +66,12 @@ func (s *Scenario) SimConfig() (sim.Config, error) {
 			return sim.Config{}, s.errAt("workload.trace", "trace replay: %v", err)
 		}
 	}
+	requeue := false
+	if f := s.Failures; f != nil {
+		failures := sim.NewFailures(c.NumAgents(), allocator.Time(f.MTBF), allocator.Time(f.MTTR),
+			allocator.Time(s.Horizon), sim.Stream(s.Seed, "failures"))
+		src, requeue = sim.Merge(src, failures), f.Requeue
+	}
 	if !slices.Contains(sim.ModeNames(), strings.ToLower(s.Allocator.Name)) {
 		return sim.Config{}, s.errAt("allocator.name", "unknown allocator %q (known: %s)", s.Allocator.Name, strings.Join(sim.ModeNames(), ", "))
 	}
@@ -90,6 +96,7 @@ func (s *Scenario) SimConfig() (sim.Config, error) {
 		Seed:           s.Seed,
 		SampleInterval: allocator.Time(s.Outputs.SampleInterval),
 		Typical:        typical,
+		Requeue:        requeue,
 	}, nil
 }
 

@@ -11,7 +11,7 @@ import (
 // references between sections, and a cluster that can run the workload.
 // It returns the first problem found, in file order where it can.
 func (s *Scenario) validate() error {
-	checks := []func() error{s.checkCluster, s.checkRoles, s.checkFrameworks, s.checkWorkload, s.checkAllocator, s.checkRealrun}
+	checks := []func() error{s.checkCluster, s.checkFailures, s.checkRoles, s.checkFrameworks, s.checkWorkload, s.checkAllocator, s.checkRealrun}
 	for _, c := range checks {
 		if err := c(); err != nil {
 			return err
@@ -505,4 +505,21 @@ func resText(d int, v int64) string {
 		return milliText(v)
 	}
 	return sprintf("%dMiB", v)
+}
+
+func (s *Scenario) checkFailures() error {
+	f := s.Failures
+	if f == nil {
+		return nil
+	}
+	if f.MTBF <= 0 {
+		return s.errAt("failures.mtbf", "must be > 0 (mean time between failures of one agent)")
+	}
+	if f.MTTR <= 0 {
+		return s.errAt("failures.mttr", "must be > 0 (mean time to repair)")
+	}
+	if s.Horizon <= 0 {
+		return s.errAt("failures", "injected failures never end: give the scenario a horizon")
+	}
+	return nil
 }
