@@ -70,7 +70,7 @@ type agentState struct {
 	counted bool // its reservations are in the quota books (it is up)
 }
 
-// filterVal is an interned (refused, expires) pair with a reference count.
+// filterVal is a (refused, expires) pair shared by consecutive identical filters, with a reference count.
 type filterVal struct {
 	refused allocator.Resources
 	expires allocator.Time
@@ -105,7 +105,6 @@ type Alloc struct {
 	activeAll, activeGPU int32
 
 	fvals    []filterVal
-	fvalIdx  map[filterVal]int32 // refs zeroed in the key
 	fvalFree []int32
 	lastVal  int32 // the value interned last (-1 none)
 
@@ -146,7 +145,7 @@ func New(cfg Config) (*Alloc, error) {
 	if cfg.Interval <= 0 {
 		cfg.Interval = allocator.Second
 	}
-	a := &Alloc{cfg: cfg, minAll: cfg.MinAllocatable, fvalIdx: map[filterVal]int32{}, needResort: true, lastVal: -1}
+	a := &Alloc{cfg: cfg, minAll: cfg.MinAllocatable, needResort: true, lastVal: -1}
 	if a.minAll == nil {
 		a.minAll = DefaultMinAllocatable
 	}
