@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/allocsim/allocsim/realrun/realruntest"
 	"github.com/allocsim/allocsim/realrun/replay"
 	"github.com/allocsim/allocsim/reports"
 	"github.com/stretchr/testify/assert"
@@ -26,10 +28,14 @@ func TestRealrunMatchesSimulation(t *testing.T) {
 	dir := t.TempDir()
 	simDir, realDir, cmpDir := filepath.Join(dir, "sim"), filepath.Join(dir, "real"), filepath.Join(dir, "cmp")
 	workDir := filepath.Join(dir, "agents")
+	// The replay takes ~25 s; its own --timeout reports a stuck replay with
+	// the frameworks' state, and the deadline catches anything stuck beyond.
+	realruntest.Deadline(t, 5*time.Minute)
+	realruntest.Reap(t, workDir)
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, 0, Main([]string{"run", "--quiet", "--no-report", "--out", simDir, scenario}, &stdout, &stderr), stderr.String())
 
-	args := []string{"realrun", "--no-report", "--out", realDir}
+	args := []string{"realrun", "--no-report", "--timeout", "3m", "--out", realDir}
 	execs, err := replay.LocalExecutors()
 	if err != nil {
 		if os.Getenv("CI") != "" {

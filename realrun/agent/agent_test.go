@@ -17,6 +17,7 @@ import (
 
 	"github.com/allocsim/allocsim/realrun/agentapi"
 	"github.com/allocsim/allocsim/realrun/executor"
+	"github.com/allocsim/allocsim/realrun/realruntest"
 )
 
 // childAgentEnv makes the test binary run an agent (for the SIGKILL test).
@@ -57,8 +58,10 @@ func requireRoot(t *testing.T) {
 }
 
 func testConfig(t *testing.T, m *fakeMaster) Config {
+	realruntest.Deadline(t, 3*time.Minute)
 	dir := t.TempDir()
 	require.NoError(t, os.Chmod(dir, 0o755))
+	realruntest.Reap(t, dir)
 	execs := []string{executor.KindCgroup}
 	if _, err := exec.LookPath("runc"); err == nil {
 		if _, err := executor.FindBusybox(); err == nil {
@@ -262,6 +265,8 @@ func TestAgentSIGKILLAndRestartRecoversTasks(t *testing.T) {
 		cmd.Env = append(os.Environ(), childAgentEnv+"="+string(data))
 		cmd.Stderr = os.Stderr
 		require.NoError(t, cmd.Start())
+		// Also when the test fails before it stops the agent itself.
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
 		return cmd
 	}
 	first := child()

@@ -97,8 +97,7 @@ func New(cfg Config) (*Runner, error) {
 	}
 	cfg.WorkDir = abs
 	if cfg.CgroupParent == "" {
-		sum := sha256.Sum256([]byte(abs))
-		cfg.CgroupParent = "/allocsim/" + hex.EncodeToString(sum[:6])
+		cfg.CgroupParent = DefaultCgroupParent(abs)
 	}
 	if cfg.RootfsDir == "" {
 		cfg.RootfsDir = filepath.Join(abs, "rootfs")

@@ -10,6 +10,7 @@ import (
 	_ "github.com/allocsim/allocsim/allocator/drf"
 	"github.com/allocsim/allocsim/realrun/agentapi"
 	"github.com/allocsim/allocsim/realrun/master/emuagent"
+	"github.com/allocsim/allocsim/realrun/realruntest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -18,6 +19,8 @@ const testToken = "test-token-0123"
 // testMaster runs a master on a loopback port until the test ends.
 func testMaster(t testing.TB, mod func(*Config)) (*Master, string) {
 	t.Helper()
+	// Even the 5,000-agent scale test takes well under a minute; a hang fails here.
+	realruntest.Deadline(t, 5*time.Minute)
 	cfg := Config{
 		Token: testToken, AllocationInterval: 50 * time.Millisecond, AgentHeartbeat: 200 * time.Millisecond,
 		AgentTimeout: time.Second, FrameworkHeartbeat: time.Second, StatusRetry: 300 * time.Millisecond,
@@ -39,7 +42,11 @@ func testMaster(t testing.TB, mod func(*Config)) (*Master, string) {
 	go func() { _ = m.Run(ctx); close(done) }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("master.Run did not return within 30 s of its context ending")
+		}
 		srv.CloseClientConnections()
 		srv.Close()
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/allocsim/allocsim/realrun/agentapi"
 	"github.com/allocsim/allocsim/realrun/executor"
 	"github.com/allocsim/allocsim/realrun/mesosapi"
+	"github.com/allocsim/allocsim/realrun/realruntest"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler"
 	"github.com/mesos/mesos-go/api/v1/lib/scheduler/calls"
@@ -61,6 +62,7 @@ func realAgentConfig(t *testing.T, url string) realagent.Config {
 	}
 	dir := t.TempDir()
 	require.NoError(t, os.Chmod(dir, 0o755))
+	realruntest.Reap(t, dir)
 	return realagent.Config{MasterURL: url, Token: testToken, WorkDir: dir, Hostname: "real-agent", Executors: execs,
 		Resources: agentapi.Resources{CPUMilli: 2000, MemMiB: 1024, DiskMiB: 1024, Ports: []agentapi.PortRange{{Begin: 31000, End: 31009}}},
 		PollWait:  2 * time.Second, StatusRetry: 200 * time.Millisecond, CleanupOnExit: true}

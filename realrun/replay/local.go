@@ -69,14 +69,19 @@ func (l *LocalAgents) Start(ctx context.Context, url, token string, specs []Agen
 	}
 	actx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	stop := func() {
-		cancel() // each agent kills its tasks and waits for them (CleanupOnExit)
-		wg.Wait()
-		cleanup()
-	}
 	logger := l.Log
 	if logger == nil {
 		logger = log.New(discard{}, "", 0)
+	}
+	stop := func() {
+		cancel() // each agent kills its tasks and waits for them (CleanupOnExit)
+		wg.Wait()
+		// Normally a no-op: shims clean up after their tasks. Whatever an
+		// agent could not stop (a stuck shim, a container runc kept) goes now.
+		for _, f := range executor.Reap(dir) {
+			logger.Printf("removed leftover after the agents stopped: %s", f)
+		}
+		cleanup()
 	}
 	for _, sp := range specs {
 		wd := filepath.Join(dir, sp.Name)
