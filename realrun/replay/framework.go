@@ -91,8 +91,14 @@ func (f *framework) loop(ctx context.Context, s *mesosapi.Stream) error {
 		}
 		e, err := s.Next()
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, io.EOF) {
+			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if errors.Is(err, io.EOF) {
+				// The master disconnected us (e.g. the stream fell too far
+				// behind); ending quietly would report the framework's
+				// remaining tasks as if the replay had run them.
+				return fmt.Errorf("framework %s: the master closed the event stream with %d tasks not ended", f.info.Name, f.notEnded())
 			}
 			return fmt.Errorf("framework %s: event stream: %w", f.info.Name, err)
 		}
@@ -204,4 +210,10 @@ func (f *framework) end(now allocator.Time, t *sim.Task, o allocator.Outcome) {
 	f.remaining--
 	f.mu.Unlock()
 	f.run.rec.ended(now, t, o)
+}
+
+func (f *framework) notEnded() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.remaining
 }
