@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -111,8 +112,23 @@ func v1Hierarchy() ([]cgroup1.Subsystem, error) {
 	return subs, nil
 }
 
-// newTaskCgroup creates the cgroup at path with the limits.
+// newTaskCgroup creates the cgroup at path with the limits. Another agent
+// (or another test binary) removing the shared, empty "/allocsim" parent as
+// it stops can make a creation fail with "no such file or directory" midway:
+// that is retried, since creating an existing directory is harmless.
 func newTaskCgroup(path string, l Limits) (*taskCgroup, error) {
+	var err error
+	for range 5 {
+		var cg *taskCgroup
+		if cg, err = createTaskCgroup(path, l); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return cg, err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil, err
+}
+
+func createTaskCgroup(path string, l Limits) (*taskCgroup, error) {
 	if cgroups.Mode() == cgroups.Unavailable {
 		return nil, errors.New("no cgroup filesystem mounted at /sys/fs/cgroup")
 	}
