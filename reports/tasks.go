@@ -90,7 +90,7 @@ type taskWriter struct {
 
 const (
 	taskBatchRows = 1024
-	taskBatches   = 8
+	taskBatches   = 32
 )
 
 func newTaskWriter(dir string, nm *names) (*taskWriter, error) {
@@ -125,12 +125,13 @@ func (tw *taskWriter) loop() {
 		if tw.err == nil {
 			_, tw.err = tw.w.Write(rows)
 		}
-		for i := range rows {
-			if tw.err != nil {
-				break
+		if tw.err == nil {
+			for i := range b.tasks {
+				if tw.err = statTask(&tw.st, &b.tasks[i]); tw.err != nil {
+					break
+				}
+				tw.stats.Add(&tw.st)
 			}
-			tw.st, tw.err = rows[i].StatTask()
-			tw.stats.Add(&tw.st)
 		}
 		b.tasks = b.tasks[:0]
 		tw.free <- b
@@ -238,6 +239,29 @@ func outcomeName(t *sim.Task) string {
 		return OutcomeRunning
 	}
 	return t.Outcome.String()
+}
+
+// statTask is StatTask of the row fillRow makes of t, straight from the
+// attempt (no outcome name to parse): the same values, field by field.
+func statTask(m *metrics.Task, t *sim.Task) error {
+	sp := &t.Spec
+	*m = metrics.Task{
+		Job: sp.Job, Framework: int32(sp.Framework), Priority: sp.Priority, Class: int32(sp.Class),
+		Submit: sp.Submit.Seconds(), Ready: t.Ready.Seconds(), End: t.End.Seconds(), Started: t.Started,
+		Service: t.Service(),
+	}
+	if t.Started {
+		m.Start = t.Start.Seconds()
+	}
+	switch {
+	case t.State == sim.StateRunning:
+		m.Running = true
+	case t.Outcome >= allocator.NumOutcomes:
+		return fmt.Errorf("task_id %d: unknown outcome %d", t.Seq, t.Outcome)
+	default:
+		m.Outcome = t.Outcome
+	}
+	return nil
 }
 
 // StatTask converts a row read back from tasks.parquet for the statistics;

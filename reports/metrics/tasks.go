@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -63,8 +64,8 @@ type TaskStats struct {
 	firstSub  float64
 	lastEnd   float64
 	anyEnd    bool
-	waits     []waitRec
-	slowdown  []float64
+	waits     sortedRuns[waitRec]
+	slowdown  sortedRuns[float64]
 	jobIdx    map[jobKey]int32 // jobs whose id does not fit dense
 	dense     [][]int32        // [framework][job id] → index+1 into jobs, for small ids
 	jobs      []jobAcc
@@ -107,7 +108,11 @@ func (s *TaskStats) job(k jobKey, submit, end float64) *jobAcc {
 
 // NewTaskStats returns an empty accumulator.
 func NewTaskStats() *TaskStats {
-	return &TaskStats{jobIdx: map[jobKey]int32{}}
+	return &TaskStats{
+		jobIdx:   map[jobKey]int32{},
+		waits:    sortedRuns[waitRec]{less: func(a, b *waitRec) bool { return cmp.Less(a.wait, b.wait) }},
+		slowdown: sortedRuns[float64]{less: func(a, b *float64) bool { return cmp.Less(*a, *b) }},
+	}
 }
 
 // Add records one ended attempt.
@@ -123,12 +128,12 @@ func (s *TaskStats) Add(t *Task) {
 	}
 	if t.Started {
 		s.Started++
-		s.waits = append(s.waits, waitRec{wait: t.Wait(), fw: t.Framework, prio: t.Priority, class: t.Class})
+		s.waits.add(waitRec{wait: t.Wait(), fw: t.Framework, prio: t.Priority, class: t.Class})
 	}
 	done := t.Started && !t.Running && t.Outcome == allocator.OutcomeFinished
 	if done {
 		run := t.End - t.Start
-		s.slowdown = append(s.slowdown, math.Max(1, (t.Wait()+run)/math.Max(run, SlowdownFloorS)))
+		s.slowdown.add(math.Max(1, (t.Wait()+run)/math.Max(run, SlowdownFloorS)))
 		if !s.anyEnd || t.End > s.lastEnd {
 			s.lastEnd, s.anyEnd = t.End, true
 		}
@@ -191,20 +196,19 @@ func (s *TaskStats) Summary() TaskSummary {
 	if s.anyEnd {
 		out.MakespanS = s.lastEnd - s.firstSub
 	}
-	byFw, byPrio, byClass := map[int32][]float64{}, map[int32][]float64{}, map[int32][]float64{}
-	wait := make([]float64, len(s.waits))
-	for i, w := range s.waits {
-		wait[i] = w.wait
-		byFw[w.fw] = append(byFw[w.fw], w.wait)
-		byPrio[w.prio] = append(byPrio[w.prio], w.wait)
-		byClass[w.class] = append(byClass[w.class], w.wait)
+	// The samples were sorted as they came (sortedRuns): the per-group
+	// samples are taken in that order, so none needs sorting here.
+	recs := s.waits.sorted()
+	wait := make([]float64, len(recs))
+	for i := range recs {
+		wait[i] = recs[i].wait
 	}
-	out.WaitS = Summarise(wait)
+	out.WaitS = SummariseSorted(wait)
 	out.WaitSamples = wait
-	out.WaitSByFw = groups(byFw)
-	out.WaitSByPrio = groups(byPrio)
-	out.WaitSByClass = groups(byClass)
-	out.Slowdown = Summarise(s.slowdown)
+	out.WaitSByFw = groups(waitsBy(recs, func(w *waitRec) int32 { return w.fw }), true)
+	out.WaitSByPrio = groups(waitsBy(recs, func(w *waitRec) int32 { return w.prio }), true)
+	out.WaitSByClass = groups(waitsBy(recs, func(w *waitRec) int32 { return w.class }), true)
+	out.Slowdown = SummariseSorted(s.slowdown.sorted())
 	jct := []float64{}
 	jctFw := map[int32][]float64{}
 	for i := range s.jobs {
@@ -219,12 +223,40 @@ func (s *TaskStats) Summary() TaskSummary {
 	out.JobsTotal = len(s.jobs)
 	out.JobsCompleted = len(jct)
 	out.JCTS = Summarise(jct)
-	out.JCTSByFw = groups(jctFw)
+	out.JCTSByFw = groups(jctFw, false)
 	return out
 }
 
-// groups summarises each key's sample, in key order (never map order).
-func groups(m map[int32][]float64) []Group {
+// waitsBy splits the waits by key, keeping their order. Keys are small
+// non-negative numbers (framework ids, priorities, classes) in practice and
+// are looked up in a slice; others go through a map.
+func waitsBy(recs []waitRec, key func(*waitRec) int32) map[int32][]float64 {
+	const denseKeys = 1 << 12
+	var dense [][]float64
+	other := map[int32][]float64{}
+	for i := range recs {
+		w := &recs[i]
+		k := key(w)
+		if k < 0 || k >= denseKeys {
+			other[k] = append(other[k], w.wait)
+			continue
+		}
+		if int(k) >= len(dense) {
+			dense = append(dense, make([][]float64, int(k)+1-len(dense))...)
+		}
+		dense[k] = append(dense[k], w.wait)
+	}
+	for k, xs := range dense {
+		if xs != nil {
+			other[int32(k)] = xs
+		}
+	}
+	return other
+}
+
+// groups summarises each key's sample, in key order (never map order);
+// sorted says the samples are in ascending order already.
+func groups(m map[int32][]float64, sorted bool) []Group {
 	keys := make([]int32, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -232,7 +264,11 @@ func groups(m map[int32][]float64) []Group {
 	slices.Sort(keys)
 	out := make([]Group, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, Group{Key: k, Dist: Summarise(m[k])})
+		d := SummariseSorted
+		if !sorted {
+			d = Summarise
+		}
+		out = append(out, Group{Key: k, Dist: d(m[k])})
 	}
 	return out
 }

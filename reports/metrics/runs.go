@@ -1,0 +1,99 @@
+package metrics
+
+// sortedRuns collects values and keeps them as sorted runs: each chunk is
+// sorted when it fills and runs of equal length are merged (a binary
+// counter), so the sorting is spread over the run on the goroutine that adds
+// the values, and sorted only has the last chunk to sort and a few runs to
+// merge when the run ends. Merges keep the earlier of equal values first, so
+// the order is deterministic.
+type sortedRuns[T any] struct {
+	chunk  int // values per initial run (0: defaultChunk)
+	less   func(a, b *T) bool
+	xs     []T
+	bounds []int // start of each sorted run, ascending; the tail after the last run is unsorted
+	done   int   // end of the sorted runs
+	tmp    []T
+}
+
+const defaultChunk = 1 << 14
+
+func (r *sortedRuns[T]) add(v T) {
+	r.xs = append(r.xs, v)
+	c := r.chunk
+	if c == 0 {
+		c = defaultChunk
+	}
+	if len(r.xs)-r.done == c {
+		r.seal()
+		// Merge while the last run is at least as long as the one before.
+		for k := len(r.bounds); k >= 2 && r.done-r.bounds[k-1] >= r.bounds[k-1]-r.bounds[k-2]; k-- {
+			r.merge(r.bounds[k-2], r.bounds[k-1], r.done)
+			r.bounds = r.bounds[:k-1]
+		}
+	}
+}
+
+// seal sorts the unsorted tail and makes it a run.
+func (r *sortedRuns[T]) seal() {
+	if r.done == len(r.xs) {
+		return
+	}
+	insertionOrMergeSort(r, r.done, len(r.xs))
+	r.bounds = append(r.bounds, r.done)
+	r.done = len(r.xs)
+}
+
+// insertionOrMergeSort sorts xs[a:b] stably: insertion sort of blocks of 32,
+// then merges (no reflection, no interface calls besides less).
+func insertionOrMergeSort[T any](r *sortedRuns[T], a, b int) {
+	const block = 32
+	xs := r.xs
+	for s := a; s < b; s += block {
+		e := min(s+block, b)
+		for i := s + 1; i < e; i++ {
+			for j := i; j > s && r.less(&xs[j], &xs[j-1]); j-- {
+				xs[j], xs[j-1] = xs[j-1], xs[j]
+			}
+		}
+	}
+	for w := block; w < b-a; w *= 2 {
+		for s := a; s+w < b; s += 2 * w {
+			r.merge(s, s+w, min(s+2*w, b))
+		}
+	}
+}
+
+// merge merges the sorted xs[a:m] and xs[m:c] in place (through tmp).
+func (r *sortedRuns[T]) merge(a, m, c int) {
+	xs := r.xs
+	if a >= m || m >= c || !r.less(&xs[m], &xs[m-1]) {
+		return // already in order
+	}
+	r.tmp = append(r.tmp[:0], xs[a:m]...)
+	i, j, k := 0, m, a
+	for i < len(r.tmp) && j < c {
+		if r.less(&xs[j], &r.tmp[i]) {
+			xs[k] = xs[j]
+			j++
+		} else {
+			xs[k] = r.tmp[i]
+			i++
+		}
+		k++
+	}
+	copy(xs[k:], r.tmp[i:])
+}
+
+// sorted returns all values in ascending order (stable). Call it once, after
+// the last add; the values stay owned by r.
+func (r *sortedRuns[T]) sorted() []T {
+	r.seal()
+	for k := len(r.bounds) - 1; k >= 1; k-- {
+		r.merge(r.bounds[k-1], r.bounds[k], r.done)
+	}
+	r.bounds = r.bounds[:min(len(r.bounds), 1)]
+	r.tmp = nil
+	return r.xs
+}
+
+func (r *sortedRuns[T]) len() int { return len(r.xs) }
