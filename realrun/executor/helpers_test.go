@@ -64,6 +64,17 @@ func newRunner(t *testing.T) *Runner {
 	require.NoError(t, os.Chmod(dir, 0o755))
 	r, err := New(Config{WorkDir: dir, CgroupParent: testCgroupRoot + "/" + filepath.Base(dir) + "-" + strings.ReplaceAll(t.Name(), "/", "_"), DefaultGrace: time.Second})
 	require.NoError(t, err)
+	// Runs last (cleanups run last-in first-out): after every task's own
+	// check and r.Close, whatever is still there — after a failure too — is removed.
+	t.Cleanup(func() {
+		if found := Reap(dir, r.cfg.CgroupParent); len(found) > 0 {
+			if t.Failed() {
+				t.Logf("removed what the failed test left:\n  %s", strings.Join(found, "\n  "))
+			} else {
+				t.Errorf("the test left these behind (now removed):\n  %s", strings.Join(found, "\n  "))
+			}
+		}
+	})
 	t.Cleanup(r.Close)
 	return r
 }
@@ -79,7 +90,18 @@ func startTask(t *testing.T, r *Runner, l *agentapi.LaunchTask, kind string) *Pr
 	require.NoError(t, err)
 	p, err := r.Start(task)
 	require.NoError(t, err)
-	t.Cleanup(func() { assertNothingLeft(t, p) })
+	t.Cleanup(func() {
+		if t.Failed() {
+			// Do not wait out a long task the failed test never stopped.
+			_ = p.Kill(100 * time.Millisecond)
+		}
+		select {
+		case <-p.Done():
+			assertNothingLeft(t, p)
+		case <-time.After(60 * time.Second):
+			t.Errorf("task %s did not end within 60 s of the test's end; shim log:\n%s", p.Task.TaskID, shimLogOf(p))
+		}
+	})
 	return p
 }
 
