@@ -20,7 +20,8 @@ func init() { RegisterMode("monolithic", newMonolithic) }
 // in a cycle, later tasks of the same shape are skipped without trying (they
 // cannot fit either), and the scan stops after scan_limit tasks in a row were
 // not placed, so a long queue of unplaceable tasks costs a bounded amount per
-// cycle. Triggered cycles (new task, freed resources) stop at the first
+// cycle. Queued tasks with equal requests in a row (a job's tasks) form a
+// run that is skipped as a whole, so that bound is per run, not per task. Triggered cycles (new task, freed resources) stop at the first
 // failure: they only serve the head of the queue quickly.
 type monolithic struct {
 	e         *Engine
@@ -43,7 +44,10 @@ type monolithic struct {
 	lastFail allocator.Request // the last request known to fail this cycle (valid while minimal is not empty)
 	// stale counts queue entries of tasks that ended while pending; while
 	// it is zero every entry is live and skipped entries need no check.
+	// dead counts them by request: a run whose request has none is live
+	// as a whole and can be skipped without looking at its tasks.
 	stale int
+	dead  map[allocator.Request]int32
 	// changed: a task arrived or resources came back since the last
 	// periodic scan. If not, that scan's outcome stands (the cluster only
 	// lost room since) and the next periodic cycle has nothing to do.
@@ -53,18 +57,24 @@ type monolithic struct {
 const maxMinimal = 16
 
 // prioLevel is the FIFO of one priority. Entries before head are consumed.
+// tail is the index of the first entry of the last run, -1 when a scan has
+// reached it (a new task then starts a new run).
 type prioLevel struct {
 	prio int32
 	q    []queued
 	head int
+	tail int
 }
 
 // queued names a task slot and the attempt that was queued in it, so an
 // entry whose task ended (and whose slot was reused) is recognised. It
 // carries the request so that a scan can skip a task known not to fit
 // without touching the task itself (a cache miss per entry on long queues).
+// run, on the first entry of a run, is how many entries from it on (in a
+// row) hold the same request; elsewhere it is not read.
 type queued struct {
 	id  TaskID
+	run int32
 	seq int64
 	req allocator.Request
 }
@@ -74,7 +84,8 @@ func newMonolithic(env ModeEnv) (Mode, error) {
 	if err := p.Check("placement", "scan_limit", "trigger"); err != nil {
 		return nil, fmt.Errorf("monolithic: %w", err)
 	}
-	m := &monolithic{env: env, levelOf: map[int32]int{}, failed: map[allocator.Request]struct{}{}}
+	m := &monolithic{env: env, levelOf: map[int32]int{}, failed: map[allocator.Request]struct{}{},
+		dead: map[allocator.Request]int32{}}
 	var err error
 	if m.placement, err = p.String("placement", "first-fit"); err != nil {
 		return nil, fmt.Errorf("monolithic: %w", err)
@@ -147,7 +158,12 @@ func (m *monolithic) Init(e *Engine) error {
 func (m *monolithic) TaskPending(now allocator.Time, id TaskID) {
 	t := m.e.Task(id)
 	l := m.level(t.Spec.Priority)
-	l.q = append(l.q, queued{id: id, seq: t.Seq, req: t.Spec.Req})
+	if k := l.tail; k >= l.head && l.q[k].req == t.Spec.Req && k+int(l.q[k].run) == len(l.q) {
+		l.q[k].run++
+	} else {
+		l.tail = len(l.q)
+	}
+	l.q = append(l.q, queued{id: id, run: 1, seq: t.Seq, req: t.Spec.Req})
 	m.changed = true
 	if m.trigger {
 		m.e.TriggerCycle()
@@ -157,8 +173,9 @@ func (m *monolithic) TaskPending(now allocator.Time, id TaskID) {
 // TaskEnded counts pending tasks that ended while queued (killed); their
 // entries are recognised by seq and dropped by the next scans.
 func (m *monolithic) TaskEnded(_ allocator.Time, id TaskID) {
-	if !m.e.Task(id).Started {
+	if t := m.e.Task(id); !t.Started {
 		m.stale++
+		m.dead[t.Spec.Req]++
 	}
 }
 
@@ -178,7 +195,7 @@ func (m *monolithic) level(prio int32) *prioLevel {
 	i := sort.Search(len(m.levels), func(i int) bool { return m.levels[i].prio < prio })
 	m.levels = append(m.levels, prioLevel{})
 	copy(m.levels[i+1:], m.levels[i:])
-	m.levels[i] = prioLevel{prio: prio}
+	m.levels[i] = prioLevel{prio: prio, tail: -1}
 	for j := i; j < len(m.levels); j++ {
 		m.levelOf[m.levels[j].prio] = j
 	}
@@ -207,48 +224,72 @@ func (m *monolithic) Cycle(now allocator.Time) {
 }
 
 // scan walks one priority level, placing what fits, and reports whether the
-// cycle should go on to the next level.
+// cycle should go on to the next level. It makes the same decisions as
+// trying the entries one by one: the entries of a run share a request, so
+// once one is known not to fit, so are the others (nothing is freed during
+// a scan), and they are kept with a single copy.
 func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 	q := l.q
 	w, r := l.head, l.head
 	goOn := true
+	left, w0 := 0, w // entries of the current run not consumed yet; where its kept ones start
+	checkDead := false
 	for r < len(q) {
+		if left == 0 {
+			if w > w0 {
+				q[w0].run = int32(w - w0) // the previous run's kept entries
+			}
+			left, w0 = int(q[r].run), w
+			checkDead = m.stale > 0 && m.dead[q[r].req] > 0
+		}
 		ent := &q[r]
-		if m.stale > 0 {
+		if checkDead {
 			if t := m.e.Task(ent.id); t.Seq != ent.seq || t.State != StatePending {
-				m.stale--
+				m.forget(ent.req)
 				r++ // ended while queued
+				left--
 				continue
 			}
 		}
-		placed := false
-		if !m.knownToFail(&ent.req) {
-			placed = m.place(ent.id, m.e.Task(ent.id))
-			if !placed {
-				m.failed[ent.req] = struct{}{}
-				if len(m.minimal) < maxMinimal {
-					m.minimal = append(m.minimal, ent.req)
-				}
-				m.e.Counters().PlaceFailures++
+		k := 1 // entries kept
+		if m.knownToFail(&ent.req) {
+			if !checkDead && !triggered {
+				k = min(left, m.scanLimit-*misses)
 			}
-		}
-		if !placed {
-			m.lastFail = ent.req
-		}
-		r++
-		if placed {
+		} else if m.place(ent.id, m.e.Task(ent.id)) {
+			r++
+			left--
 			*misses = 0
 			continue
+		} else {
+			m.failed[ent.req] = struct{}{}
+			if len(m.minimal) < maxMinimal {
+				m.minimal = append(m.minimal, ent.req)
+			}
+			m.e.Counters().PlaceFailures++
 		}
-		if w != r-1 { // nothing removed yet: the entry is already in place
-			q[w] = *ent
+		m.lastFail = ent.req
+		if w != r {
+			copy(q[w:w+k], q[r:r+k])
 		}
-		w++
-		*misses++
+		w += k
+		r += k
+		left -= k
+		*misses += k
 		if triggered || *misses >= m.scanLimit {
 			goOn = false
 			break
 		}
+	}
+	// The current run: its kept entries, then its unscanned rest once the
+	// kept block is slid against it below.
+	if w > w0 {
+		q[w0].run = int32(w - w0 + left)
+	} else if left > 0 {
+		q[r].run = int32(left)
+	}
+	if l.tail >= 0 && r > l.tail {
+		l.tail = -1 // the last run was scanned: it may have moved
 	}
 	// Kept entries sit in q[head:w], unscanned ones in q[r:]: slide the kept
 	// block up against the unscanned part to keep the order.
@@ -258,12 +299,23 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 	}
 	l.head = r - kept
 	if l.head == len(q) {
-		l.q, l.head = q[:0], 0
+		l.q, l.head, l.tail = q[:0], 0, -1
 	} else if l.head > len(q)/2 && l.head > 1024 {
 		n := copy(q, q[l.head:])
+		if l.tail >= 0 {
+			l.tail -= l.head
+		}
 		l.q, l.head = q[:n], 0
 	}
 	return goOn
+}
+
+// forget drops a queue entry of a task that ended while pending.
+func (m *monolithic) forget(req allocator.Request) {
+	m.stale--
+	if m.dead[req]--; m.dead[req] <= 0 {
+		delete(m.dead, req)
+	}
 }
 
 // knownToFail: the request, or one it dominates, already failed this cycle
