@@ -158,6 +158,9 @@ func (m *monolithic) Init(e *Engine) error {
 func (m *monolithic) TaskPending(now allocator.Time, id TaskID) {
 	t := m.e.Task(id)
 	l := m.level(t.Spec.Priority)
+	if len(l.q) == cap(l.q) && l.head >= len(l.q)/2 && l.head > 0 {
+		l.compact() // reuse the consumed front rather than grow
+	}
 	if k := l.tail; k >= l.head && l.q[k].req == t.Spec.Req && k+int(l.q[k].run) == len(l.q) {
 		l.q[k].run++
 	} else {
@@ -213,7 +216,9 @@ func (m *monolithic) Cycle(now allocator.Time) {
 		}
 		m.changed = false // a triggered cycle covers only the head: it keeps the flag
 	}
-	clear(m.failed)
+	if len(m.failed) > 0 {
+		clear(m.failed) // clearing costs the map's capacity even when empty
+	}
 	m.minimal = m.minimal[:0]
 	misses := 0
 	for li := range m.levels {
@@ -301,13 +306,18 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 	if l.head == len(q) {
 		l.q, l.head, l.tail = q[:0], 0, -1
 	} else if l.head > len(q)/2 && l.head > 1024 {
-		n := copy(q, q[l.head:])
-		if l.tail >= 0 {
-			l.tail -= l.head
-		}
-		l.q, l.head = q[:n], 0
+		l.compact()
 	}
 	return goOn
+}
+
+// compact moves the live entries to the front of the level's slice.
+func (l *prioLevel) compact() {
+	n := copy(l.q, l.q[l.head:])
+	if l.tail >= 0 {
+		l.tail -= l.head
+	}
+	l.q, l.head = l.q[:n], 0
 }
 
 // forget drops a queue entry of a task that ended while pending.
