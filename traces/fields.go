@@ -2,6 +2,7 @@ package traces
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math/bits"
@@ -48,10 +49,29 @@ func (l *lineReader) next() ([]byte, error) {
 }
 
 // splitFields splits line at sep into dst (no quoting: the traces have none)
-// and returns the number of fields found; it stops counting past len(dst).
+// and returns the number of fields found (fields past len(dst) are counted,
+// not stored). It tests eight bytes at a time for sep: it is the innermost
+// loop of every CSV reader (a task_events row is ~100 bytes, 13 fields).
 func splitFields(line []byte, sep byte, dst [][]byte) int {
 	n, start := 0, 0
-	for i := 0; i < len(line); i++ {
+	const lo7 = 0x7f7f7f7f7f7f7f7f
+	pat := uint64(sep) * 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(line); i += 8 {
+		x := binary.LittleEndian.Uint64(line[i:]) ^ pat
+		// 0x80 in each byte of x that is zero (exact: no carries between bytes).
+		m := ^((x&lo7 + lo7) | x | lo7)
+		for m != 0 {
+			j := i + bits.TrailingZeros64(m)>>3
+			if n < len(dst) {
+				dst[n] = line[start:j]
+			}
+			n++
+			start = j + 1
+			m &= m - 1
+		}
+	}
+	for ; i < len(line); i++ {
 		if line[i] == sep {
 			if n < len(dst) {
 				dst[n] = line[start:i]

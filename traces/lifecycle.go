@@ -209,7 +209,7 @@ type queued struct {
 //     input, is emitted with Run = Never (a service running to the horizon).
 type lifecycle struct {
 	open      openMap
-	q         []queued // ring buffer
+	q         []queued // ring buffer; its length is a power of two (indices are masked)
 	head, n   int      // ring head index and length
 	headSeq   int64    // sequence number of q[head]
 	lookahead allocator.Time
@@ -246,14 +246,14 @@ func (l *lifecycle) push(t Task, noReq bool) int64 {
 		}
 		l.q, l.head = nq, 0
 	}
-	l.q[(l.head+l.n)%len(l.q)] = queued{task: t, noReq: noReq}
+	l.q[(l.head+l.n)&(len(l.q)-1)] = queued{task: t, noReq: noReq}
 	l.n++
 	l.peakQueue = max(l.peakQueue, l.n)
 	return l.headSeq + int64(l.n) - 1
 }
 
 func (l *lifecycle) at(seq int64) *queued {
-	return &l.q[(l.head+int(seq-l.headSeq))%len(l.q)]
+	return &l.q[(l.head+int(seq-l.headSeq))&(len(l.q)-1)]
 }
 
 func (l *lifecycle) close(k taskKey) { l.open.del(k) }
@@ -363,7 +363,7 @@ func (l *lifecycle) headSubmit() allocator.Time { return l.q[l.head].task.Submit
 func (l *lifecycle) pop(dst *Task) (ok bool) {
 	h := &l.q[l.head]
 	seq := l.headSeq
-	l.head = (l.head + 1) % len(l.q)
+	l.head = (l.head + 1) & (len(l.q) - 1)
 	l.n--
 	l.headSeq++
 	l.lastSeq = seq
