@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/realrun/realruntest"
 	"github.com/allocsim/allocsim/reports"
 	"github.com/allocsim/allocsim/workloads"
 	"github.com/stretchr/testify/assert"
@@ -23,6 +24,8 @@ func smallScenario(t *testing.T) *workloads.Scenario {
 // The small scenario replayed on emulated agents: every task is placed
 // and finishes, and the run folder has the simulator's files.
 func TestReplayEmulated(t *testing.T) {
+	// Options.Timeout bounds the replay; this also covers writing the outputs.
+	realruntest.Deadline(t, 3*time.Minute)
 	s := smallScenario(t)
 	out := t.TempDir()
 	res, err := Run(context.Background(), s, Options{Out: out, TimeScale: 40, Timeout: 90 * time.Second})
@@ -41,6 +44,7 @@ func TestReplayEmulated(t *testing.T) {
 // A scenario with a horizon and services: the replay stops at the horizon
 // (scaled), services are reported still running, as the simulator does.
 func TestReplayStopsAtHorizon(t *testing.T) {
+	realruntest.Deadline(t, 3*time.Minute)
 	yaml := `
 name: horizon
 seed: 3
