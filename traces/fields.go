@@ -123,6 +123,19 @@ func parseInt(b []byte) (int64, bool) {
 		}
 	}
 	var v uint64
+	if len(b) <= 18 { // cannot overflow: no per-digit bound check (most fields)
+		for _, c := range b {
+			d := c - '0'
+			if d > 9 {
+				return 0, false
+			}
+			v = v*10 + uint64(d)
+		}
+		if neg {
+			return -int64(v), true
+		}
+		return int64(v), true
+	}
 	for _, c := range b {
 		if c < '0' || c > '9' {
 			return 0, false

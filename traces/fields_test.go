@@ -2,6 +2,7 @@ package traces
 
 import (
 	"bytes"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -51,4 +52,34 @@ func FuzzSplitFields(f *testing.F) {
 		}
 		checkSplit(t, line, sep, max)
 	})
+}
+
+// checkParseInt: parseInt agrees with strconv.ParseInt on fields of up to
+// 20 bytes (longer ones it rejects).
+func checkParseInt(t *testing.T, s string) {
+	v, ok := parseInt([]byte(s))
+	want, err := strconv.ParseInt(s, 10, 64)
+	if len(s) > 20 {
+		require.False(t, ok, "%q", s)
+		return
+	}
+	require.Equal(t, err == nil, ok, "%q", s)
+	if ok {
+		require.Equal(t, want, v, "%q", s)
+	}
+}
+
+func TestParseInt(t *testing.T) {
+	for _, s := range []string{"", "0", "-0", "+7", "-", "+", "12a", "999999999999999999", "-999999999999999999",
+		"9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+		"00000000000000000001", "6251812952", " 1", "1 ", "/", ":"} {
+		checkParseInt(t, s)
+	}
+}
+
+func FuzzParseInt(f *testing.F) {
+	for _, s := range []string{"0", "-12", "9223372036854775807", "-9223372036854775808", "18446744073709551616"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkParseInt)
 }

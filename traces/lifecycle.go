@@ -24,6 +24,15 @@ const (
 
 var lifeNames = [numLifeKinds]string{"submit", "schedule", "evict", "fail", "finish", "kill", "lost", "update_pending", "update_running", "queue_enable"}
 
+// droppedNames are the counters of runs that ended while pending, built once
+// (not concatenated per event).
+var droppedNames = func() (n [numLifeKinds]string) {
+	for k, name := range lifeNames {
+		n[k] = "dropped_ended_pending_" + name
+	}
+	return n
+}()
+
 var lifeOutcome = [numLifeKinds]allocator.Outcome{
 	lifeEvict: allocator.OutcomeEvicted, lifeFail: allocator.OutcomeFailed,
 	lifeFinish: allocator.OutcomeFinished, lifeKill: allocator.OutcomeKilled, lifeLost: allocator.OutcomeLost,
@@ -304,7 +313,7 @@ func (l *lifecycle) add(ev *lifeEvent) {
 				qt.task.Outcome = lifeOutcome[ev.kind]
 			} else {
 				qt.drop = true
-				l.stats.Add("dropped_ended_pending_"+lifeNames[ev.kind], 1)
+				l.stats.Add(droppedNames[ev.kind], 1)
 			}
 		} else {
 			l.stats.Add("ended_after_lookahead", 1)
