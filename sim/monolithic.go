@@ -268,7 +268,7 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 			if !checkDead && !triggered {
 				k = min(left, m.scanLimit-*misses)
 			}
-		} else if m.place(ent.id, m.e.Task(ent.id)) {
+		} else if m.place(ent.id, &ent.req) {
 			r++
 			left--
 			*misses = 0
@@ -354,11 +354,14 @@ func (m *monolithic) knownToFail(r *allocator.Request) bool {
 	return bad
 }
 
-func (m *monolithic) place(id TaskID, t *Task) bool {
+// place tries one task; req is its request as queued (equal to
+// t.Spec.Req), so that a task no agent can hold is not even looked at.
+func (m *monolithic) place(id TaskID, req *allocator.Request) bool {
 	c := m.e.Cluster()
-	if !m.idx.Admits(t.Spec.Req) {
+	if !m.idx.Admits(*req) {
 		return false
 	}
+	t := m.e.Task(id)
 	placer := m.placer
 	if fw := int(t.Spec.Framework); fw < len(m.fwPlacer) {
 		if m.fwFirst[fw] {

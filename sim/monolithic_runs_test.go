@@ -50,7 +50,7 @@ func (m oneByOne) scanOneByOne(l *prioLevel, triggered bool, misses *int) bool {
 		}
 		placed := false
 		if !m.knownToFail(&ent.req) {
-			placed = m.place(ent.id, m.e.Task(ent.id))
+			placed = m.place(ent.id, &ent.req)
 			if !placed {
 				m.failed[ent.req] = struct{}{}
 				if len(m.minimal) < maxMinimal {
