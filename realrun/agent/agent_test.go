@@ -262,6 +262,8 @@ func TestAgentSIGKILLAndRestartRecoversTasks(t *testing.T) {
 		data, err := json.Marshal(cfg)
 		require.NoError(t, err)
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		// Dies with the test binary (e.g. when a realruntest.Deadline ends it).
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		cmd.Env = append(os.Environ(), childAgentEnv+"="+string(data))
 		cmd.Stderr = os.Stderr
 		require.NoError(t, cmd.Start())

@@ -135,6 +135,8 @@ func TestRealAgentSIGKILL(t *testing.T) {
 	self, err := os.Executable()
 	require.NoError(t, err)
 	child := exec.Command(self, "-test.run=^$")
+	// Dies with the test binary (e.g. when a realruntest.Deadline ends it).
+	child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	child.Env = append(os.Environ(), childAgentEnv+"="+string(js))
 	child.Stderr = os.Stderr
 	require.NoError(t, child.Start())
