@@ -89,9 +89,9 @@ func reapContainers(workDir string) []string {
 	return found
 }
 
-// reapProcesses SIGKILLs every process whose environment names workDir or
-// a path under it (shims carry their task directory in ShimEnv, workload
-// helpers in WorkloadEnv).
+// reapProcesses SIGKILLs every shim or workload helper of a task under
+// workDir (shims carry their task directory in ShimEnv, workload helpers
+// in WorkloadEnv).
 func reapProcesses(workDir string) []string {
 	var found []string
 	self := os.Getpid()
@@ -120,10 +120,12 @@ func reapProcesses(workDir string) []string {
 	return found
 }
 
+// envNamesDir: only the variables the agent sets for shims and workload
+// helpers count (a shell whose PWD is under dir is not a task's).
 func envNamesDir(env []byte, dir string) bool {
 	for _, kv := range strings.Split(string(env), "\x00") {
-		_, v, ok := strings.Cut(kv, "=")
-		if ok && (v == dir || strings.HasPrefix(v, dir+"/")) {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && (k == ShimEnv || k == WorkloadEnv) && (v == dir || strings.HasPrefix(v, dir+"/")) {
 			return true
 		}
 	}

@@ -31,6 +31,10 @@ func TestReapRemovesLeftovers(t *testing.T) {
 	unrelated.Env = []string{ShimEnv + "=" + dir + "-other/tasks/x"}
 	require.NoError(t, unrelated.Start())
 	t.Cleanup(func() { _ = unrelated.Process.Kill(); _ = unrelated.Wait() })
+	shell := exec.Command("sleep", "60") // e.g. someone's shell sitting in the work dir
+	shell.Env = []string{"PWD=" + filepath.Join(dir, "tasks")}
+	require.NoError(t, shell.Start())
+	t.Cleanup(func() { _ = shell.Process.Kill(); _ = shell.Wait() })
 
 	found := Reap(dir, parent)
 	t.Logf("found:\n  %s", strings.Join(found, "\n  "))
@@ -46,7 +50,9 @@ func TestReapRemovesLeftovers(t *testing.T) {
 		}
 	}
 	assert.False(t, CgroupExists(parent), "cgroup %s remains", parent)
-	assert.True(t, pidExists(unrelated.Process.Pid) && !procZombie(unrelated.Process.Pid), "a process of another directory was killed")
+	for _, c := range []*exec.Cmd{unrelated, shell} {
+		assert.True(t, pidExists(c.Process.Pid) && !procZombie(c.Process.Pid), "process %v (env %v) was killed", c.Args, c.Env)
+	}
 	joined := strings.Join(found, "\n")
 	assert.Contains(t, joined, "process")
 	assert.Contains(t, joined, "task-1")
