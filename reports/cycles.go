@@ -28,20 +28,46 @@ type CycleRow struct {
 }
 
 // cycleWriter buffers cycle rows (fixed-size structs: no allocation per
-// cycle) and writes them in batches.
+// cycle) and hands full batches to a goroutine that encodes them, so the
+// engine goroutine only fills a struct per cycle. Two batches alternate:
+// memory stays bounded.
 type cycleWriter struct {
 	out  *atomicFile
 	w    *parquet.GenericWriter[CycleRow]
 	rows []CycleRow
 	n    int64
+	full chan []CycleRow
+	free chan []CycleRow
+	done chan struct{}
+	err  error // the goroutine's first error; read after done
+	shut bool
 }
+
+const cycleBatchRows = 4096
 
 func newCycleWriter(dir string) (*cycleWriter, error) {
 	out, err := createAtomic(dir, CyclesFile)
 	if err != nil {
 		return nil, err
 	}
-	return &cycleWriter{out: out, w: parquet.NewGenericWriter[CycleRow](out, writerOptions()...), rows: make([]CycleRow, 0, 4096)}, nil
+	cw := &cycleWriter{
+		out: out, w: parquet.NewGenericWriter[CycleRow](out, writerOptions()...),
+		rows: make([]CycleRow, 0, cycleBatchRows),
+		full: make(chan []CycleRow, 1), free: make(chan []CycleRow, 1), done: make(chan struct{}),
+	}
+	cw.free <- make([]CycleRow, 0, cycleBatchRows)
+	go cw.loop()
+	return cw, nil
+}
+
+func (cw *cycleWriter) loop() {
+	defer close(cw.done)
+	for rows := range cw.full {
+		if cw.err == nil {
+			_, cw.err = cw.w.Write(rows)
+		}
+		cw.free <- rows[:0]
+	}
 }
 
 func b2i(b bool) int64 {
@@ -59,19 +85,27 @@ func (cw *cycleWriter) add(now allocator.Time, wall time.Duration, s sim.CycleSt
 	})
 	cw.n++
 	if len(cw.rows) == cap(cw.rows) {
-		return cw.flush()
+		cw.full <- cw.rows
+		cw.rows = <-cw.free
 	}
 	return nil
 }
 
-func (cw *cycleWriter) flush() error {
-	_, err := cw.w.Write(cw.rows)
-	cw.rows = cw.rows[:0]
-	return err
+// shutdown hands over the last rows and waits for the goroutine.
+func (cw *cycleWriter) shutdown() error {
+	if !cw.shut {
+		cw.shut = true
+		if len(cw.rows) > 0 {
+			cw.full <- cw.rows
+		}
+		close(cw.full)
+		<-cw.done
+	}
+	return cw.err
 }
 
 func (cw *cycleWriter) close() error {
-	err := cw.flush()
+	err := cw.shutdown()
 	if err == nil {
 		err = cw.w.Close()
 	}
@@ -82,7 +116,10 @@ func (cw *cycleWriter) close() error {
 	return cw.out.Commit()
 }
 
-func (cw *cycleWriter) abort() { cw.out.Abort() }
+func (cw *cycleWriter) abort() {
+	cw.shutdown()
+	cw.out.Abort()
+}
 
 // cycleAcc keeps each cycle's wall time (8 bytes a cycle) for exact quantiles.
 type cycleAcc struct{ wallMS []float64 }

@@ -52,16 +52,13 @@ type taskSlot struct {
 	agentID               int32
 }
 
-// taskBatch is a batch of ended attempts, copied by the engine goroutine,
-// and the rows the writer goroutine makes of them.
+// taskBatch is a batch of ended attempts, copied by the engine goroutine.
 type taskBatch struct {
 	tasks []sim.Task
-	rows  []TaskRow
-	slots []taskSlot
 }
 
 func newTaskBatch() *taskBatch {
-	return &taskBatch{tasks: make([]sim.Task, 0, taskBatchRows), rows: make([]TaskRow, taskBatchRows), slots: make([]taskSlot, taskBatchRows)}
+	return &taskBatch{tasks: make([]sim.Task, 0, taskBatchRows)}
 }
 
 // taskWriter streams TaskRows to tasks.parquet. The engine goroutine only
@@ -86,6 +83,9 @@ type taskWriter struct {
 	stats *metrics.TaskStats
 	st    metrics.Task
 	names *names // read-only
+	// rows and slots are the writer goroutine's: the rows it makes of a batch.
+	rows  []TaskRow
+	slots []taskSlot
 }
 
 const (
@@ -106,6 +106,8 @@ func newTaskWriter(dir string, nm *names) (*taskWriter, error) {
 		done:  make(chan struct{}),
 		stats: metrics.NewTaskStats(),
 		names: nm,
+		rows:  make([]TaskRow, taskBatchRows),
+		slots: make([]taskSlot, taskBatchRows),
 	}
 	for range taskBatches - 1 {
 		tw.free <- newTaskBatch()
@@ -118,9 +120,9 @@ func newTaskWriter(dir string, nm *names) (*taskWriter, error) {
 func (tw *taskWriter) loop() {
 	defer close(tw.done)
 	for b := range tw.full {
-		rows := b.rows[:len(b.tasks)]
+		rows := tw.rows[:len(b.tasks)]
 		for i := range b.tasks {
-			fillRow(&rows[i], &b.slots[i], &b.tasks[i], tw.names)
+			fillRow(&rows[i], &tw.slots[i], &b.tasks[i], tw.names)
 		}
 		if tw.err == nil {
 			_, tw.err = tw.w.Write(rows)

@@ -18,11 +18,18 @@ type sortedRuns[T any] struct {
 const defaultChunk = 1 << 14
 
 func (r *sortedRuns[T]) add(v T) {
-	r.xs = append(r.xs, v)
 	c := r.chunk
 	if c == 0 {
 		c = defaultChunk
 	}
+	if len(r.xs) == cap(r.xs) {
+		// Double: append's 1.25× growth of large slices copies every value
+		// about four times over a run.
+		xs := make([]T, len(r.xs), max(2*cap(r.xs), c))
+		copy(xs, r.xs)
+		r.xs = xs
+	}
+	r.xs = append(r.xs, v)
 	if len(r.xs)-r.done == c {
 		r.seal()
 		// Merge while the last run is at least as long as the one before.
