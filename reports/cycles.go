@@ -30,7 +30,8 @@ type CycleRow struct {
 // cycleWriter buffers cycle rows (fixed-size structs: no allocation per
 // cycle) and hands full batches to a goroutine that encodes them, so the
 // engine goroutine only fills a struct per cycle. Two batches alternate:
-// memory stays bounded.
+// memory stays bounded. free holds both, so that the goroutine never blocks
+// returning the last batch (which the engine does not take back).
 type cycleWriter struct {
 	out  *atomicFile
 	w    *parquet.GenericWriter[CycleRow]
@@ -53,7 +54,7 @@ func newCycleWriter(dir string) (*cycleWriter, error) {
 	cw := &cycleWriter{
 		out: out, w: parquet.NewGenericWriter[CycleRow](out, writerOptions()...),
 		rows: make([]CycleRow, 0, cycleBatchRows),
-		full: make(chan []CycleRow, 1), free: make(chan []CycleRow, 1), done: make(chan struct{}),
+		full: make(chan []CycleRow, 1), free: make(chan []CycleRow, 2), done: make(chan struct{}),
 	}
 	cw.free <- make([]CycleRow, 0, cycleBatchRows)
 	go cw.loop()
