@@ -229,20 +229,34 @@ func (s *TaskStats) Summary() TaskSummary {
 
 // waitsBy splits the waits by key, keeping their order. Keys are small
 // non-negative numbers (framework ids, priorities, classes) in practice and
-// are looked up in a slice; others go through a map.
+// are counted in a slice first, so every group is allocated once at its
+// size; others go through a map.
 func waitsBy(recs []waitRec, key func(*waitRec) int32) map[int32][]float64 {
 	const denseKeys = 1 << 12
-	var dense [][]float64
+	var count []int
 	other := map[int32][]float64{}
+	for i := range recs {
+		k := key(&recs[i])
+		if k < 0 || k >= denseKeys {
+			continue
+		}
+		if int(k) >= len(count) {
+			count = append(count, make([]int, int(k)+1-len(count))...)
+		}
+		count[k]++
+	}
+	dense := make([][]float64, len(count))
+	for k, n := range count {
+		if n > 0 {
+			dense[k] = make([]float64, 0, n)
+		}
+	}
 	for i := range recs {
 		w := &recs[i]
 		k := key(w)
 		if k < 0 || k >= denseKeys {
 			other[k] = append(other[k], w.wait)
 			continue
-		}
-		if int(k) >= len(dense) {
-			dense = append(dense, make([][]float64, int(k)+1-len(dense))...)
 		}
 		dense[k] = append(dense[k], w.wait)
 	}
