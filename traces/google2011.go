@@ -41,11 +41,10 @@ type google2011 struct {
 	stats Stats
 	bad   badRows
 
-	mach     *partReader
-	machNext MachineEvent
-	machOK   bool // machNext holds an unread event
-	machEOF  bool
-	mf       [g11MachCols][]byte
+	machineTaskMerge
+
+	mach *partReader
+	mf   [g11MachCols][]byte
 
 	jobs    *partReader
 	jobEOF  bool
@@ -54,10 +53,8 @@ type google2011 struct {
 	jf      [g11JobCols][]byte
 
 	tasks     *partReader
-	taskEOF   bool
 	tf        [g11TaskCols][]byte
 	ev        lifeEvent
-	life      *lifecycle
 	lastT     allocator.Time
 	lastMachT allocator.Time
 }
@@ -90,43 +87,7 @@ func (g *google2011) Close() error {
 	return errors.Join(g.mach.Close(), g.tasks.Close(), g.jobs.Close())
 }
 
-func (g *google2011) Next(rec *Record) error {
-	for {
-		// Make sure a machine event is at hand (or the table is done).
-		for !g.machOK && !g.machEOF {
-			if err := g.readMachine(); err != nil {
-				return err
-			}
-		}
-		// Read task events until the queue head is ready, or the next
-		// machine event is known to come first.
-		for !g.taskEOF && !g.life.ready(false) {
-			if g.machOK && g.life.n > 0 && g.machNext.Time <= g.life.headSubmit() {
-				break
-			}
-			if g.machOK && g.life.n == 0 && g.life.readTime > g.machNext.Time {
-				break
-			}
-			if err := g.readTask(); err != nil {
-				return err
-			}
-		}
-		taskReady := g.life.ready(g.taskEOF)
-		if g.machOK && (!taskReady || g.machNext.Time <= g.life.headSubmit()) {
-			rec.Kind = RecordMachine
-			rec.Machine = g.machNext
-			g.machOK = false
-			return nil
-		}
-		if !taskReady {
-			return io.EOF
-		}
-		if g.life.pop(&rec.Task) {
-			rec.Kind = RecordTask
-			return nil
-		}
-	}
-}
+func (g *google2011) Next(rec *Record) error { return g.next(g, rec) }
 
 func (g *google2011) readMachine() error {
 	line, err := g.mach.line()

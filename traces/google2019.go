@@ -201,17 +201,14 @@ type google2019 struct {
 	stats Stats
 	bad   badRows
 
-	mach     jsonLines
-	machNext MachineEvent
-	machOK   bool
-	machEOF  bool
-	lastMT   allocator.Time
+	machineTaskMerge
 
-	inst    jsonLines
-	instEOF bool
-	life    *lifecycle
-	lastT   allocator.Time
-	ev      lifeEvent
+	mach   jsonLines
+	lastMT allocator.Time
+
+	inst  jsonLines
+	lastT allocator.Time
+	ev    lifeEvent
 
 	coll     jsonLines
 	collNext g19Collection
@@ -257,43 +254,7 @@ func (g *google2019) Close() error {
 	return errors.Join(g.mach.parts.Close(), g.inst.parts.Close(), g.coll.parts.Close())
 }
 
-func (g *google2019) Next(rec *Record) error {
-	for {
-		// Make sure a machine event is at hand (or the table is done).
-		for !g.machOK && !g.machEOF {
-			if err := g.readMachine(); err != nil {
-				return err
-			}
-		}
-		// Read task events until the queue head is ready, or the next
-		// machine event is known to come first.
-		for !g.instEOF && !g.life.ready(false) {
-			if g.machOK && g.life.n > 0 && g.machNext.Time <= g.life.headSubmit() {
-				break
-			}
-			if g.machOK && g.life.n == 0 && g.life.readTime > g.machNext.Time {
-				break
-			}
-			if err := g.readInstance(); err != nil {
-				return err
-			}
-		}
-		taskReady := g.life.ready(g.instEOF)
-		if g.machOK && (!taskReady || g.machNext.Time <= g.life.headSubmit()) {
-			rec.Kind = RecordMachine
-			rec.Machine = g.machNext
-			g.machOK = false
-			return nil
-		}
-		if !taskReady {
-			return io.EOF
-		}
-		if g.life.pop(&rec.Task) {
-			rec.Kind = RecordTask
-			return nil
-		}
-	}
-}
+func (g *google2019) Next(rec *Record) error { return g.next(g, rec) }
 
 func (g *google2019) scale(r *g19Resources) (cpu, mem int64, col string, ok bool) {
 	if r == nil || r.CPUs == "" || r.Memory == "" {
@@ -387,11 +348,11 @@ func (g *google2019) advanceCollections(t allocator.Time) error {
 	}
 }
 
-func (g *google2019) readInstance() error {
+func (g *google2019) readTask() error {
 	var in g19Instance
 	err := g.inst.next(&in, func() { in = g19Instance{} })
 	if err == io.EOF {
-		g.instEOF = true
+		g.taskEOF = true
 		return nil
 	}
 	if err != nil {
@@ -440,7 +401,7 @@ func (g *google2019) readInstance() error {
 // TasksExhausted reports that instance_events had parts and every task has
 // been returned.
 func (g *google2019) TasksExhausted() bool {
-	return len(g.inst.parts.files) > 0 && g.instEOF && g.life.n == 0
+	return len(g.inst.parts.files) > 0 && g.taskEOF && g.life.n == 0
 }
 
 func (g *google2019) lifecycleOf() *lifecycle { return g.life }
