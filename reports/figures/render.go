@@ -124,7 +124,9 @@ func Render(s Spec) (Figure, error) {
 		dc := draw.New(c)
 		lw := leg.Rectangle(dc).Size().X
 		if lw > 0 {
-			lw += vg.Points(12)
+			// A browser draws the inlined SVG's text in its own fallback
+			// font, often wider than the metrics measured here: leave room.
+			lw = lw*13/10 + vg.Points(12)
 		}
 		p.Draw(draw.Crop(dc, 0, -lw, 0, 0))
 		leg.Draw(draw.Crop(dc, Width-lw+vg.Points(6), 0, 0, -vg.Points(24)))
