@@ -17,6 +17,7 @@ import (
 
 	"github.com/allocsim/allocsim/realrun/agentapi"
 	"github.com/allocsim/allocsim/realrun/executor"
+	"github.com/allocsim/allocsim/realrun/mesosapi"
 	"github.com/allocsim/allocsim/realrun/realruntest"
 )
 
@@ -148,14 +149,14 @@ func TestAgentTaskLifecycles(t *testing.T) {
 		reason   string
 		exitCode int
 	}{
-		{"cgroup finishes", executor.KindCgroup, 64, sh("sleep 0.2; exit 0"), false, agentapi.TaskFinished, "", 0},
-		{"cgroup fails with its exit code", executor.KindCgroup, 64, sh("exit 4"), false, agentapi.TaskFailed, agentapi.ReasonCommandFailed, 4},
-		{"cgroup over memory", executor.KindCgroup, 32, agentapi.Workload{Kind: agentapi.WorkloadMemory, MemoryMiB: 128, DurationMs: 5000}, false, agentapi.TaskFailed, agentapi.ReasonMemoryLimit, 137},
-		{"cgroup killed", executor.KindCgroup, 64, agentapi.Workload{Kind: agentapi.WorkloadSleep, DurationMs: 60000}, true, agentapi.TaskKilled, "", 143},
-		{"runc finishes", executor.KindRunc, 64, sh("sleep 0.2"), false, agentapi.TaskFinished, "", 0},
-		{"runc fails with its exit code", executor.KindRunc, 64, sh("exit 3"), false, agentapi.TaskFailed, agentapi.ReasonCommandFailed, 3},
-		{"runc over memory", executor.KindRunc, 32, agentapi.Workload{Kind: agentapi.WorkloadMemory, MemoryMiB: 128, DurationMs: 5000}, false, agentapi.TaskFailed, agentapi.ReasonMemoryLimit, 137},
-		{"runc killed", executor.KindRunc, 64, sh("trap 'exit 0' TERM; touch ready; while :; do sleep 0.1; done"), true, agentapi.TaskKilled, "", 0},
+		{"cgroup finishes", executor.KindCgroup, 64, sh("sleep 0.2; exit 0"), false, mesosapi.TaskFinished, "", 0},
+		{"cgroup fails with its exit code", executor.KindCgroup, 64, sh("exit 4"), false, mesosapi.TaskFailed, agentapi.ReasonCommandFailed, 4},
+		{"cgroup over memory", executor.KindCgroup, 32, agentapi.Workload{Kind: agentapi.WorkloadMemory, MemoryMiB: 128, DurationMs: 5000}, false, mesosapi.TaskFailed, agentapi.ReasonMemoryLimit, 137},
+		{"cgroup killed", executor.KindCgroup, 64, agentapi.Workload{Kind: agentapi.WorkloadSleep, DurationMs: 60000}, true, mesosapi.TaskKilled, "", 143},
+		{"runc finishes", executor.KindRunc, 64, sh("sleep 0.2"), false, mesosapi.TaskFinished, "", 0},
+		{"runc fails with its exit code", executor.KindRunc, 64, sh("exit 3"), false, mesosapi.TaskFailed, agentapi.ReasonCommandFailed, 3},
+		{"runc over memory", executor.KindRunc, 32, agentapi.Workload{Kind: agentapi.WorkloadMemory, MemoryMiB: 128, DurationMs: 5000}, false, mesosapi.TaskFailed, agentapi.ReasonMemoryLimit, 137},
+		{"runc killed", executor.KindRunc, 64, sh("trap 'exit 0' TERM; touch ready; while :; do sleep 0.1; done"), true, mesosapi.TaskKilled, "", 0},
 	}
 	m := newFakeMaster(t)
 	cfg := testConfig(t, m)
@@ -168,7 +169,7 @@ func TestAgentTaskLifecycles(t *testing.T) {
 			id := "task-" + string(rune('a'+i))
 			m.send(launchCmd(id, tc.kind, tc.memMiB, tc.work))
 			if tc.kill {
-				m.waitState(t, id, agentapi.TaskRunning, 20*time.Second)
+				m.waitState(t, id, mesosapi.TaskRunning, 20*time.Second)
 				if tc.kind == executor.KindRunc { // wait until the shell has installed its trap
 					ready := filepath.Join(cfg.WorkDir, "tasks", executor.TaskKey("fw-1", id), "sandbox", "ready")
 					require.Eventually(t, func() bool { _, err := os.Stat(ready); return err == nil }, 20*time.Second, 10*time.Millisecond)
@@ -183,7 +184,7 @@ func TestAgentTaskLifecycles(t *testing.T) {
 			if tc.reason == agentapi.ReasonMemoryLimit {
 				assert.Contains(t, final.Message, "memory limit exceeded")
 			}
-			assert.Equal(t, []string{agentapi.TaskStarting, agentapi.TaskRunning, tc.state}, m.states(id))
+			assert.Equal(t, []string{mesosapi.TaskStarting, mesosapi.TaskRunning, tc.state}, m.states(id))
 			// Acknowledged ⇒ forgotten: directory, cgroup and container gone.
 			key := executor.TaskKey("fw-1", id)
 			require.Eventually(t, func() bool {
@@ -206,7 +207,7 @@ func TestAgentLaunchDeliveredTwiceRunsOnce(t *testing.T) {
 	m.send(c) // a second delivery while the task runs
 	m.final(t, "once", 20*time.Second)
 	time.Sleep(300 * time.Millisecond)
-	assert.Equal(t, []string{agentapi.TaskStarting, agentapi.TaskRunning, agentapi.TaskFinished}, m.states("once"))
+	assert.Equal(t, []string{mesosapi.TaskStarting, mesosapi.TaskRunning, mesosapi.TaskFinished}, m.states("once"))
 	// Once the task is over and forgotten, the id may be launched again.
 	require.Eventually(t, func() bool {
 		_, err := os.Stat(filepath.Join(cfg.WorkDir, "tasks", executor.TaskKey("fw-1", "once")))
@@ -236,10 +237,10 @@ func TestAgentStatusSurvivesMasterRestart(t *testing.T) {
 	a := startAgent(t, testConfig(t, m))
 	firstID := a.ID()
 	m.send(launchCmd("survivor", executor.KindCgroup, 32, sh("sleep 1; exit 6")))
-	m.waitState(t, "survivor", agentapi.TaskRunning, 20*time.Second)
+	m.waitState(t, "survivor", mesosapi.TaskRunning, 20*time.Second)
 	m.restart(t, 2*time.Second) // the task ends while the master is down
 	final := m.final(t, "survivor", 30*time.Second)
-	assert.Equal(t, agentapi.TaskFailed, final.State)
+	assert.Equal(t, mesosapi.TaskFailed, final.State)
 	require.NotNil(t, final.ExitCode)
 	assert.Equal(t, 6, *final.ExitCode)
 	reg := m.lastRegister()
@@ -274,7 +275,7 @@ func TestAgentSIGKILLAndRestartRecoversTasks(t *testing.T) {
 	first := child()
 	m.send(launchCmd("long", executor.KindCgroup, 32, sh("sleep 2; exit 9")))
 	m.send(launchCmd("short", executor.KindCgroup, 32, sh("exit 0")))
-	m.waitState(t, "long", agentapi.TaskRunning, 20*time.Second)
+	m.waitState(t, "long", mesosapi.TaskRunning, 20*time.Second)
 	m.final(t, "short", 20*time.Second)
 	require.Eventually(t, func() bool { // its acknowledgement has been processed
 		_, err := os.Stat(filepath.Join(cfg.WorkDir, "tasks", executor.TaskKey("fw-1", "short")))
@@ -294,9 +295,9 @@ func TestAgentSIGKILLAndRestartRecoversTasks(t *testing.T) {
 	assert.Equal(t, firstID, reg.AgentID)
 	require.Len(t, reg.Tasks, 1, "the restarted agent must list the task it still runs")
 	assert.Equal(t, "long", reg.Tasks[0].TaskID)
-	assert.Equal(t, agentapi.TaskRunning, reg.Tasks[0].State)
+	assert.Equal(t, mesosapi.TaskRunning, reg.Tasks[0].State)
 	final := m.final(t, "long", 30*time.Second)
-	assert.Equal(t, agentapi.TaskFailed, final.State)
+	assert.Equal(t, mesosapi.TaskFailed, final.State)
 	require.NotNil(t, final.ExitCode)
 	assert.Equal(t, 9, *final.ExitCode)
 	require.Eventually(t, func() bool {
@@ -330,7 +331,7 @@ func TestAgentShutdownKillsTasksAndReturns(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- a.Run(context.Background()) }()
 	m.send(launchCmd("doomed", executor.KindCgroup, 32, agentapi.Workload{Kind: agentapi.WorkloadSleep, DurationMs: 60000}))
-	m.waitState(t, "doomed", agentapi.TaskRunning, 20*time.Second)
+	m.waitState(t, "doomed", mesosapi.TaskRunning, 20*time.Second)
 	m.send(agentapi.Command{Type: agentapi.CommandShutdown})
 	select {
 	case err := <-done:
@@ -339,6 +340,6 @@ func TestAgentShutdownKillsTasksAndReturns(t *testing.T) {
 		t.Fatal("agent did not stop on SHUTDOWN")
 	}
 	final := m.final(t, "doomed", time.Second)
-	assert.Equal(t, agentapi.TaskKilled, final.State)
+	assert.Equal(t, mesosapi.TaskKilled, final.State)
 	assertAgentLeftNothing(t, a)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/allocsim/allocsim/realrun/agentapi"
 	"github.com/allocsim/allocsim/realrun/executor"
+	"github.com/allocsim/allocsim/realrun/mesosapi"
 )
 
 func TestParseResources(t *testing.T) {
@@ -80,13 +81,13 @@ func TestStatusForExit(t *testing.T) {
 		reason string
 		msg    string
 	}{
-		{"finished", executor.Exit{}, agentapi.TaskFinished, "", "status 0"},
-		{"failed", executor.Exit{ExitCode: 2}, agentapi.TaskFailed, agentapi.ReasonCommandFailed, "status 2"},
-		{"signal", executor.Exit{ExitCode: 139, Signal: 11}, agentapi.TaskFailed, agentapi.ReasonCommandFailed, "signal 11"},
-		{"oom", executor.Exit{ExitCode: 137, Signal: 9, OOMKilled: true}, agentapi.TaskFailed, agentapi.ReasonMemoryLimit, "memory limit exceeded"},
-		{"oom while killed", executor.Exit{ExitCode: 137, Signal: 9, OOMKilled: true, Killed: true}, agentapi.TaskFailed, agentapi.ReasonMemoryLimit, "64 MiB"},
-		{"killed", executor.Exit{ExitCode: 143, Signal: 15, Killed: true}, agentapi.TaskKilled, "", "killed on request"},
-		{"launch failed", executor.Exit{ExitCode: -1, Error: "runc create: boom"}, agentapi.TaskFailed, agentapi.ReasonLaunchFailed, "boom"},
+		{"finished", executor.Exit{}, mesosapi.TaskFinished, "", "status 0"},
+		{"failed", executor.Exit{ExitCode: 2}, mesosapi.TaskFailed, agentapi.ReasonCommandFailed, "status 2"},
+		{"signal", executor.Exit{ExitCode: 139, Signal: 11}, mesosapi.TaskFailed, agentapi.ReasonCommandFailed, "signal 11"},
+		{"oom", executor.Exit{ExitCode: 137, Signal: 9, OOMKilled: true}, mesosapi.TaskFailed, agentapi.ReasonMemoryLimit, "memory limit exceeded"},
+		{"oom while killed", executor.Exit{ExitCode: 137, Signal: 9, OOMKilled: true, Killed: true}, mesosapi.TaskFailed, agentapi.ReasonMemoryLimit, "64 MiB"},
+		{"killed", executor.Exit{ExitCode: 143, Signal: 15, Killed: true}, mesosapi.TaskKilled, "", "killed on request"},
+		{"launch failed", executor.Exit{ExitCode: -1, Error: "runc create: boom"}, mesosapi.TaskFailed, agentapi.ReasonLaunchFailed, "boom"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/allocsim/allocsim/realrun/agentapi"
 	"github.com/allocsim/allocsim/realrun/executor"
+	"github.com/allocsim/allocsim/realrun/mesosapi"
 )
 
 // task is the agent's view of one task.
@@ -109,19 +110,19 @@ func (a *Agent) launch(l *agentapi.LaunchTask) {
 		supported = supported || e == kind
 	}
 	if !supported {
-		a.queueLocked(t, agentapi.TaskError, agentapi.ReasonTaskInvalid, fmt.Sprintf("this agent has no %q executor (it has %v)", kind, a.cfg.Executors), nil)
+		a.queueLocked(t, mesosapi.TaskError, agentapi.ReasonTaskInvalid, fmt.Sprintf("this agent has no %q executor (it has %v)", kind, a.cfg.Executors), nil)
 		return
 	}
 	et, err := a.runner.Prepare(l, kind)
 	if err != nil {
-		a.queueLocked(t, agentapi.TaskFailed, agentapi.ReasonLaunchFailed, "preparing the task: "+err.Error(), nil)
+		a.queueLocked(t, mesosapi.TaskFailed, agentapi.ReasonLaunchFailed, "preparing the task: "+err.Error(), nil)
 		return
 	}
 	t.et = et
-	a.queueLocked(t, agentapi.TaskStarting, "", "", nil)
+	a.queueLocked(t, mesosapi.TaskStarting, "", "", nil)
 	proc, err := a.runner.Start(et)
 	if err != nil {
-		a.queueLocked(t, agentapi.TaskFailed, agentapi.ReasonLaunchFailed, err.Error(), nil)
+		a.queueLocked(t, mesosapi.TaskFailed, agentapi.ReasonLaunchFailed, err.Error(), nil)
 		return
 	}
 	t.proc = proc
@@ -137,7 +138,7 @@ func (a *Agent) watchLocked(t *task) {
 		p := t.proc
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
-		running := t.latest.State == agentapi.TaskRunning
+		running := t.latest.State == mesosapi.TaskRunning
 		for !running {
 			select {
 			case <-p.Done():
@@ -147,8 +148,8 @@ func (a *Agent) watchLocked(t *task) {
 			}
 		}
 		a.mu.Lock()
-		if p.Started() && t.latest.State != agentapi.TaskRunning && !t.ended {
-			a.queueLocked(t, agentapi.TaskRunning, "", "", nil)
+		if p.Started() && t.latest.State != mesosapi.TaskRunning && !t.ended {
+			a.queueLocked(t, mesosapi.TaskRunning, "", "", nil)
 		}
 		a.mu.Unlock()
 		<-p.Done()
@@ -182,21 +183,21 @@ func statusForExit(e *executor.Exit, t *task) (state, reason, message string) {
 	memMiB := t.launch.Resources.MemMiB
 	switch {
 	case e.OOMKilled:
-		return agentapi.TaskFailed, agentapi.ReasonMemoryLimit,
+		return mesosapi.TaskFailed, agentapi.ReasonMemoryLimit,
 			fmt.Sprintf("memory limit exceeded: the kernel OOM killer killed the task (limit %d MiB)", memMiB)
 	case e.Killed:
-		return agentapi.TaskKilled, "", killMessage(e)
+		return mesosapi.TaskKilled, "", killMessage(e)
 	case e.Error != "":
 		if t.proc != nil && t.proc.Started() {
-			return agentapi.TaskFailed, agentapi.ReasonExecutorTerminated, e.Error
+			return mesosapi.TaskFailed, agentapi.ReasonExecutorTerminated, e.Error
 		}
-		return agentapi.TaskFailed, agentapi.ReasonLaunchFailed, e.Error
+		return mesosapi.TaskFailed, agentapi.ReasonLaunchFailed, e.Error
 	case e.ExitCode == 0:
-		return agentapi.TaskFinished, "", "exited with status 0"
+		return mesosapi.TaskFinished, "", "exited with status 0"
 	case e.Signal != 0:
-		return agentapi.TaskFailed, agentapi.ReasonCommandFailed, fmt.Sprintf("killed by signal %d (%s)", e.Signal, syscall.Signal(e.Signal))
+		return mesosapi.TaskFailed, agentapi.ReasonCommandFailed, fmt.Sprintf("killed by signal %d (%s)", e.Signal, syscall.Signal(e.Signal))
 	default:
-		return agentapi.TaskFailed, agentapi.ReasonCommandFailed, fmt.Sprintf("exited with status %d", e.ExitCode)
+		return mesosapi.TaskFailed, agentapi.ReasonCommandFailed, fmt.Sprintf("exited with status %d", e.ExitCode)
 	}
 }
 
@@ -238,7 +239,7 @@ func (a *Agent) recoverTasks() error {
 		}
 		proc, err := a.runner.Reattach(et)
 		if err != nil {
-			a.queueLocked(t, agentapi.TaskLost, agentapi.ReasonAgentRestarted, "could not re-attach after the agent restarted: "+err.Error(), nil)
+			a.queueLocked(t, mesosapi.TaskLost, agentapi.ReasonAgentRestarted, "could not re-attach after the agent restarted: "+err.Error(), nil)
 			continue
 		}
 		t.proc = proc

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/allocsim/allocsim/realrun/mesosapi"
 )
 
 // recordingMaster counts the calls that reach it: a refused request must not.
@@ -75,7 +77,7 @@ func TestClientRoundTrip(t *testing.T) {
 	require.Len(t, cmds.Commands, 1)
 	assert.Equal(t, uint64(5), cmds.Commands[0].Seq)
 	code := 3
-	st, err := c.Status(ctx, &StatusRequest{AgentID: "agent-1", Status: TaskStatus{TaskID: "t1", FrameworkID: "f", State: TaskFailed, UUID: "u-1", ExitCode: &code}})
+	st, err := c.Status(ctx, &StatusRequest{AgentID: "agent-1", Status: TaskStatus{TaskID: "t1", FrameworkID: "f", State: mesosapi.TaskFailed, UUID: "u-1", ExitCode: &code}})
 	require.NoError(t, err)
 	assert.True(t, st.Acknowledged)
 	require.Len(t, m.status, 1)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/allocsim/allocsim/realrun/mesosapi"
 )
 
 // The master decodes a status update per task state change and a command
@@ -11,7 +13,7 @@ import (
 func BenchmarkDecodeStatus(b *testing.B) {
 	code := 0
 	body, _ := json.Marshal(StatusRequest{AgentID: "master-S17", Status: TaskStatus{TaskID: "fw-0001.t12345",
-		FrameworkID: "fw-0001", State: TaskFinished, UUID: "0123456789abcdef0123456789abcdef", ExitCode: &code, TimestampUs: 1}})
+		FrameworkID: "fw-0001", State: mesosapi.TaskFinished, UUID: "0123456789abcdef0123456789abcdef", ExitCode: &code, TimestampUs: 1}})
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {

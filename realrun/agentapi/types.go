@@ -15,6 +15,8 @@
 // "unknown_agent" when the master does not know the agent (it re-registers).
 package agentapi
 
+import "github.com/allocsim/allocsim/realrun/mesosapi"
+
 // Paths of the four endpoints.
 const (
 	PathRegister  = "/agentapi/v1/register"
@@ -166,23 +168,6 @@ type Acknowledge struct {
 	UUID   string `json:"uuid"`
 }
 
-// Mesos task states (TaskState in mesos.proto).
-const (
-	TaskStaging     = "TASK_STAGING"
-	TaskStarting    = "TASK_STARTING"
-	TaskRunning     = "TASK_RUNNING"
-	TaskKilling     = "TASK_KILLING"
-	TaskFinished    = "TASK_FINISHED"
-	TaskFailed      = "TASK_FAILED"
-	TaskKilled      = "TASK_KILLED"
-	TaskError       = "TASK_ERROR"
-	TaskLost        = "TASK_LOST"
-	TaskDropped     = "TASK_DROPPED"
-	TaskGone        = "TASK_GONE"
-	TaskUnreachable = "TASK_UNREACHABLE"
-	TaskUnknown     = "TASK_UNKNOWN"
-)
-
 // Mesos status-update reasons (TaskStatus.Reason) that this agent reports.
 const (
 	ReasonMemoryLimit        = "REASON_CONTAINER_LIMITATION_MEMORY"
@@ -195,14 +180,9 @@ const (
 	ReasonReconciliation     = "REASON_RECONCILIATION"
 )
 
-// IsTerminal reports whether state ends a task.
-func IsTerminal(state string) bool {
-	switch state {
-	case TaskFinished, TaskFailed, TaskKilled, TaskError, TaskLost, TaskDropped, TaskGone:
-		return true
-	}
-	return false
-}
+// IsTerminal reports whether state ends a task (the Mesos rule; agents never
+// report TASK_GONE_BY_OPERATOR, which Validate refuses).
+func IsTerminal(state string) bool { return mesosapi.IsTerminal(state) }
 
 // TaskStatus is one status update. UUID identifies it for acknowledgement.
 // ExitCode is set when the task's process exited (nil otherwise).

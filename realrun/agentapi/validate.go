@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/allocsim/allocsim/realrun/mesosapi"
 )
 
 // Limits on field sizes; a body within MaxBodyBytes can still be refused by these.
@@ -198,10 +200,10 @@ func (r *StatusRequest) Validate() error {
 	return nil
 }
 
-var knownStates = map[string]bool{
-	TaskStaging: true, TaskStarting: true, TaskRunning: true, TaskKilling: true,
-	TaskFinished: true, TaskFailed: true, TaskKilled: true, TaskError: true, TaskLost: true,
-	TaskDropped: true, TaskGone: true, TaskUnreachable: true, TaskUnknown: true,
+// knownState: every mesos.TaskState but TASK_GONE_BY_OPERATOR, which only a
+// master (an operator) sets.
+func knownState(s string) bool {
+	return mesosapi.IsValidState(s) && s != mesosapi.TaskGoneByOperator
 }
 
 // Validate checks one status update.
@@ -212,7 +214,7 @@ func (s *TaskStatus) Validate() error {
 	if err := ValidID(s.FrameworkID); err != nil {
 		return fmt.Errorf("framework_id: %v", err)
 	}
-	if !knownStates[s.State] {
+	if !knownState(s.State) {
 		return fmt.Errorf("state %q is not a Mesos task state (TASK_RUNNING, TASK_FINISHED, …)", s.State)
 	}
 	if err := ValidID(s.UUID); err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/allocsim/allocsim/realrun/agentapi"
+	"github.com/allocsim/allocsim/realrun/mesosapi"
 )
 
 // Config describes one emulated agent.
@@ -218,7 +219,7 @@ func (a *Agent) sendStatuses(ctx context.Context) bool {
 	var due []agentapi.TaskStatus
 	for _, t := range a.sortedTasks() {
 		if !t.endAt.IsZero() && !agentapi.IsTerminal(t.state) && !now.Before(t.endAt) {
-			a.push(t, agentapi.TaskFinished, "")
+			a.push(t, mesosapi.TaskFinished, "")
 		}
 		if len(t.queue) > 0 && (!t.waiting || now.Sub(t.sentAt) >= a.cfg.StatusRetry) {
 			t.sentAt, t.waiting = now, true
@@ -271,7 +272,7 @@ func (a *Agent) handle(cmds []agentapi.Command) {
 					t.endAt = now.Add(time.Duration(l.Workload.DurationMs) * time.Millisecond)
 				}
 				a.tasks[l.TaskID] = t
-				a.push(t, agentapi.TaskRunning, "")
+				a.push(t, mesosapi.TaskRunning, "")
 				if a.cfg.OnLaunch != nil {
 					a.mu.Unlock()
 					a.cfg.OnLaunch(a.id, l, now)
@@ -280,7 +281,7 @@ func (a *Agent) handle(cmds []agentapi.Command) {
 			}
 		case agentapi.CommandKill:
 			if t := a.tasks[c.Kill.TaskID]; t != nil && !agentapi.IsTerminal(t.state) {
-				a.push(t, agentapi.TaskKilled, "")
+				a.push(t, mesosapi.TaskKilled, "")
 			}
 		case agentapi.CommandAcknowledge:
 			a.mu.Unlock()
@@ -289,7 +290,7 @@ func (a *Agent) handle(cmds []agentapi.Command) {
 		case agentapi.CommandShutdown:
 			for _, t := range a.sortedTasks() {
 				if !agentapi.IsTerminal(t.state) {
-					a.push(t, agentapi.TaskKilled, "")
+					a.push(t, mesosapi.TaskKilled, "")
 				}
 			}
 		}
