@@ -108,61 +108,31 @@ func (c *colCursor) close() {
 }
 
 func (c *colCursor) int64s(dst []int64) error {
-	for n := 0; n < len(dst); {
-		if c.vals == nil {
-			if err := c.nextPage(); err != nil {
-				return c.short(err)
-			}
-		}
-		r, ok := c.vals.(parquet.Int64Reader)
-		if !ok {
-			return fmt.Errorf("%s: column %s: not an int64 column", c.file, c.name)
-		}
-		k, err := r.ReadInt64s(dst[n:])
-		n += k
-		if err == io.EOF {
-			c.vals = nil
-		} else if err != nil {
-			return err
-		}
-	}
-	return nil
+	return readValues(c, dst, "an int64", parquet.Int64Reader.ReadInt64s)
 }
 
 func (c *colCursor) int32s(dst []int32) error {
-	for n := 0; n < len(dst); {
-		if c.vals == nil {
-			if err := c.nextPage(); err != nil {
-				return c.short(err)
-			}
-		}
-		r, ok := c.vals.(parquet.Int32Reader)
-		if !ok {
-			return fmt.Errorf("%s: column %s: not an int32 column", c.file, c.name)
-		}
-		k, err := r.ReadInt32s(dst[n:])
-		n += k
-		if err == io.EOF {
-			c.vals = nil
-		} else if err != nil {
-			return err
-		}
-	}
-	return nil
+	return readValues(c, dst, "an int32", parquet.Int32Reader.ReadInt32s)
 }
 
 func (c *colCursor) bools(dst []bool) error {
+	return readValues(c, dst, "a boolean", parquet.BooleanReader.ReadBooleans)
+}
+
+// readValues fills dst from the column's pages through the page reader's
+// typed interface R (one call per page run, not per value).
+func readValues[T any, R any](c *colCursor, dst []T, kind string, read func(R, []T) (int, error)) error {
 	for n := 0; n < len(dst); {
 		if c.vals == nil {
 			if err := c.nextPage(); err != nil {
 				return c.short(err)
 			}
 		}
-		r, ok := c.vals.(parquet.BooleanReader)
+		r, ok := c.vals.(R)
 		if !ok {
-			return fmt.Errorf("%s: column %s: not a boolean column", c.file, c.name)
+			return fmt.Errorf("%s: column %s: not %s column", c.file, c.name, kind)
 		}
-		k, err := r.ReadBooleans(dst[n:])
+		k, err := read(r, dst[n:])
 		n += k
 		if err == io.EOF {
 			c.vals = nil
