@@ -52,46 +52,52 @@ type taskSlot struct {
 	agentID               int32
 }
 
-// taskBatch is a batch of ended attempts, copied by the engine goroutine.
-type taskBatch struct {
-	tasks []sim.Task
-}
-
-func newTaskBatch() *taskBatch {
-	return &taskBatch{tasks: make([]sim.Task, 0, taskBatchRows)}
-}
-
 // taskWriter streams TaskRows to tasks.parquet. The engine goroutine only
-// copies ended attempts into batches; one writer goroutine turns them into
-// rows, adds them to the statistics, encodes and compresses them, in order,
-// so the file is the same as a synchronous write and the simulation does not
-// wait for Parquet encoding. A fixed pool of batches bounds memory (and
-// applies back-pressure when the writer falls behind).
+// copies ended attempts into records (recPipe); one writer goroutine turns
+// them into rows, adds them to the statistics, encodes and compresses them,
+// in order, so the file is the same as a synchronous write and the
+// simulation does not wait for Parquet encoding.
 type taskWriter struct {
 	out  *atomicFile
 	w    *parquet.GenericWriter[TaskRow]
-	cur  *taskBatch
-	free chan *taskBatch
-	full chan *taskBatch
-	done chan struct{}
-	err  error // the writer goroutine's first error; read after done
+	pipe *recPipe
+	err  error // the writer goroutine's first error; read after shutdown
 	n    int64
-	shut bool
 	// stats is owned by the writer goroutine until shutdown returns: it
 	// computes the statistics from the rows exactly as `allocsim report`
 	// does from the file.
 	stats *metrics.TaskStats
-	st    metrics.Task
-	names *names // read-only
-	// rows and slots are the writer goroutine's: the rows it makes of a batch.
-	rows  []TaskRow
-	slots []taskSlot
+	enc   rowEncoder
 }
 
-const (
-	taskBatchRows = 1024
-	taskBatches   = 32
-)
+// rowEncoder turns records into rows, writes them and adds them to stats.
+type rowEncoder struct {
+	names *names // read-only
+	rows  []TaskRow
+	slots []taskSlot
+	st    metrics.Task
+}
+
+func (e *rowEncoder) write(w *parquet.GenericWriter[TaskRow], stats *metrics.TaskStats, recs []taskRec) error {
+	if len(e.rows) < len(recs) {
+		e.rows = make([]TaskRow, len(recs))
+		e.slots = make([]taskSlot, len(recs))
+	}
+	rows := e.rows[:len(recs)]
+	for i := range recs {
+		fillRow(&rows[i], &e.slots[i], &recs[i], e.names)
+	}
+	if _, err := w.Write(rows); err != nil {
+		return err
+	}
+	for i := range recs {
+		if err := statTask(&e.st, &recs[i]); err != nil {
+			return err
+		}
+		stats.Add(&e.st)
+	}
+	return nil
+}
 
 func newTaskWriter(dir string, nm *names) (*taskWriter, error) {
 	out, err := createAtomic(dir, TasksFile)
@@ -101,43 +107,15 @@ func newTaskWriter(dir string, nm *names) (*taskWriter, error) {
 	tw := &taskWriter{
 		out:   out,
 		w:     parquet.NewGenericWriter[TaskRow](out, writerOptions()...),
-		free:  make(chan *taskBatch, taskBatches),
-		full:  make(chan *taskBatch, taskBatches),
-		done:  make(chan struct{}),
 		stats: metrics.NewTaskStats(),
-		names: nm,
-		rows:  make([]TaskRow, taskBatchRows),
-		slots: make([]taskSlot, taskBatchRows),
+		enc:   rowEncoder{names: nm},
 	}
-	for range taskBatches - 1 {
-		tw.free <- newTaskBatch()
-	}
-	tw.cur = newTaskBatch()
-	go tw.loop()
+	tw.pipe = newRecPipe(func(recs []taskRec) {
+		if tw.err == nil {
+			tw.err = tw.enc.write(tw.w, tw.stats, recs)
+		}
+	})
 	return tw, nil
-}
-
-func (tw *taskWriter) loop() {
-	defer close(tw.done)
-	for b := range tw.full {
-		rows := tw.rows[:len(b.tasks)]
-		for i := range b.tasks {
-			fillRow(&rows[i], &tw.slots[i], &b.tasks[i], tw.names)
-		}
-		if tw.err == nil {
-			_, tw.err = tw.w.Write(rows)
-		}
-		if tw.err == nil {
-			for i := range b.tasks {
-				if tw.err = statTask(&tw.st, &b.tasks[i]); tw.err != nil {
-					break
-				}
-				tw.stats.Add(&tw.st)
-			}
-		}
-		b.tasks = b.tasks[:0]
-		tw.free <- b
-	}
 }
 
 // names resolves ids to names for the rows.
@@ -166,55 +144,17 @@ func (n *names) role(fw allocator.FrameworkID) (int32, string) {
 	return -1, ""
 }
 
-// add copies the ended attempt into the batch and hands a full batch to the
-// writer: all the engine goroutine pays per task is this copy.
+// add copies the ended attempt for the writer goroutine: all the engine
+// goroutine pays per task is this copy.
 func (tw *taskWriter) add(t *sim.Task) {
-	b := tw.cur
-	b.tasks = append(b.tasks, *t)
+	copyTask(tw.pipe.next(), t)
+	tw.pipe.commit()
 	tw.n++
-	if len(b.tasks) == taskBatchRows {
-		tw.full <- b
-		tw.cur = <-tw.free
-	}
-}
-
-// fillRow makes the row of an attempt; the optional columns point into s.
-func fillRow(r *TaskRow, s *taskSlot, t *sim.Task, nm *names) {
-	sp := &t.Spec
-	roleID, role := nm.role(sp.Framework)
-	*r = TaskRow{
-		TaskID: t.Seq, JobID: sp.Job, TaskIndex: sp.Index, Attempt: t.Attempt,
-		FrameworkID: int32(sp.Framework), Framework: nm.framework(sp.Framework),
-		RoleID: roleID, Role: role, Priority: sp.Priority, Class: int32(sp.Class),
-		CPUMilli: sp.Req.Res[allocator.CPU], MemMiB: sp.Req.Res[allocator.Mem],
-		DiskMiB: sp.Req.Res[allocator.Disk], GPUMilli: sp.Req.Res[allocator.GPU],
-		Service: t.Service(), SubmitS: sp.Submit.Seconds(), ReadyS: t.Ready.Seconds(),
-		EndS: t.End.Seconds(), Outcome: outcomeName(t),
-	}
-	if !r.Service {
-		s.dur = sp.Duration.Seconds()
-		r.DurationS = &s.dur
-	}
-	if t.Started {
-		s.start = t.Start.Seconds()
-		s.wait = (t.Start - t.Ready).Seconds()
-		s.run = (t.End - t.Start).Seconds()
-		s.agentID = int32(t.Placement.Agent)
-		r.StartS, r.WaitS, r.RunS, r.AgentID = &s.start, &s.wait, &s.run, &s.agentID
-		r.GPUDevices = int32(t.Placement.Devices.Count())
-	}
 }
 
 // shutdown hands over the last batch and waits for the writer goroutine.
 func (tw *taskWriter) shutdown() error {
-	if !tw.shut {
-		tw.shut = true
-		if len(tw.cur.tasks) > 0 {
-			tw.full <- tw.cur
-		}
-		close(tw.full)
-		<-tw.done
-	}
+	tw.pipe.shutdown()
 	return tw.err
 }
 
@@ -234,36 +174,6 @@ func (tw *taskWriter) close() error {
 func (tw *taskWriter) abort() {
 	tw.shutdown()
 	tw.out.Abort()
-}
-
-func outcomeName(t *sim.Task) string {
-	if t.State == sim.StateRunning {
-		return OutcomeRunning
-	}
-	return t.Outcome.String()
-}
-
-// statTask is StatTask of the row fillRow makes of t, straight from the
-// attempt (no outcome name to parse): the same values, field by field.
-func statTask(m *metrics.Task, t *sim.Task) error {
-	sp := &t.Spec
-	*m = metrics.Task{
-		Job: sp.Job, Framework: int32(sp.Framework), Priority: sp.Priority, Class: int32(sp.Class),
-		Submit: sp.Submit.Seconds(), Ready: t.Ready.Seconds(), End: t.End.Seconds(), Started: t.Started,
-		Service: t.Service(),
-	}
-	if t.Started {
-		m.Start = t.Start.Seconds()
-	}
-	switch {
-	case t.State == sim.StateRunning:
-		m.Running = true
-	case t.Outcome >= allocator.NumOutcomes:
-		return fmt.Errorf("task_id %d: unknown outcome %d", t.Seq, t.Outcome)
-	default:
-		m.Outcome = t.Outcome
-	}
-	return nil
 }
 
 // StatTask converts a row read back from tasks.parquet for the statistics;
