@@ -28,6 +28,10 @@ type Meta struct {
 	// SampleInterval is the simulated time between Observer.Sample calls
 	// (the engine's Config.SampleInterval), recorded in summary.json.
 	SampleInterval allocator.Time
+	// Horizon is the engine's Config.Horizon (0: none). With it, the rows of
+	// attempts that will still be running at the horizon are written while
+	// the run goes on instead of all at its end (see openWriter).
+	Horizon allocator.Time
 }
 
 // Collector implements sim.Observer. Memory stays bounded: task rows go to
@@ -41,6 +45,7 @@ type Collector struct {
 	names names
 
 	tasks  *taskWriter
+	open   *openWriter // nil without a horizon
 	series *seriesWriter
 	cycles *cycleWriter
 
@@ -88,12 +93,20 @@ func NewCollector(dir string, m Meta) (*Collector, error) {
 	if c.tasks, err = newTaskWriter(dir, &c.names); err != nil {
 		return nil, err
 	}
+	if m.Horizon > 0 {
+		if c.open, err = newOpenWriter(dir, &c.names, m.Horizon); err != nil {
+			c.tasks.abort()
+			return nil, err
+		}
+	}
 	if c.series, err = newSeriesWriter(dir, m); err != nil {
 		c.tasks.abort()
+		c.abortOpen()
 		return nil, err
 	}
 	if c.cycles, err = newCycleWriter(dir); err != nil {
 		c.tasks.abort()
+		c.abortOpen()
 		c.series.w.abort()
 		return nil, err
 	}
@@ -134,11 +147,14 @@ func (c *Collector) TaskStarted(_ allocator.Time, t *sim.Task) {
 	c.running++
 	addRes(&c.fwUsed[fw], &t.Spec.Req.Res, 1)
 	addRes(&c.used, &t.Spec.Req.Res, 1)
+	if c.open != nil && c.open.runsPast(t) {
+		c.open.add(t)
+	}
 }
 
 // TaskEnded hands the attempt's row to the writer goroutine, which encodes
 // it and adds it to the statistics.
-func (c *Collector) TaskEnded(_ allocator.Time, t *sim.Task) {
+func (c *Collector) TaskEnded(now allocator.Time, t *sim.Task) {
 	fw := t.Spec.Framework
 	if !c.fwOK(fw) {
 		return
@@ -151,6 +167,12 @@ func (c *Collector) TaskEnded(_ allocator.Time, t *sim.Task) {
 	} else {
 		c.fwPending[fw]--
 		c.pending--
+	}
+	if c.open != nil && c.open.runsPast(t) {
+		if t.State == sim.StateRunning && now == c.open.horizon {
+			return // still running at the horizon: its row is written already
+		}
+		c.open.retract(t)
 	}
 	c.tasks.add(t)
 }
@@ -182,6 +204,26 @@ func (c *Collector) Close(st sim.Stats) error {
 		c.abort()
 		return fmt.Errorf("reports: %w", err)
 	}
+	tasksClose := c.tasks.close
+	if c.open != nil {
+		if st.End != c.open.horizon { // stopped early: the engine reported them all
+			c.abortOpen()
+		} else {
+			stats, err := c.open.finish()
+			if err != nil {
+				c.abort()
+				return fmt.Errorf("reports: %w", err)
+			}
+			c.tasks.stats.Merge(stats)
+			tasksClose = func() error {
+				if err := c.open.splice(c.tasks.w); err != nil {
+					return err
+				}
+				c.abortOpen()
+				return c.tasks.close()
+			}
+		}
+	}
 	// The summary (sorting the samples) runs while the files are finished:
 	// it reads only the statistics and totals, which nothing changes now.
 	var sum Summary
@@ -192,7 +234,7 @@ func (c *Collector) Close(st sim.Stats) error {
 		sum, timing = c.summary(st), c.timing(st)
 	}()
 	agents := func() error { return writeAgents(c.dir, c.meta.Cluster) }
-	for _, step := range []func() error{c.tasks.close, c.series.w.close, c.cycles.close, agents} {
+	for _, step := range []func() error{tasksClose, c.series.w.close, c.cycles.close, agents} {
 		if err := step(); err != nil {
 			<-done
 			c.abort()
@@ -216,8 +258,17 @@ func (c *Collector) Abort() {
 
 func (c *Collector) abort() {
 	c.tasks.abort()
+	c.abortOpen()
 	c.series.w.abort()
 	c.cycles.abort()
+}
+
+// abortOpen removes the open rows' temporary file (once).
+func (c *Collector) abortOpen() {
+	if c.open != nil {
+		c.open.discard()
+		c.open = nil
+	}
 }
 
 func writeJSON(dir, name string, v any) error {

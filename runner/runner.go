@@ -102,6 +102,7 @@ func Run(s *workloads.Scenario, opts Options) (Result, error) {
 			Roles:          cfg.Roles,
 			Typical:        cfg.Typical,
 			SampleInterval: cfg.SampleInterval,
+			Horizon:        cfg.Horizon,
 		})
 		if err != nil {
 			return Result{}, err

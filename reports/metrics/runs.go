@@ -91,6 +91,23 @@ func (r *sortedRuns[T]) merge(a, m, c int) {
 	copy(xs[k:], r.tmp[i:])
 }
 
+// addSorted appends vs, already in ascending order, as one run after the
+// values added so far.
+func (r *sortedRuns[T]) addSorted(vs []T) {
+	r.seal()
+	if len(vs) == 0 {
+		return
+	}
+	if len(r.xs)+len(vs) > cap(r.xs) {
+		xs := make([]T, len(r.xs), len(r.xs)+len(vs))
+		copy(xs, r.xs)
+		r.xs = xs
+	}
+	r.bounds = append(r.bounds, r.done)
+	r.xs = append(r.xs, vs...)
+	r.done = len(r.xs)
+}
+
 // sorted returns all values in ascending order (stable). Call it once, after
 // the last add; the values stay owned by r.
 func (r *sortedRuns[T]) sorted() []T {

@@ -38,6 +38,7 @@ type jobKey struct {
 }
 
 type jobAcc struct {
+	job        int64
 	fw         int32
 	submit     float64
 	end        float64
@@ -97,7 +98,7 @@ func (s *TaskStats) job(k jobKey, submit, end float64) *jobAcc {
 	if slot != nil && *slot > 0 {
 		return &s.jobs[*slot-1]
 	}
-	s.jobs = append(s.jobs, jobAcc{fw: k.fw, submit: submit, end: end})
+	s.jobs = append(s.jobs, jobAcc{job: k.job, fw: k.fw, submit: submit, end: end})
 	if slot != nil {
 		*slot = int32(len(s.jobs))
 	} else {
@@ -156,6 +157,35 @@ func (s *TaskStats) Add(t *Task) {
 	}
 }
 
+// Merge adds the attempts o has seen, as if they had been added to s after
+// its own; o must not be used afterwards. Every figure is the same as from
+// adding them one by one (counts, extremes and sorted samples do not depend
+// on the order; a job's end only counts once the job is complete).
+func (s *TaskStats) Merge(o *TaskStats) {
+	s.Attempts += o.Attempts
+	s.Started += o.Started
+	s.Running += o.Running
+	for i, n := range o.Outcomes {
+		s.Outcomes[i] += n
+	}
+	if o.sawSubmit && (!s.sawSubmit || o.firstSub < s.firstSub) {
+		s.firstSub, s.sawSubmit = o.firstSub, true
+	}
+	if o.anyEnd && (!s.anyEnd || o.lastEnd > s.lastEnd) {
+		s.lastEnd, s.anyEnd = o.lastEnd, true
+	}
+	s.waits.addSorted(o.waits.sorted())
+	s.slowdown.addSorted(o.slowdown.sorted())
+	for i := range o.jobs {
+		oj := &o.jobs[i]
+		j := s.job(jobKey{oj.fw, oj.job}, oj.submit, oj.end)
+		j.submit = math.Min(j.submit, oj.submit)
+		j.end = math.Max(j.end, oj.end)
+		j.incomplete = j.incomplete || oj.incomplete
+		j.finished = j.finished || oj.finished
+	}
+}
+
 // Group is a distribution for one value of a grouping key.
 type Group struct {
 	Key  int32 `json:"key"`
@@ -198,6 +228,25 @@ func (s *TaskStats) Summary() TaskSummary {
 	}
 	// The samples were sorted as they came (sortedRuns): the per-group
 	// samples are taken in that order, so none needs sorting here.
+	// The job completion times are independent of the waits: they are
+	// summarised meanwhile, on a second goroutine.
+	var jct []float64
+	jctFw := map[int32][]float64{}
+	jctDone := make(chan struct{})
+	go func() {
+		defer close(jctDone)
+		for i := range s.jobs {
+			j := &s.jobs[i]
+			if j.incomplete || !j.finished {
+				continue
+			}
+			d := j.end - j.submit
+			jct = append(jct, d)
+			jctFw[j.fw] = append(jctFw[j.fw], d)
+		}
+		out.JCTS = Summarise(jct)
+		out.JCTSByFw = groups(jctFw, false)
+	}()
 	recs := s.waits.sorted()
 	wait := make([]float64, len(recs))
 	for i := range recs {
@@ -205,67 +254,86 @@ func (s *TaskStats) Summary() TaskSummary {
 	}
 	out.WaitS = SummariseSorted(wait)
 	out.WaitSamples = wait
-	out.WaitSByFw = groups(waitsBy(recs, func(w *waitRec) int32 { return w.fw }), true)
-	out.WaitSByPrio = groups(waitsBy(recs, func(w *waitRec) int32 { return w.prio }), true)
-	out.WaitSByClass = groups(waitsBy(recs, func(w *waitRec) int32 { return w.class }), true)
+	byFw, byPrio, byClass := waitsBy(recs)
+	out.WaitSByFw = groups(byFw, true)
+	out.WaitSByPrio = groups(byPrio, true)
+	out.WaitSByClass = groups(byClass, true)
 	out.Slowdown = SummariseSorted(s.slowdown.sorted())
-	jct := []float64{}
-	jctFw := map[int32][]float64{}
-	for i := range s.jobs {
-		j := &s.jobs[i]
-		if j.incomplete || !j.finished {
-			continue
-		}
-		d := j.end - j.submit
-		jct = append(jct, d)
-		jctFw[j.fw] = append(jctFw[j.fw], d)
-	}
+	<-jctDone
 	out.JobsTotal = len(s.jobs)
 	out.JobsCompleted = len(jct)
-	out.JCTS = Summarise(jct)
-	out.JCTSByFw = groups(jctFw, false)
 	return out
 }
 
-// waitsBy splits the waits by key, keeping their order. Keys are small
-// non-negative numbers (framework ids, priorities, classes) in practice and
-// are counted in a slice first, so every group is allocated once at its
-// size; others go through a map.
-func waitsBy(recs []waitRec, key func(*waitRec) int32) map[int32][]float64 {
-	const denseKeys = 1 << 12
-	var count []int
-	other := map[int32][]float64{}
+// waitsBy splits the waits by framework, priority and class, keeping their
+// order, in two passes over recs (count, then fill) for the three keys at
+// once. Keys are small non-negative numbers in practice and are counted in
+// a slice first, so every group is allocated once at its size; others go
+// through a map.
+func waitsBy(recs []waitRec) (byFw, byPrio, byClass map[int32][]float64) {
+	var g [3]waitGroups
 	for i := range recs {
-		k := key(&recs[i])
-		if k < 0 || k >= denseKeys {
-			continue
-		}
-		if int(k) >= len(count) {
-			count = append(count, make([]int, int(k)+1-len(count))...)
-		}
-		count[k]++
+		w := &recs[i]
+		g[0].count(w.fw)
+		g[1].count(w.prio)
+		g[2].count(w.class)
 	}
-	dense := make([][]float64, len(count))
-	for k, n := range count {
-		if n > 0 {
-			dense[k] = make([]float64, 0, n)
-		}
+	for k := range g {
+		g[k].alloc()
 	}
 	for i := range recs {
 		w := &recs[i]
-		k := key(w)
-		if k < 0 || k >= denseKeys {
-			other[k] = append(other[k], w.wait)
-			continue
-		}
-		dense[k] = append(dense[k], w.wait)
+		g[0].add(w.fw, w.wait)
+		g[1].add(w.prio, w.wait)
+		g[2].add(w.class, w.wait)
 	}
-	for k, xs := range dense {
+	return g[0].groups(), g[1].groups(), g[2].groups()
+}
+
+// waitGroups is the samples of one grouping key.
+type waitGroups struct {
+	counts []int
+	dense  [][]float64
+	other  map[int32][]float64
+}
+
+const denseKeys = 1 << 12
+
+func (g *waitGroups) count(k int32) {
+	if k < 0 || k >= denseKeys {
+		return
+	}
+	if int(k) >= len(g.counts) {
+		g.counts = append(g.counts, make([]int, int(k)+1-len(g.counts))...)
+	}
+	g.counts[k]++
+}
+
+func (g *waitGroups) alloc() {
+	g.dense = make([][]float64, len(g.counts))
+	for k, n := range g.counts {
+		if n > 0 {
+			g.dense[k] = make([]float64, 0, n)
+		}
+	}
+	g.other = map[int32][]float64{}
+}
+
+func (g *waitGroups) add(k int32, wait float64) {
+	if k < 0 || k >= denseKeys {
+		g.other[k] = append(g.other[k], wait)
+		return
+	}
+	g.dense[k] = append(g.dense[k], wait)
+}
+
+func (g *waitGroups) groups() map[int32][]float64 {
+	for k, xs := range g.dense {
 		if xs != nil {
-			other[int32(k)] = xs
+			g.other[int32(k)] = xs
 		}
 	}
-	return other
+	return g.other
 }
 
 // groups summarises each key's sample, in key order (never map order);

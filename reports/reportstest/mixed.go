@@ -17,6 +17,25 @@ import (
 // frameworks in two roles, and FGD fragmentation from typical shapes.
 func MixedRun(t testing.TB, dir string, seed uint64) sim.Stats {
 	t.Helper()
+	return MixedRunWith(t, dir, seed, MixedOptions{Horizon: true})
+}
+
+// MixedOptions vary MixedRun.
+type MixedOptions struct {
+	// Horizon tells the collector the run's horizon, so that it writes the
+	// rows of attempts still running at the horizon ahead of time.
+	Horizon bool
+	// Failures makes agents fail (mean time between failures per agent) and
+	// requeues their lost attempts: rows written ahead get retracted.
+	Failures allocator.Time
+	// Stop ends the run this long before its horizon (by the horizon the
+	// engine is given), so rows written ahead must be dropped.
+	Stop allocator.Time
+}
+
+// MixedRunWith is MixedRun with options.
+func MixedRunWith(t testing.TB, dir string, seed uint64, o MixedOptions) sim.Stats {
+	t.Helper()
 	cl := allocator.NewCluster()
 	for i := range 6 {
 		_, err := cl.AddAgent(allocator.AgentSpec{Name: fmt.Sprint("cpu-", i), Capacity: allocator.Res(8000, 32768, 100000, 0), Rack: "r0"})
@@ -63,10 +82,18 @@ func MixedRun(t testing.TB, dir string, seed uint64) sim.Stats {
 	m := reports.Meta{Version: "test", Scenario: "mixed", Seed: seed, Allocator: "monolithic",
 		Config: map[string]any{"scenario": "mixed", "seed": seed}, Cluster: cl, Frameworks: fws, Roles: roles,
 		Typical: typical, SampleInterval: 10 * allocator.Second}
+	horizon := 900 * allocator.Second
+	if o.Horizon {
+		m.Horizon = horizon
+	}
 	c, err := reports.NewCollector(dir, m)
 	require.NoError(t, err)
-	e, err := sim.New(sim.Config{Cluster: cl, Frameworks: fws, Roles: roles, Source: &sim.SliceSource{Inputs: in},
-		Mode: mode, Seed: seed, Observer: c, SampleInterval: m.SampleInterval, Horizon: 900 * allocator.Second})
+	var src sim.Source = &sim.SliceSource{Inputs: in}
+	if o.Failures > 0 {
+		src = sim.Merge(src, sim.NewFailures(cl.NumAgents(), o.Failures, 60*allocator.Second, horizon, rand.New(rand.NewPCG(seed, 7))))
+	}
+	e, err := sim.New(sim.Config{Cluster: cl, Frameworks: fws, Roles: roles, Source: src, Requeue: o.Failures > 0,
+		Mode: mode, Seed: seed, Observer: c, SampleInterval: m.SampleInterval, Horizon: horizon - o.Stop})
 	require.NoError(t, err)
 	st, err := e.Run()
 	require.NoError(t, err)

@@ -1,0 +1,92 @@
+package reports_test
+
+import (
+	"cmp"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/reports"
+	"github.com/allocsim/allocsim/reports/reportstest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func readRows(t *testing.T, dir string) []reports.TaskRow {
+	t.Helper()
+	var rows []reports.TaskRow
+	require.NoError(t, reports.ForEachTask(dir, func(r *reports.TaskRow) error {
+		rows = append(rows, *r)
+		return nil
+	}))
+	return rows
+}
+
+// Rows written ahead for attempts that will still run at the horizon (the
+// collector's open rows) give the same tasks.parquet rows and statistics as
+// writing every row when the run stops — when some of them end early after
+// all (agent failures: retracted, also from row groups already encoded) and
+// when the run stops before its horizon (all dropped).
+func TestOpenRowsSameAsWritingAtTheEnd(t *testing.T) {
+	defer reports.SetOpenChunkRows(16)() // many row groups, retractions hit encoded ones
+	for _, tc := range []struct {
+		name string
+		o    reportstest.MixedOptions
+	}{
+		{"plain", reportstest.MixedOptions{}},
+		{"failures", reportstest.MixedOptions{Failures: 300 * allocator.Second}},
+		{"stopped-early", reportstest.MixedOptions{Stop: 100 * allocator.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ahead, atEnd := t.TempDir(), t.TempDir()
+			o := tc.o
+			o.Horizon = true
+			st := reportstest.MixedRunWith(t, ahead, 3, o)
+			o.Horizon = false
+			reportstest.MixedRunWith(t, atEnd, 3, o)
+
+			got, want := readRows(t, ahead), readRows(t, atEnd)
+			byID := func(a, b reports.TaskRow) int { return cmp.Compare(a.TaskID, b.TaskID) }
+			slices.SortFunc(got, byID)
+			slices.SortFunc(want, byID)
+			require.Equal(t, want, got)
+
+			sa, err := reports.ReadSummary(ahead)
+			require.NoError(t, err)
+			sb, err := reports.ReadSummary(atEnd)
+			require.NoError(t, err)
+			assert.Equal(t, sb.Tasks, sa.Tasks)
+			assert.Equal(t, sb.WaitSByFw, sa.WaitSByFw)
+			assert.Equal(t, sb.WaitSByPriority, sa.WaitSByPriority)
+			assert.Equal(t, sb.WaitSByClass, sa.WaitSByClass)
+			assert.Equal(t, sb.JCTSByFw, sa.JCTSByFw)
+			fromFile, err := reports.TaskStatsFromParquet(ahead)
+			require.NoError(t, err)
+			// Not in summary.json as such (named groups are compared above).
+			fromFile.WaitSamples, fromFile.WaitSByFw, fromFile.WaitSByPrio = nil, nil, nil
+			fromFile.WaitSByClass, fromFile.JCTSByFw = nil, nil
+			assert.Equal(t, sa.Tasks, fromFile, "allocsim report recomputes what the run wrote")
+
+			assert.Positive(t, sa.Tasks.RunningAtEnd)
+			earlyEnds := 0
+			for _, r := range got {
+				if r.Service && r.Outcome != reports.OutcomeRunning {
+					earlyEnds++
+				}
+			}
+			if tc.o.Failures > 0 {
+				assert.Positive(t, earlyEnds, "some services were lost before the horizon")
+			}
+			if tc.o.Stop > 0 {
+				assert.Less(t, st.End, 900*allocator.Second)
+			}
+			entries, err := os.ReadDir(ahead)
+			require.NoError(t, err)
+			for _, e := range entries {
+				assert.False(t, strings.HasPrefix(e.Name(), "."), "temporary file left: %s", e.Name())
+			}
+		})
+	}
+}
