@@ -28,20 +28,14 @@ type CycleRow struct {
 }
 
 // cycleWriter buffers cycle rows (fixed-size structs: no allocation per
-// cycle) and hands full batches to a goroutine that encodes them, so the
-// engine goroutine only fills a struct per cycle. Two batches alternate:
-// memory stays bounded. free holds both, so that the goroutine never blocks
-// returning the last batch (which the engine does not take back).
+// cycle) and hands full batches to a goroutine that encodes them (a pipe), so
+// the engine goroutine only fills a struct per cycle.
 type cycleWriter struct {
 	out  *atomicFile
 	w    *parquet.GenericWriter[CycleRow]
-	rows []CycleRow
+	pipe *pipe[CycleRow]
 	n    int64
-	full chan []CycleRow
-	free chan []CycleRow
-	done chan struct{}
-	err  error // the goroutine's first error; read after done
-	shut bool
+	err  error // the goroutine's first error; read after shutdown
 }
 
 const cycleBatchRows = 4096
@@ -51,24 +45,13 @@ func newCycleWriter(dir string) (*cycleWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	cw := &cycleWriter{
-		out: out, w: parquet.NewGenericWriter[CycleRow](out, writerOptions()...),
-		rows: make([]CycleRow, 0, cycleBatchRows),
-		full: make(chan []CycleRow, 1), free: make(chan []CycleRow, 2), done: make(chan struct{}),
-	}
-	cw.free <- make([]CycleRow, 0, cycleBatchRows)
-	go cw.loop()
-	return cw, nil
-}
-
-func (cw *cycleWriter) loop() {
-	defer close(cw.done)
-	for rows := range cw.full {
+	cw := &cycleWriter{out: out, w: parquet.NewGenericWriter[CycleRow](out, writerOptions()...)}
+	cw.pipe = newPipe(cycleBatchRows, 2, func(rows []CycleRow) {
 		if cw.err == nil {
 			_, cw.err = cw.w.Write(rows)
 		}
-		cw.free <- rows[:0]
-	}
+	})
+	return cw, nil
 }
 
 func b2i(b bool) int64 {
@@ -79,29 +62,19 @@ func b2i(b bool) int64 {
 }
 
 func (cw *cycleWriter) add(now allocator.Time, wall time.Duration, s sim.CycleStats) error {
-	cw.rows = append(cw.rows, CycleRow{
+	*cw.pipe.next() = CycleRow{
 		Cycle: cw.n, TimeS: now.Seconds(), Triggered: b2i(s.Triggered), WallNS: wall.Nanoseconds(),
 		Launched: s.Launched, PlaceFailures: s.PlaceFailures, Offers: s.Offers, Accepted: s.Accepted,
 		Declined: s.Declined, PendingTasks: s.Pending, RunningTasks: s.Running,
-	})
-	cw.n++
-	if len(cw.rows) == cap(cw.rows) {
-		cw.full <- cw.rows
-		cw.rows = <-cw.free
 	}
+	cw.pipe.commit()
+	cw.n++
 	return nil
 }
 
 // shutdown hands over the last rows and waits for the goroutine.
 func (cw *cycleWriter) shutdown() error {
-	if !cw.shut {
-		cw.shut = true
-		if len(cw.rows) > 0 {
-			cw.full <- cw.rows
-		}
-		close(cw.full)
-		<-cw.done
-	}
+	cw.pipe.shutdown()
 	return cw.err
 }
 

@@ -32,7 +32,7 @@ type openWriter struct {
 	horizon allocator.Time
 	out     *atomicFile
 	w       *parquet.GenericWriter[TaskRow]
-	pipe    *recPipe
+	pipe    *pipe[taskRec]
 	err     error // the goroutine's first error; read after shutdown
 
 	// Owned by the goroutine until shutdown returns.
@@ -52,7 +52,7 @@ type openGroup struct {
 
 // openChunkRows bounds the rows encoded when the run stops (the last,
 // partial row group) and the records kept in memory.
-var openChunkRows = 16 * 1024
+var openChunkRows = 8 * 1024
 
 const openTmpName = "tasks-open.parquet"
 

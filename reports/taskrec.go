@@ -67,66 +67,14 @@ func copyTask(r *taskRec, t *sim.Task) {
 
 func (r *taskRec) service() bool { return r.dur == allocator.Never }
 
-// recPipe hands taskRecs from the engine goroutine to one consumer
-// goroutine in batches. A fixed pool of batches bounds memory and applies
-// back-pressure when the consumer falls behind; the consumer sees the
-// records in the order they were added.
-type recPipe struct {
-	cur  []taskRec
-	free chan []taskRec
-	full chan []taskRec
-	done chan struct{}
-	shut bool
-}
-
+// Records cross to a writer goroutine in batches of recBatchRows (a pipe).
 const (
-	recBatchRows = 1024
-	recBatches   = 32
+	recBatchRows = 4096
+	recBatches   = 8
 )
 
-func newRecPipe(consume func([]taskRec)) *recPipe {
-	p := &recPipe{
-		free: make(chan []taskRec, recBatches),
-		full: make(chan []taskRec, recBatches),
-		done: make(chan struct{}),
-	}
-	for range recBatches - 1 {
-		p.free <- make([]taskRec, 0, recBatchRows)
-	}
-	p.cur = make([]taskRec, 0, recBatchRows)
-	go func() {
-		defer close(p.done)
-		for b := range p.full {
-			consume(b)
-			p.free <- b[:0]
-		}
-	}()
-	return p
-}
-
-// next returns the slot for the next record; commit hands it over.
-func (p *recPipe) next() *taskRec {
-	p.cur = p.cur[:len(p.cur)+1]
-	return &p.cur[len(p.cur)-1]
-}
-
-func (p *recPipe) commit() {
-	if len(p.cur) == recBatchRows {
-		p.full <- p.cur
-		p.cur = <-p.free
-	}
-}
-
-// shutdown hands over the last batch and waits until the consumer is done.
-func (p *recPipe) shutdown() {
-	if !p.shut {
-		p.shut = true
-		if len(p.cur) > 0 {
-			p.full <- p.cur
-		}
-		close(p.full)
-		<-p.done
-	}
+func newRecPipe(consume func([]taskRec)) *pipe[taskRec] {
+	return newPipe(recBatchRows, recBatches, consume)
 }
 
 // fillRow makes the row of an attempt; the optional columns point into s.

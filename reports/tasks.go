@@ -60,7 +60,7 @@ type taskSlot struct {
 type taskWriter struct {
 	out  *atomicFile
 	w    *parquet.GenericWriter[TaskRow]
-	pipe *recPipe
+	pipe *pipe[taskRec]
 	err  error // the writer goroutine's first error; read after shutdown
 	n    int64
 	// stats is owned by the writer goroutine until shutdown returns: it
