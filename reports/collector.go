@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/allocsim/allocsim/allocator"
@@ -94,10 +95,7 @@ func NewCollector(dir string, m Meta) (*Collector, error) {
 		return nil, err
 	}
 	if m.Horizon > 0 {
-		if c.open, err = newOpenWriter(dir, &c.names, m.Horizon); err != nil {
-			c.tasks.abort()
-			return nil, err
-		}
+		c.open = newOpenWriter(&c.names, m.Horizon)
 	}
 	if c.series, err = newSeriesWriter(dir, m); err != nil {
 		c.tasks.abort()
@@ -204,48 +202,68 @@ func (c *Collector) Close(st sim.Stats) error {
 		c.abort()
 		return fmt.Errorf("reports: %w", err)
 	}
-	tasksClose := c.tasks.close
-	if c.open != nil {
-		if st.End != c.open.horizon { // stopped early: the engine reported them all
-			c.abortOpen()
-		} else {
-			stats, err := c.open.finish()
-			if err != nil {
-				c.abort()
-				return fmt.Errorf("reports: %w", err)
-			}
-			c.tasks.stats.Merge(stats)
-			tasksClose = func() error {
-				if err := c.open.splice(c.tasks.w); err != nil {
-					return err
-				}
-				c.abortOpen()
-				return c.tasks.close()
-			}
-		}
+	// Everything below is independent work on two cores: the other files and
+	// the timing start now, the summary once the open rows' statistics are in.
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	goStep := func(i int, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f()
+		}()
 	}
-	// The summary (sorting the samples) runs while the files are finished:
-	// it reads only the statistics and totals, which nothing changes now.
-	var sum Summary
+	goStep(0, func() error {
+		if err := c.series.w.close(); err != nil {
+			return err
+		}
+		if err := c.cycles.close(); err != nil {
+			return err
+		}
+		return writeAgents(c.dir, c.meta.Cluster)
+	})
 	var timing Timing
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sum, timing = c.summary(st), c.timing(st)
-	}()
-	agents := func() error { return writeAgents(c.dir, c.meta.Cluster) }
-	for _, step := range []func() error{tasksClose, c.series.w.close, c.cycles.close, agents} {
-		if err := step(); err != nil {
-			<-done
-			c.abort()
-			return fmt.Errorf("reports: %w", err)
+	goStep(1, func() error { timing = c.timing(st); return nil })
+	var sum Summary
+	errs[2] = c.finishOpen(st)
+	if errs[2] == nil {
+		goStep(3, func() error { sum = c.summary(st); return nil })
+		if c.open != nil {
+			errs[2] = c.open.splice(c.tasks.w)
+			c.abortOpen()
+		}
+		if errs[2] == nil {
+			errs[2] = c.tasks.close()
 		}
 	}
-	<-done
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		c.abort()
+		return fmt.Errorf("reports: %w", err)
+	}
 	if err := writeJSON(c.dir, TimingFile, timing); err != nil {
 		return err
 	}
 	return writeJSON(c.dir, SummaryFile, sum)
+}
+
+// finishOpen ends the open rows: their statistics join the others if the
+// run reached its horizon (Close then copies the rows), else they are
+// dropped (the engine reported those attempts when it stopped).
+func (c *Collector) finishOpen(st sim.Stats) error {
+	if c.open == nil {
+		return nil
+	}
+	if st.End != c.open.horizon {
+		c.abortOpen()
+		return nil
+	}
+	stats, err := c.open.finish()
+	if err != nil {
+		return err
+	}
+	c.tasks.stats.Merge(stats)
+	return nil
 }
 
 // Abort removes the temporary outputs (a failed or interrupted run).
@@ -263,7 +281,7 @@ func (c *Collector) abort() {
 	c.cycles.abort()
 }
 
-// abortOpen removes the open rows' temporary file (once).
+// abortOpen stops the open rows' writer and drops its rows (once).
 func (c *Collector) abortOpen() {
 	if c.open != nil {
 		c.open.discard()

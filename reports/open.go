@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +21,8 @@ import (
 // of what collecting metrics cost in wall time.
 //
 // The rows are encoded while the simulation runs, on their own goroutine, in
-// start order, into a temporary Parquet file in row groups of openChunkRows;
+// start order, into an in-memory Parquet file in row groups of openChunkRows
+// (about 50 bytes a row: less than the engine keeps per running task);
 // Close copies those row groups verbatim to the end of tasks.parquet. If such
 // an attempt ends before the horizon after all (killed, lost, preempted), the
 // collector writes its real row the usual way and retracts the open one: a
@@ -30,7 +32,7 @@ import (
 // written the usual way.
 type openWriter struct {
 	horizon allocator.Time
-	out     *atomicFile
+	buf     bytes.Buffer
 	w       *parquet.GenericWriter[TaskRow]
 	pipe    *pipe[taskRec]
 	err     error // the goroutine's first error; read after shutdown
@@ -54,23 +56,16 @@ type openGroup struct {
 // partial row group) and the records kept in memory.
 var openChunkRows = 8 * 1024
 
-const openTmpName = "tasks-open.parquet"
-
-func newOpenWriter(dir string, nm *names, horizon allocator.Time) (*openWriter, error) {
-	out, err := createAtomic(dir, openTmpName)
-	if err != nil {
-		return nil, err
-	}
+func newOpenWriter(nm *names, horizon allocator.Time) *openWriter {
 	o := &openWriter{
 		horizon: horizon,
-		out:     out,
-		w:       parquet.NewGenericWriter[TaskRow](out, writerOptions()...),
 		chunk:   make([]taskRec, 0, openChunkRows),
 		stats:   metrics.NewTaskStats(),
 		enc:     rowEncoder{names: nm},
 	}
+	o.w = parquet.NewGenericWriter[TaskRow](&o.buf, writerOptions()...)
 	o.pipe = newRecPipe(o.consume)
-	return o, nil
+	return o
 }
 
 // runsPast reports whether the started attempt t will still be running at
@@ -167,7 +162,7 @@ func (o *openWriter) encodeChunk() {
 	o.groups = append(o.groups, g)
 }
 
-// finish encodes the last records and closes the temporary file. It returns
+// finish encodes the last records and ends the in-memory file. It returns
 // the statistics of the rows that splice will copy.
 func (o *openWriter) finish() (*metrics.TaskStats, error) {
 	o.pipe.shutdown()
@@ -176,9 +171,6 @@ func (o *openWriter) finish() (*metrics.TaskStats, error) {
 		return nil, o.err
 	}
 	if err := o.w.Close(); err != nil {
-		return nil, err
-	}
-	if err := o.out.w.Flush(); err != nil {
 		return nil, err
 	}
 	if !o.dirty {
@@ -201,11 +193,7 @@ func (o *openWriter) finish() (*metrics.TaskStats, error) {
 // eachGroup opens the temporary file and calls fn with each row group and,
 // if all is set or the group has retracted rows (dirty), its kept rows.
 func (o *openWriter) eachGroup(all bool, fn func(rg parquet.RowGroup, rows []TaskRow, dirty bool) error) error {
-	st, err := o.out.f.Stat()
-	if err != nil {
-		return err
-	}
-	f, err := parquet.OpenFile(o.out.f, st.Size())
+	f, err := parquet.OpenFile(bytes.NewReader(o.buf.Bytes()), int64(o.buf.Len()))
 	if err != nil {
 		return fmt.Errorf("reading back the open rows: %w", err)
 	}
@@ -255,8 +243,8 @@ func (o *openWriter) splice(dst *parquet.GenericWriter[TaskRow]) error {
 	})
 }
 
-// discard stops the goroutine and removes the temporary file.
+// discard stops the goroutine and frees the rows.
 func (o *openWriter) discard() {
 	o.pipe.shutdown()
-	o.out.Abort()
+	o.buf = bytes.Buffer{}
 }

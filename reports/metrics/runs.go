@@ -91,20 +91,25 @@ func (r *sortedRuns[T]) merge(a, m, c int) {
 	copy(xs[k:], r.tmp[i:])
 }
 
-// addSorted appends vs, already in ascending order, as one run after the
-// values added so far.
-func (r *sortedRuns[T]) addSorted(vs []T) {
+// addRuns appends o's values, as they are (sorted runs and an unsorted
+// tail), after the values added so far: the final sorted() merges them with
+// the others in one go. o must not be used afterwards.
+func (r *sortedRuns[T]) addRuns(o *sortedRuns[T]) {
 	r.seal()
-	if len(vs) == 0 {
+	o.seal()
+	if len(o.xs) == 0 {
 		return
 	}
-	if len(r.xs)+len(vs) > cap(r.xs) {
-		xs := make([]T, len(r.xs), len(r.xs)+len(vs))
+	base := len(r.xs)
+	if base+len(o.xs) > cap(r.xs) {
+		xs := make([]T, base, base+len(o.xs))
 		copy(xs, r.xs)
 		r.xs = xs
 	}
-	r.bounds = append(r.bounds, r.done)
-	r.xs = append(r.xs, vs...)
+	for _, b := range o.bounds {
+		r.bounds = append(r.bounds, base+b)
+	}
+	r.xs = append(r.xs, o.xs...)
 	r.done = len(r.xs)
 }
 

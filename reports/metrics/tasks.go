@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/allocsim/allocsim/allocator"
 )
@@ -174,8 +175,8 @@ func (s *TaskStats) Merge(o *TaskStats) {
 	if o.anyEnd && (!s.anyEnd || o.lastEnd > s.lastEnd) {
 		s.lastEnd, s.anyEnd = o.lastEnd, true
 	}
-	s.waits.addSorted(o.waits.sorted())
-	s.slowdown.addSorted(o.slowdown.sorted())
+	s.waits.addRuns(&o.waits)
+	s.slowdown.addRuns(&o.slowdown)
 	for i := range o.jobs {
 		oj := &o.jobs[i]
 		j := s.job(jobKey{oj.fw, oj.job}, oj.submit, oj.end)
@@ -254,40 +255,45 @@ func (s *TaskStats) Summary() TaskSummary {
 	}
 	out.WaitS = SummariseSorted(wait)
 	out.WaitSamples = wait
-	byFw, byPrio, byClass := waitsBy(recs)
-	out.WaitSByFw = groups(byFw, true)
-	out.WaitSByPrio = groups(byPrio, true)
-	out.WaitSByClass = groups(byClass, true)
+	// The three groupings of the waits, each on its own goroutine.
+	keys := [3]func(*waitRec) int32{
+		func(w *waitRec) int32 { return w.fw },
+		func(w *waitRec) int32 { return w.prio },
+		func(w *waitRec) int32 { return w.class },
+	}
+	var byKey [3][]Group
+	var wg sync.WaitGroup
+	for k := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			byKey[k] = groups(waitsBy(recs, keys[k]), true)
+		}()
+	}
 	out.Slowdown = SummariseSorted(s.slowdown.sorted())
+	wg.Wait()
+	out.WaitSByFw, out.WaitSByPrio, out.WaitSByClass = byKey[0], byKey[1], byKey[2]
 	<-jctDone
 	out.JobsTotal = len(s.jobs)
 	out.JobsCompleted = len(jct)
 	return out
 }
 
-// waitsBy splits the waits by framework, priority and class, keeping their
-// order, in two passes over recs (count, then fill) for the three keys at
-// once. Keys are small non-negative numbers in practice and are counted in
-// a slice first, so every group is allocated once at its size; others go
-// through a map.
-func waitsBy(recs []waitRec) (byFw, byPrio, byClass map[int32][]float64) {
-	var g [3]waitGroups
+// waitsBy splits the waits by key, keeping their order, in two passes over
+// recs (count, then fill). Keys are small non-negative numbers in practice
+// and are counted in a slice first, so every group is allocated once at its
+// size; others go through a map.
+func waitsBy(recs []waitRec, key func(*waitRec) int32) map[int32][]float64 {
+	var g waitGroups
+	for i := range recs {
+		g.count(key(&recs[i]))
+	}
+	g.alloc()
 	for i := range recs {
 		w := &recs[i]
-		g[0].count(w.fw)
-		g[1].count(w.prio)
-		g[2].count(w.class)
+		g.add(key(w), w.wait)
 	}
-	for k := range g {
-		g[k].alloc()
-	}
-	for i := range recs {
-		w := &recs[i]
-		g[0].add(w.fw, w.wait)
-		g[1].add(w.prio, w.wait)
-		g[2].add(w.class, w.wait)
-	}
-	return g[0].groups(), g[1].groups(), g[2].groups()
+	return g.groups()
 }
 
 // waitGroups is the samples of one grouping key.
