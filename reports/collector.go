@@ -91,11 +91,12 @@ func NewCollector(dir string, m Meta) (*Collector, error) {
 	c.fwPending = make([]int64, nf)
 	c.fwRunning = make([]int64, nf)
 	var err error
-	if c.tasks, err = newTaskWriter(dir, &c.names); err != nil {
-		return nil, err
-	}
 	if m.Horizon > 0 {
 		c.open = newOpenWriter(&c.names, m.Horizon)
+	}
+	if c.tasks, err = newTaskWriter(dir, &c.names, c.open); err != nil {
+		c.abortOpen()
+		return nil, err
 	}
 	if c.series, err = newSeriesWriter(dir, m); err != nil {
 		c.tasks.abort()
@@ -146,7 +147,9 @@ func (c *Collector) TaskStarted(_ allocator.Time, t *sim.Task) {
 	addRes(&c.fwUsed[fw], &t.Spec.Req.Res, 1)
 	addRes(&c.used, &t.Spec.Req.Res, 1)
 	if c.open != nil && c.open.runsPast(t) {
-		c.open.add(t)
+		if chunk, complete := c.open.add(t); complete {
+			c.tasks.marker(chunk)
+		}
 	}
 }
 
@@ -225,15 +228,14 @@ func (c *Collector) Close(st sim.Stats) error {
 	var timing Timing
 	goStep(1, func() error { timing = c.timing(st); return nil })
 	var sum Summary
-	errs[2] = c.finishOpen(st)
-	if errs[2] == nil {
+	horizon := c.meta.Horizon
+	drop, err := c.finishOpen(st)
+	if errs[2] = err; err == nil {
 		goStep(3, func() error { sum = c.summary(st); return nil })
-		if c.open != nil {
-			errs[2] = c.open.splice(c.tasks.w)
-			c.abortOpen()
-		}
-		if errs[2] == nil {
+		if len(drop) == 0 {
 			errs[2] = c.tasks.close()
+		} else {
+			errs[2] = c.tasks.closeWithout(drop, horizon)
 		}
 	}
 	wg.Wait()
@@ -247,23 +249,24 @@ func (c *Collector) Close(st sim.Stats) error {
 	return writeJSON(c.dir, SummaryFile, sum)
 }
 
-// finishOpen ends the open rows: their statistics join the others if the
-// run reached its horizon (Close then copies the rows), else they are
-// dropped (the engine reported those attempts when it stopped).
-func (c *Collector) finishOpen(st sim.Stats) error {
+// finishOpen ends the rows written ahead. If the run reached its horizon,
+// the rest of them go to tasks.parquet and their statistics join the
+// others; else they are dropped (the engine reported those attempts when it
+// stopped). It returns the rows already in tasks.parquet that must go.
+func (c *Collector) finishOpen(st sim.Stats) (map[int64]bool, error) {
 	if c.open == nil {
-		return nil
+		return nil, nil
 	}
-	if st.End != c.open.horizon {
-		c.abortOpen()
-		return nil
-	}
-	stats, err := c.open.finish()
+	reached := st.End == c.open.horizon
+	stats, drop, err := c.open.finish(c.tasks.w, reached)
+	c.abortOpen()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c.tasks.stats.Merge(stats)
-	return nil
+	if reached {
+		c.tasks.stats.Merge(stats)
+	}
+	return drop, nil
 }
 
 // Abort removes the temporary outputs (a failed or interrupted run).

@@ -7,3 +7,11 @@ func SetOpenChunkRows(n int) (restore func()) {
 	openChunkRows = n
 	return func() { openChunkRows = old }
 }
+
+// SetRowGroupRows sets the rows per row group of the Parquet outputs and
+// returns a function that restores it.
+func SetRowGroupRows(n int64) (restore func()) {
+	old := rowGroupRows
+	rowGroupRows = n
+	return func() { rowGroupRows = old }
+}

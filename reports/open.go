@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/reports/metrics"
@@ -21,39 +22,47 @@ import (
 // of what collecting metrics cost in wall time.
 //
 // The rows are encoded while the simulation runs, on their own goroutine, in
-// start order, into an in-memory Parquet file in row groups of openChunkRows
-// (about 50 bytes a row: less than the engine keeps per running task);
-// Close copies those row groups verbatim to the end of tasks.parquet. If such
-// an attempt ends before the horizon after all (killed, lost, preempted), the
-// collector writes its real row the usual way and retracts the open one: a
-// row group that held it is re-encoded without it, and the statistics of the
-// open rows are recomputed. If the run stops before its horizon, the open
-// rows are dropped and the engine's final report of running attempts is
+// start order, in chunks of openChunkRows, each a small in-memory Parquet
+// file of one row group. The tasks writer copies each chunk's row group
+// verbatim into tasks.parquet at its first row-group boundary after the
+// chunk was complete — a point fixed by the order of the records the engine
+// hands over, so the file does not depend on goroutine timing — and Close
+// copies the rest. If such an attempt ends before the horizon after all
+// (killed, lost, preempted), the collector writes its real row the usual way
+// and retracts the one written ahead: a chunk not yet copied is copied
+// without it; if it was copied already, Close rewrites tasks.parquet without
+// it. If the run stops before its horizon, every row written ahead is
+// dropped the same way and the engine's final report of running attempts is
 // written the usual way.
 type openWriter struct {
 	horizon allocator.Time
-	buf     bytes.Buffer
-	w       *parquet.GenericWriter[TaskRow]
 	pipe    *pipe[taskRec]
-	err     error // the goroutine's first error; read after shutdown
+	added   int // records handed over (engine goroutine)
+	err     error
 
 	// Owned by the goroutine until shutdown returns.
-	chunk    []taskRec     // open records not yet encoded; retracted ones are marked
+	chunk    []taskRec     // records of the chunk being filled; retracted ones are marked
 	chunkIdx map[int64]int // seq → index in chunk; built at the first retraction
-	groups   []openGroup   // encoded row groups, in file order
 	stats    *metrics.TaskStats
-	dirty    bool // a retraction hit an encoded row: stats must be recomputed
 	enc      rowEncoder
+
+	mu     sync.Mutex
+	ready  *sync.Cond
+	chunks []openChunk // encoded, in order
+	drop   map[int64]bool
+	dirty  bool // a retraction hit an encoded chunk: stats must be recomputed
 }
 
-// openGroup is one encoded row group of the temporary file.
-type openGroup struct {
+// openChunk is one encoded chunk.
+type openChunk struct {
+	data      []byte         // a Parquet file of one row group
 	seqs      []int64        // task ids of its rows, sorted
-	retracted map[int64]bool // rows to leave out; nil if none
+	retracted map[int64]bool // rows to leave out when copying; nil if none
+	copied    bool           // in tasks.parquet already
 }
 
 // openChunkRows bounds the rows encoded when the run stops (the last,
-// partial row group) and the records kept in memory.
+// partial chunk) and the records kept in memory.
 var openChunkRows = 8 * 1024
 
 func newOpenWriter(nm *names, horizon allocator.Time) *openWriter {
@@ -62,8 +71,9 @@ func newOpenWriter(nm *names, horizon allocator.Time) *openWriter {
 		chunk:   make([]taskRec, 0, openChunkRows),
 		stats:   metrics.NewTaskStats(),
 		enc:     rowEncoder{names: nm},
+		drop:    map[int64]bool{},
 	}
-	o.w = parquet.NewGenericWriter[TaskRow](&o.buf, writerOptions()...)
+	o.ready = sync.NewCond(&o.mu)
 	o.pipe = newRecPipe(o.consume)
 	return o
 }
@@ -75,15 +85,24 @@ func (o *openWriter) runsPast(t *sim.Task) bool {
 	return t.Started && (t.Service() || t.Spec.Duration > o.horizon-t.Start)
 }
 
-// add writes the row t will have if it is still running at the horizon.
-func (o *openWriter) add(t *sim.Task) {
+// add writes the row t will have if it is still running at the horizon. It
+// returns whether that completed a chunk: the caller then places a chunk
+// marker in the tasks writer's stream (the chunk's records are handed over
+// first, so the tasks writer never waits for a chunk that cannot come).
+func (o *openWriter) add(t *sim.Task) (chunk int, complete bool) {
 	r := o.pipe.next()
 	copyTask(r, t)
 	r.end, r.running = o.horizon, true
 	o.pipe.commit()
+	o.added++
+	if o.added%openChunkRows != 0 {
+		return 0, false
+	}
+	o.pipe.flush()
+	return o.added/openChunkRows - 1, true
 }
 
-// retract drops the open row of t, which ended before the horizon.
+// retract drops the row written ahead for t, which ended before the horizon.
 func (o *openWriter) retract(t *sim.Task) {
 	r := o.pipe.next()
 	*r = taskRec{seq: t.Seq, retract: true}
@@ -94,7 +113,7 @@ func (o *openWriter) consume(recs []taskRec) {
 	for i := range recs {
 		r := &recs[i]
 		if r.retract {
-			o.drop(r.seq)
+			o.retractSeq(r.seq)
 			continue
 		}
 		if o.chunkIdx != nil {
@@ -107,7 +126,7 @@ func (o *openWriter) consume(recs []taskRec) {
 	}
 }
 
-func (o *openWriter) drop(seq int64) {
+func (o *openWriter) retractSeq(seq int64) {
 	if o.chunkIdx == nil {
 		o.chunkIdx = make(map[int64]int, len(o.chunk))
 		for i := range o.chunk {
@@ -119,18 +138,24 @@ func (o *openWriter) drop(seq int64) {
 		delete(o.chunkIdx, seq)
 		return
 	}
-	for gi := range o.groups {
-		g := &o.groups[gi]
-		if _, ok := slices.BinarySearch(g.seqs, seq); ok {
-			if g.retracted == nil {
-				g.retracted = map[int64]bool{}
-			}
-			g.retracted[seq] = true
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for ci := range o.chunks {
+		c := &o.chunks[ci]
+		if _, ok := slices.BinarySearch(c.seqs, seq); ok {
 			o.dirty = true
+			if c.copied {
+				o.drop[seq] = true
+			} else {
+				if c.retracted == nil {
+					c.retracted = map[int64]bool{}
+				}
+				c.retracted[seq] = true
+			}
 			return
 		}
 	}
-	o.fail(fmt.Errorf("open row of task_id %d retracted but never written", seq))
+	o.fail(fmt.Errorf("row of task_id %d retracted but never written", seq))
 }
 
 func (o *openWriter) fail(err error) {
@@ -139,79 +164,70 @@ func (o *openWriter) fail(err error) {
 	}
 }
 
-// encodeChunk writes the kept records of the chunk as one row group.
+// encodeChunk encodes the kept records of the chunk being filled and
+// publishes it (an empty chunk too: chunk numbers follow the records).
 func (o *openWriter) encodeChunk() {
 	recs := slices.DeleteFunc(o.chunk, func(r taskRec) bool { return r.retract })
 	o.chunk, o.chunkIdx = o.chunk[:0], nil
-	if len(recs) == 0 || o.err != nil {
-		return
-	}
-	if err := o.enc.write(o.w, o.stats, recs); err != nil {
+	c := openChunk{seqs: make([]int64, len(recs))}
+	if len(recs) > 0 && o.err == nil {
+		var buf bytes.Buffer
+		w := parquet.NewGenericWriter[TaskRow](&buf, writerOptions()...)
+		err := o.enc.write(w, o.stats, recs)
+		if err == nil {
+			err = w.Close()
+		}
 		o.fail(err)
-		return
+		c.data = buf.Bytes()
 	}
-	if err := o.w.Flush(); err != nil { // ends the row group
-		o.fail(err)
-		return
-	}
-	g := openGroup{seqs: make([]int64, len(recs))}
 	for i := range recs {
-		g.seqs[i] = recs[i].seq
+		c.seqs[i] = recs[i].seq
 	}
-	slices.Sort(g.seqs)
-	o.groups = append(o.groups, g)
+	slices.Sort(c.seqs)
+	o.mu.Lock()
+	o.chunks = append(o.chunks, c)
+	o.ready.Broadcast()
+	o.mu.Unlock()
 }
 
-// finish encodes the last records and ends the in-memory file. It returns
-// the statistics of the rows that splice will copy.
-func (o *openWriter) finish() (*metrics.TaskStats, error) {
-	o.pipe.shutdown()
-	o.encodeChunk()
-	if o.err != nil {
-		return nil, o.err
+// take waits until chunk i is encoded and marks it copied. The retracted
+// rows it returns do not change afterwards (later retractions go to drop).
+func (o *openWriter) take(i int) openChunk {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for len(o.chunks) <= i {
+		o.ready.Wait()
 	}
-	if err := o.w.Close(); err != nil {
-		return nil, err
-	}
-	if !o.dirty {
-		return o.stats, nil
-	}
-	stats := metrics.NewTaskStats()
-	err := o.eachGroup(true, func(_ parquet.RowGroup, rows []TaskRow, _ bool) error {
-		for i := range rows {
-			m, err := rows[i].StatTask()
-			if err != nil {
-				return err
-			}
-			stats.Add(&m)
-		}
+	o.chunks[i].copied = true
+	return o.chunks[i]
+}
+
+// copyChunk appends chunk c's rows to dst as one row group: verbatim, or
+// re-encoded without its retracted rows.
+func copyChunk(dst *parquet.GenericWriter[TaskRow], c openChunk) error {
+	if len(c.data) == 0 {
 		return nil
-	})
-	return stats, err
-}
-
-// eachGroup opens the temporary file and calls fn with each row group and,
-// if all is set or the group has retracted rows (dirty), its kept rows.
-func (o *openWriter) eachGroup(all bool, fn func(rg parquet.RowGroup, rows []TaskRow, dirty bool) error) error {
-	f, err := parquet.OpenFile(bytes.NewReader(o.buf.Bytes()), int64(o.buf.Len()))
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(c.data), int64(len(c.data)))
 	if err != nil {
-		return fmt.Errorf("reading back the open rows: %w", err)
+		return fmt.Errorf("rows written ahead: %w", err)
 	}
-	rgs := f.RowGroups()
-	if len(rgs) != len(o.groups) {
-		return fmt.Errorf("open rows: %d row groups written, %d read back", len(o.groups), len(rgs))
-	}
-	for i, rg := range rgs {
-		var rows []TaskRow
-		g := &o.groups[i]
-		dirty := g.retracted != nil
-		if all || dirty {
-			if rows, err = readRowGroup(rg); err != nil {
+	for _, rg := range f.RowGroups() {
+		if c.retracted == nil {
+			if _, err := dst.WriteRowGroup(rg); err != nil {
 				return err
 			}
-			rows = slices.DeleteFunc(rows, func(r TaskRow) bool { return g.retracted[r.TaskID] })
+			continue
 		}
-		if err := fn(rg, rows, dirty); err != nil {
+		rows, err := readRowGroup(rg)
+		if err != nil {
+			return err
+		}
+		rows = slices.DeleteFunc(rows, func(r TaskRow) bool { return c.retracted[r.TaskID] })
+		if _, err := dst.Write(rows); err != nil {
+			return err
+		}
+		if err := dst.Flush(); err != nil {
 			return err
 		}
 	}
@@ -224,27 +240,76 @@ func readRowGroup(rg parquet.RowGroup) ([]TaskRow, error) {
 	rows := make([]TaskRow, rg.NumRows())
 	n, err := r.Read(rows)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("reading back the open rows: %w", err)
+		return nil, fmt.Errorf("reading back rows: %w", err)
 	}
 	return rows[:n], nil
 }
 
-// splice appends the open rows to dst: row groups copied verbatim, or the
-// kept rows of a group with retracted ones.
-func (o *openWriter) splice(dst *parquet.GenericWriter[TaskRow]) error {
-	return o.eachGroup(false, func(rg parquet.RowGroup, rows []TaskRow, dirty bool) error {
-		var err error
-		if dirty {
-			_, err = dst.Write(rows)
-		} else {
-			_, err = dst.WriteRowGroup(rg)
+// finish encodes the last records. If the run reached its horizon it
+// copies the chunks not copied yet to dst and returns the statistics of
+// every row written ahead that stays; otherwise it marks every copied row
+// to be dropped. drop lists the rows Close must take out of tasks.parquet.
+func (o *openWriter) finish(dst *parquet.GenericWriter[TaskRow], reached bool) (stats *metrics.TaskStats, drop map[int64]bool, err error) {
+	o.pipe.shutdown()
+	o.encodeChunk()
+	if o.err != nil {
+		return nil, nil, o.err
+	}
+	if !reached {
+		for _, c := range o.chunks {
+			if c.copied {
+				for _, s := range c.seqs {
+					o.drop[s] = true
+				}
+			}
 		}
-		return err
-	})
+		return nil, o.drop, nil
+	}
+	for i := range o.chunks {
+		if !o.chunks[i].copied {
+			if err := copyChunk(dst, o.take(i)); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if !o.dirty {
+		return o.stats, o.drop, nil
+	}
+	// Some rows were retracted after being encoded: recompute the
+	// statistics of the rows that stay.
+	stats = metrics.NewTaskStats()
+	for _, c := range o.chunks {
+		if len(c.data) == 0 {
+			continue
+		}
+		f, err := parquet.OpenFile(bytes.NewReader(c.data), int64(len(c.data)))
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, rg := range f.RowGroups() {
+			rows, err := readRowGroup(rg)
+			if err != nil {
+				return nil, nil, err
+			}
+			for i := range rows {
+				if c.retracted[rows[i].TaskID] || o.drop[rows[i].TaskID] {
+					continue
+				}
+				m, err := rows[i].StatTask()
+				if err != nil {
+					return nil, nil, err
+				}
+				stats.Add(&m)
+			}
+		}
+	}
+	return stats, o.drop, nil
 }
 
 // discard stops the goroutine and frees the rows.
 func (o *openWriter) discard() {
 	o.pipe.shutdown()
-	o.buf = bytes.Buffer{}
+	o.mu.Lock()
+	o.chunks = nil
+	o.mu.Unlock()
 }

@@ -1,8 +1,10 @@
 package reports_test
 
 import (
+	"bytes"
 	"cmp"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -30,7 +32,10 @@ func readRows(t *testing.T, dir string) []reports.TaskRow {
 // all (agent failures: retracted, also from row groups already encoded) and
 // when the run stops before its horizon (all dropped).
 func TestOpenRowsSameAsWritingAtTheEnd(t *testing.T) {
-	defer reports.SetOpenChunkRows(16)() // many row groups, retractions hit encoded ones
+	// Many small chunks and row groups: chunks are copied in during the run,
+	// retractions hit chunks encoded and chunks copied in already.
+	defer reports.SetOpenChunkRows(16)()
+	defer reports.SetRowGroupRows(128)()
 	for _, tc := range []struct {
 		name string
 		o    reportstest.MixedOptions
@@ -44,6 +49,13 @@ func TestOpenRowsSameAsWritingAtTheEnd(t *testing.T) {
 			o := tc.o
 			o.Horizon = true
 			st := reportstest.MixedRunWith(t, ahead, 3, o)
+			again := t.TempDir()
+			reportstest.MixedRunWith(t, again, 3, o)
+			a, err := os.ReadFile(filepath.Join(ahead, reports.TasksFile))
+			require.NoError(t, err)
+			b, err := os.ReadFile(filepath.Join(again, reports.TasksFile))
+			require.NoError(t, err)
+			require.True(t, bytes.Equal(a, b), "same run, same tasks.parquet bytes")
 			o.Horizon = false
 			reportstest.MixedRunWith(t, atEnd, 3, o)
 

@@ -11,7 +11,7 @@ import (
 
 // rowGroupRows bounds the rows a Parquet writer buffers before it flushes a
 // row group: memory stays flat however many tasks a run has.
-const rowGroupRows = 64 * 1024
+var rowGroupRows int64 = 64 * 1024
 
 // writerOptions are shared by every Parquet output. created-by is fixed (the
 // library's default embeds its build) so that the bytes depend only on the run.

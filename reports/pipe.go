@@ -84,6 +84,14 @@ func (p *pipe[T]) commit() {
 	}
 }
 
+// flush hands over the current batch now, full or not.
+func (p *pipe[T]) flush() {
+	if len(p.cur) > 0 {
+		p.push(p.cur)
+		p.cur = <-p.free
+	}
+}
+
 func (p *pipe[T]) push(b []T) {
 	p.mu.Lock()
 	p.queue = append(p.queue, b)

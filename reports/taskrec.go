@@ -26,7 +26,8 @@ type taskRec struct {
 	outcome      allocator.Outcome
 	started      bool
 	running      bool // still running when the run stopped
-	retract      bool // open rows only: drop the open row of seq (see openWriter)
+	retract      bool // to the openWriter: drop the row written ahead for seq
+	marker       bool // to the taskWriter: chunk seq of the rows written ahead is complete
 }
 
 // copyTask fills r from t field by field. A struct copy would read t with
@@ -56,7 +57,7 @@ func copyTask(r *taskRec, t *sim.Task) {
 	r.outcome = t.Outcome
 	r.started = t.Started
 	r.running = t.State == sim.StateRunning
-	r.retract = false
+	r.retract, r.marker = false, false
 	if t.Started {
 		r.agent = t.Placement.Agent
 		r.devices = int32(t.Placement.Devices.Count())

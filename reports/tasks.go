@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/reports/metrics"
@@ -58,6 +59,7 @@ type taskSlot struct {
 // in order, so the file is the same as a synchronous write and the
 // simulation does not wait for Parquet encoding.
 type taskWriter struct {
+	dir  string
 	out  *atomicFile
 	w    *parquet.GenericWriter[TaskRow]
 	pipe *pipe[taskRec]
@@ -68,6 +70,11 @@ type taskWriter struct {
 	// does from the file.
 	stats *metrics.TaskStats
 	enc   rowEncoder
+	// Rows written ahead (nil without): chunks whose marker has come are
+	// copied in at the next row-group boundary of the ended rows.
+	open    *openWriter
+	written int64 // ended rows written (writer goroutine)
+	pending []int
 }
 
 // rowEncoder turns records into rows, writes them and adds them to stats.
@@ -99,23 +106,68 @@ func (e *rowEncoder) write(w *parquet.GenericWriter[TaskRow], stats *metrics.Tas
 	return nil
 }
 
-func newTaskWriter(dir string, nm *names) (*taskWriter, error) {
+func newTaskWriter(dir string, nm *names, open *openWriter) (*taskWriter, error) {
 	out, err := createAtomic(dir, TasksFile)
 	if err != nil {
 		return nil, err
 	}
 	tw := &taskWriter{
+		dir:   dir,
 		out:   out,
 		w:     parquet.NewGenericWriter[TaskRow](out, writerOptions()...),
 		stats: metrics.NewTaskStats(),
 		enc:   rowEncoder{names: nm},
+		open:  open,
 	}
-	tw.pipe = newRecPipe(func(recs []taskRec) {
-		if tw.err == nil {
-			tw.err = tw.enc.write(tw.w, tw.stats, recs)
-		}
-	})
+	tw.pipe = newRecPipe(tw.consume)
 	return tw, nil
+}
+
+// consume writes a batch of ended attempts. At each row-group boundary (a
+// multiple of rowGroupRows ended rows) it copies in the chunks of rows
+// written ahead whose markers came before: where they land depends only on
+// the order of the records, not on when the goroutines ran.
+func (tw *taskWriter) consume(recs []taskRec) {
+	start := 0
+	for i := range recs {
+		if recs[i].marker {
+			tw.write(recs[start:i])
+			start = i + 1
+			tw.pending = append(tw.pending, int(recs[i].seq))
+			continue
+		}
+		if (tw.written+int64(i-start)+1)%rowGroupRows == 0 {
+			tw.write(recs[start : i+1])
+			start = i + 1
+			tw.copyPending()
+		}
+	}
+	tw.write(recs[start:])
+}
+
+func (tw *taskWriter) write(recs []taskRec) {
+	if len(recs) > 0 && tw.err == nil {
+		tw.err = tw.enc.write(tw.w, tw.stats, recs)
+	}
+	tw.written += int64(len(recs))
+}
+
+func (tw *taskWriter) copyPending() {
+	for _, c := range tw.pending {
+		ch := tw.open.take(c)
+		if tw.err == nil {
+			tw.err = copyChunk(tw.w, ch)
+		}
+	}
+	tw.pending = tw.pending[:0]
+}
+
+// marker tells the writer goroutine that chunk c of the rows written ahead
+// is complete.
+func (tw *taskWriter) marker(c int) {
+	r := tw.pipe.next()
+	*r = taskRec{seq: int64(c), marker: true}
+	tw.pipe.commit()
 }
 
 // names resolves ids to names for the rows.
@@ -168,6 +220,63 @@ func (tw *taskWriter) close() error {
 		return err
 	}
 	return tw.out.Commit()
+}
+
+// closeWithout closes the file without the rows written ahead (outcome
+// running, ending at the horizon) of the listed task ids: a copy of it, row
+// groups without any of them copied verbatim. It is the slow path of rows
+// written ahead that were retracted after they had been copied in, or of a
+// run that stopped before its horizon; the attempts' real rows stay.
+func (tw *taskWriter) closeWithout(drop map[int64]bool, horizon allocator.Time) error {
+	err := tw.shutdown()
+	if err == nil {
+		err = tw.w.Close()
+	}
+	if err == nil {
+		err = tw.out.w.Flush()
+	}
+	defer tw.out.Abort()
+	if err != nil {
+		return err
+	}
+	st, err := tw.out.f.Stat()
+	if err != nil {
+		return err
+	}
+	f, err := parquet.OpenFile(tw.out.f, st.Size())
+	if err != nil {
+		return fmt.Errorf("reading back %s: %w", TasksFile, err)
+	}
+	out, err := createAtomic(tw.dir, TasksFile)
+	if err != nil {
+		return err
+	}
+	w := parquet.NewGenericWriter[TaskRow](out, writerOptions()...)
+	for _, rg := range f.RowGroups() {
+		rows, err := readRowGroup(rg)
+		if err != nil {
+			out.Abort()
+			return err
+		}
+		end := horizon.Seconds()
+		kept := slices.DeleteFunc(rows, func(r TaskRow) bool {
+			return drop[r.TaskID] && r.Outcome == OutcomeRunning && r.EndS == end
+		})
+		if len(kept) == int(rg.NumRows()) {
+			_, err = w.WriteRowGroup(rg)
+		} else if _, err = w.Write(kept); err == nil {
+			err = w.Flush()
+		}
+		if err != nil {
+			out.Abort()
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		out.Abort()
+		return err
+	}
+	return out.Commit()
 }
 
 // abort stops the writer and removes the temporary file.
