@@ -59,7 +59,6 @@ type Collector struct {
 	running   int64
 
 	util   utilAcc
-	cycleW cycleAcc
 	err    error
 	closed bool
 }
@@ -185,7 +184,6 @@ func (c *Collector) Sample(now allocator.Time, e *sim.Engine) {
 
 // CycleDone writes one cycles row.
 func (c *Collector) CycleDone(now allocator.Time, wall time.Duration, s sim.CycleStats) {
-	c.cycleW.add(wall)
 	c.fail(c.cycles.add(now, wall, s))
 }
 
@@ -216,6 +214,7 @@ func (c *Collector) Close(st sim.Stats) error {
 			errs[i] = f()
 		}()
 	}
+	var timing Timing
 	goStep(0, func() error {
 		if err := c.series.w.close(); err != nil {
 			return err
@@ -223,15 +222,18 @@ func (c *Collector) Close(st sim.Stats) error {
 		if err := c.cycles.close(); err != nil {
 			return err
 		}
+		timing = c.timing(st) // the cycles' wall times are all in now
 		return writeAgents(c.dir, c.meta.Cluster)
 	})
-	var timing Timing
-	goStep(1, func() error { timing = c.timing(st); return nil })
 	var sum Summary
 	horizon := c.meta.Horizon
-	drop, err := c.finishOpen(st)
+	drop, copyRest, err := c.finishOpen(st)
 	if errs[2] = err; err == nil {
 		goStep(3, func() error { sum = c.summary(st); return nil })
+		errs[2] = copyRest()
+		c.abortOpen()
+	}
+	if errs[2] == nil {
 		if len(drop) == 0 {
 			errs[2] = c.tasks.close()
 		} else {
@@ -250,23 +252,23 @@ func (c *Collector) Close(st sim.Stats) error {
 }
 
 // finishOpen ends the rows written ahead. If the run reached its horizon,
-// the rest of them go to tasks.parquet and their statistics join the
-// others; else they are dropped (the engine reported those attempts when it
-// stopped). It returns the rows already in tasks.parquet that must go.
-func (c *Collector) finishOpen(st sim.Stats) (map[int64]bool, error) {
+// their statistics join the others and copyRest puts the rest of them in
+// tasks.parquet; else they are dropped (the engine reported those attempts
+// when it stopped). drop lists the rows already in tasks.parquet that must
+// go.
+func (c *Collector) finishOpen(st sim.Stats) (drop map[int64]bool, copyRest func() error, err error) {
+	none := func() error { return nil }
 	if c.open == nil {
-		return nil, nil
+		return nil, none, nil
 	}
 	reached := st.End == c.open.horizon
-	stats, drop, err := c.open.finish(c.tasks.w, reached)
-	c.abortOpen()
-	if err != nil {
-		return nil, err
+	stats, drop, err := c.open.finish(reached)
+	if err != nil || !reached {
+		return drop, none, err
 	}
-	if reached {
-		c.tasks.stats.Merge(stats)
-	}
-	return drop, nil
+	c.tasks.stats.Merge(stats)
+	o := c.open
+	return drop, func() error { return o.copyRest(c.tasks.w) }, nil
 }
 
 // Abort removes the temporary outputs (a failed or interrupted run).

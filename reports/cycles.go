@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"slices"
 	"time"
 
 	"github.com/allocsim/allocsim/allocator"
@@ -36,6 +35,10 @@ type cycleWriter struct {
 	pipe *pipe[CycleRow]
 	n    int64
 	err  error // the goroutine's first error; read after shutdown
+	// Each cycle's wall time, for exact quantiles in timing.json, and their
+	// sum: kept by the goroutine, read after shutdown.
+	walls   metrics.SortedSample
+	wallSum float64 // s
 }
 
 const cycleBatchRows = 4096
@@ -49,6 +52,11 @@ func newCycleWriter(dir string) (*cycleWriter, error) {
 	cw.pipe = newPipe(cycleBatchRows, 2, func(rows []CycleRow) {
 		if cw.err == nil {
 			_, cw.err = cw.w.Write(rows)
+		}
+		for i := range rows {
+			ms := float64(rows[i].WallNS) / 1e6
+			cw.walls.Add(ms)
+			cw.wallSum += ms / 1e3
 		}
 	})
 	return cw, nil
@@ -94,12 +102,3 @@ func (cw *cycleWriter) abort() {
 	cw.shutdown()
 	cw.out.Abort()
 }
-
-// cycleAcc keeps each cycle's wall time (8 bytes a cycle) for exact quantiles.
-type cycleAcc struct{ wallMS []float64 }
-
-func (a *cycleAcc) add(wall time.Duration) {
-	a.wallMS = append(a.wallMS, float64(wall.Nanoseconds())/1e6)
-}
-
-func (a *cycleAcc) dist() metrics.Dist { return metrics.Summarise(slices.Clone(a.wallMS)) }

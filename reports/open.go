@@ -246,10 +246,11 @@ func readRowGroup(rg parquet.RowGroup) ([]TaskRow, error) {
 }
 
 // finish encodes the last records. If the run reached its horizon it
-// copies the chunks not copied yet to dst and returns the statistics of
-// every row written ahead that stays; otherwise it marks every copied row
-// to be dropped. drop lists the rows Close must take out of tasks.parquet.
-func (o *openWriter) finish(dst *parquet.GenericWriter[TaskRow], reached bool) (stats *metrics.TaskStats, drop map[int64]bool, err error) {
+// returns the statistics of every row written ahead that stays (copyRest
+// then copies the chunks not copied yet); otherwise it marks every copied
+// row to be dropped. drop lists the rows Close must take out of
+// tasks.parquet.
+func (o *openWriter) finish(reached bool) (stats *metrics.TaskStats, drop map[int64]bool, err error) {
 	o.pipe.shutdown()
 	o.encodeChunk()
 	if o.err != nil {
@@ -264,13 +265,6 @@ func (o *openWriter) finish(dst *parquet.GenericWriter[TaskRow], reached bool) (
 			}
 		}
 		return nil, o.drop, nil
-	}
-	for i := range o.chunks {
-		if !o.chunks[i].copied {
-			if err := copyChunk(dst, o.take(i)); err != nil {
-				return nil, nil, err
-			}
-		}
 	}
 	if !o.dirty {
 		return o.stats, o.drop, nil
@@ -304,6 +298,18 @@ func (o *openWriter) finish(dst *parquet.GenericWriter[TaskRow], reached bool) (
 		}
 	}
 	return stats, o.drop, nil
+}
+
+// copyRest appends the chunks not copied yet to dst, in order.
+func (o *openWriter) copyRest(dst *parquet.GenericWriter[TaskRow]) error {
+	for i := range o.chunks {
+		if !o.chunks[i].copied {
+			if err := copyChunk(dst, o.take(i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // discard stops the goroutine and frees the rows.

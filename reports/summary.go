@@ -168,14 +168,12 @@ func (c *Collector) timing(st sim.Stats) Timing {
 	t := Timing{
 		Note:        "wall-clock measurements: they differ between runs, so they are kept out of summary.json",
 		RunWallS:    st.Wall.Seconds(),
-		CycleWallMS: c.cycleW.dist(),
+		CycleWallMS: metrics.SummariseSorted(c.cycles.walls.Sorted()),
 	}
 	if st.Wall > 0 {
 		t.EventsPerS = float64(st.Counters.Events) / st.Wall.Seconds()
 	}
-	for _, w := range c.cycleW.wallMS {
-		t.CycleWallSumS += w / 1e3
-	}
+	t.CycleWallSumS = c.cycles.wallSum
 	return t
 }
 

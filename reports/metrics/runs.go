@@ -1,5 +1,7 @@
 package metrics
 
+import "cmp"
+
 // sortedRuns collects values and keeps them as sorted runs: each chunk is
 // sorted when it fills and runs of equal length are merged (a binary
 // counter), so the sorting is spread over the run on the goroutine that adds
@@ -126,3 +128,22 @@ func (r *sortedRuns[T]) sorted() []T {
 }
 
 func (r *sortedRuns[T]) len() int { return len(r.xs) }
+
+// SortedSample is a sample of float64 values kept as sorted runs: adding
+// sorts as it goes, so Sorted only has a few runs left to merge.
+type SortedSample struct{ r sortedRuns[float64] }
+
+func lessFloat(a, b *float64) bool { return cmp.Less(*a, *b) }
+
+// Add adds v.
+func (s *SortedSample) Add(v float64) {
+	s.r.less = lessFloat
+	s.r.add(v)
+}
+
+// Sorted returns the values in ascending order. Call it once, after the
+// last Add.
+func (s *SortedSample) Sorted() []float64 {
+	s.r.less = lessFloat
+	return s.r.sorted()
+}
