@@ -64,7 +64,6 @@ type taskWriter struct {
 	w    *parquet.GenericWriter[TaskRow]
 	pipe *pipe[taskRec]
 	err  error // the writer goroutine's first error; read after shutdown
-	n    int64
 	// stats is owned by the writer goroutine until shutdown returns: it
 	// computes the statistics from the rows exactly as `allocsim report`
 	// does from the file.
@@ -201,7 +200,6 @@ func (n *names) role(fw allocator.FrameworkID) (int32, string) {
 func (tw *taskWriter) add(t *sim.Task) {
 	copyTask(tw.pipe.next(), t)
 	tw.pipe.commit()
-	tw.n++
 }
 
 // shutdown hands over the last batch and waits for the writer goroutine.
