@@ -203,45 +203,17 @@ func (c *Collector) Close(st sim.Stats) error {
 		c.abort()
 		return fmt.Errorf("reports: %w", err)
 	}
-	// Everything below is independent work on two cores: the other files and
-	// the timing start now, the summary once the open rows' statistics are in.
+	// The other files (and the timing, once the cycles' wall times are in)
+	// are finished beside the tasks file, and the summary as soon as the
+	// statistics of the rows written ahead are in.
 	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	goStep := func(i int, f func() error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = f()
-		}()
-	}
 	var timing Timing
-	goStep(0, func() error {
-		if err := c.series.w.close(); err != nil {
-			return err
-		}
-		if err := c.cycles.close(); err != nil {
-			return err
-		}
-		timing = c.timing(st) // the cycles' wall times are all in now
-		return writeAgents(c.dir, c.meta.Cluster)
-	})
+	var filesErr error
+	wg.Go(func() { filesErr = c.closeOtherFiles(st, &timing) })
 	var sum Summary
-	horizon := c.meta.Horizon
-	drop, copyRest, err := c.finishOpen(st)
-	if errs[2] = err; err == nil {
-		goStep(3, func() error { sum = c.summary(st); return nil })
-		errs[2] = copyRest()
-		c.abortOpen()
-	}
-	if errs[2] == nil {
-		if len(drop) == 0 {
-			errs[2] = c.tasks.close()
-		} else {
-			errs[2] = c.tasks.closeWithout(drop, horizon)
-		}
-	}
+	tasksErr := c.closeTasks(st, func() { wg.Go(func() { sum = c.summary(st) }) })
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(tasksErr, filesErr); err != nil {
 		c.abort()
 		return fmt.Errorf("reports: %w", err)
 	}
@@ -249,6 +221,38 @@ func (c *Collector) Close(st sim.Stats) error {
 		return err
 	}
 	return writeJSON(c.dir, SummaryFile, sum)
+}
+
+// closeOtherFiles commits timeseries, cycles and agents, and computes the
+// timing.
+func (c *Collector) closeOtherFiles(st sim.Stats, timing *Timing) error {
+	if err := c.series.w.close(); err != nil {
+		return err
+	}
+	if err := c.cycles.close(); err != nil {
+		return err
+	}
+	*timing = c.timing(st) // the cycles' wall times are all in now
+	return writeAgents(c.dir, c.meta.Cluster)
+}
+
+// closeTasks finishes the rows written ahead and commits tasks.parquet; it
+// calls statsReady once the statistics are complete.
+func (c *Collector) closeTasks(st sim.Stats, statsReady func()) error {
+	drop, copyRest, err := c.finishOpen(st)
+	if err != nil {
+		return err
+	}
+	statsReady()
+	err = copyRest()
+	c.abortOpen()
+	if err != nil {
+		return err
+	}
+	if len(drop) == 0 {
+		return c.tasks.close()
+	}
+	return c.tasks.closeWithout(drop, c.meta.Horizon)
 }
 
 // finishOpen ends the rows written ahead. If the run reached its horizon,

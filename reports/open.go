@@ -205,33 +205,53 @@ func (o *openWriter) take(i int) openChunk {
 // copyChunk appends chunk c's rows to dst as one row group: verbatim, or
 // re-encoded without its retracted rows.
 func copyChunk(dst *parquet.GenericWriter[TaskRow], c openChunk) error {
-	if len(c.data) == 0 {
-		return nil
-	}
-	f, err := parquet.OpenFile(bytes.NewReader(c.data), int64(len(c.data)))
+	rgs, err := c.rowGroups()
 	if err != nil {
-		return fmt.Errorf("rows written ahead: %w", err)
+		return err
 	}
-	for _, rg := range f.RowGroups() {
-		if c.retracted == nil {
-			if _, err := dst.WriteRowGroup(rg); err != nil {
-				return err
-			}
-			continue
-		}
-		rows, err := readRowGroup(rg)
-		if err != nil {
-			return err
-		}
-		rows = slices.DeleteFunc(rows, func(r TaskRow) bool { return c.retracted[r.TaskID] })
-		if _, err := dst.Write(rows); err != nil {
-			return err
-		}
-		if err := dst.Flush(); err != nil {
+	var drop func(*TaskRow) bool
+	if c.retracted != nil {
+		drop = func(r *TaskRow) bool { return c.retracted[r.TaskID] }
+	}
+	for _, rg := range rgs {
+		if err := copyRowGroup(dst, rg, drop); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (c *openChunk) rowGroups() ([]parquet.RowGroup, error) {
+	if len(c.data) == 0 {
+		return nil, nil
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(c.data), int64(len(c.data)))
+	if err != nil {
+		return nil, fmt.Errorf("rows written ahead: %w", err)
+	}
+	return f.RowGroups(), nil
+}
+
+// copyRowGroup appends rg to dst: verbatim if drop is nil or leaves out
+// none of its rows, else re-encoded without them (as one row group).
+func copyRowGroup(dst *parquet.GenericWriter[TaskRow], rg parquet.RowGroup, drop func(*TaskRow) bool) error {
+	if drop == nil {
+		_, err := dst.WriteRowGroup(rg)
+		return err
+	}
+	rows, err := readRowGroup(rg)
+	if err != nil {
+		return err
+	}
+	kept := slices.DeleteFunc(rows, func(r TaskRow) bool { return drop(&r) })
+	if len(kept) == int(rg.NumRows()) {
+		_, err = dst.WriteRowGroup(rg)
+		return err
+	}
+	if _, err := dst.Write(kept); err != nil {
+		return err
+	}
+	return dst.Flush()
 }
 
 func readRowGroup(rg parquet.RowGroup) ([]TaskRow, error) {
@@ -273,14 +293,11 @@ func (o *openWriter) finish(reached bool) (stats *metrics.TaskStats, drop map[in
 	// statistics of the rows that stay.
 	stats = metrics.NewTaskStats()
 	for _, c := range o.chunks {
-		if len(c.data) == 0 {
-			continue
-		}
-		f, err := parquet.OpenFile(bytes.NewReader(c.data), int64(len(c.data)))
+		rgs, err := c.rowGroups()
 		if err != nil {
 			return nil, nil, err
 		}
-		for _, rg := range f.RowGroups() {
+		for _, rg := range rgs {
 			rows, err := readRowGroup(rg)
 			if err != nil {
 				return nil, nil, err

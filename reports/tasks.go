@@ -2,7 +2,6 @@ package reports
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/reports/metrics"
@@ -250,22 +249,10 @@ func (tw *taskWriter) closeWithout(drop map[int64]bool, horizon allocator.Time) 
 		return err
 	}
 	w := parquet.NewGenericWriter[TaskRow](out, writerOptions()...)
+	end := horizon.Seconds()
+	written := func(r *TaskRow) bool { return drop[r.TaskID] && r.Outcome == OutcomeRunning && r.EndS == end }
 	for _, rg := range f.RowGroups() {
-		rows, err := readRowGroup(rg)
-		if err != nil {
-			out.Abort()
-			return err
-		}
-		end := horizon.Seconds()
-		kept := slices.DeleteFunc(rows, func(r TaskRow) bool {
-			return drop[r.TaskID] && r.Outcome == OutcomeRunning && r.EndS == end
-		})
-		if len(kept) == int(rg.NumRows()) {
-			_, err = w.WriteRowGroup(rg)
-		} else if _, err = w.Write(kept); err == nil {
-			err = w.Flush()
-		}
-		if err != nil {
+		if err := copyRowGroup(w, rg, written); err != nil {
 			out.Abort()
 			return err
 		}

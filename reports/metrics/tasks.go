@@ -113,7 +113,7 @@ func NewTaskStats() *TaskStats {
 	return &TaskStats{
 		jobIdx:   map[jobKey]int32{},
 		waits:    sortedRuns[waitRec]{less: func(a, b *waitRec) bool { return cmp.Less(a.wait, b.wait) }},
-		slowdown: sortedRuns[float64]{less: func(a, b *float64) bool { return cmp.Less(*a, *b) }},
+		slowdown: sortedRuns[float64]{less: lessFloat},
 	}
 }
 
