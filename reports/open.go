@@ -45,6 +45,7 @@ type openWriter struct {
 	chunkIdx map[int64]int // seq → index in chunk; built at the first retraction
 	stats    *metrics.TaskStats
 	enc      rowEncoder
+	w        *parquet.GenericWriter[TaskRow] // reused across chunks (Reset)
 
 	mu     sync.Mutex
 	ready  *sync.Cond
@@ -172,10 +173,14 @@ func (o *openWriter) encodeChunk() {
 	c := openChunk{seqs: make([]int64, len(recs))}
 	if len(recs) > 0 && o.err == nil {
 		var buf bytes.Buffer
-		w := parquet.NewGenericWriter[TaskRow](&buf, writerOptions()...)
-		err := o.enc.write(w, o.stats, recs)
+		if o.w == nil {
+			o.w = parquet.NewGenericWriter[TaskRow](&buf, writerOptions()...)
+		} else {
+			o.w.Reset(&buf) // keeps the column buffers of the last chunk
+		}
+		err := o.enc.write(o.w, o.stats, recs)
 		if err == nil {
-			err = w.Close()
+			err = o.w.Close()
 		}
 		o.fail(err)
 		c.data = buf.Bytes()
