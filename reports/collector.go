@@ -199,6 +199,18 @@ func (c *Collector) Close(st sim.Stats) error {
 		c.abort()
 		return c.err
 	}
+	// Every writer goroutine starts on its last batches now.
+	c.cycles.pipe.close()
+	if c.open != nil {
+		c.open.pipe.close()
+	}
+	t0 := time.Now()
+	pr := func(w string) {
+		if os.Getenv("EXP_TIME") != "" {
+			fmt.Fprintln(os.Stderr, w, time.Since(t0))
+		}
+	}
+	defer pr("close total")
 	if err := c.tasks.shutdown(); err != nil { // all rows are in the statistics now
 		c.abort()
 		return fmt.Errorf("reports: %w", err)
@@ -209,9 +221,11 @@ func (c *Collector) Close(st sim.Stats) error {
 	var wg sync.WaitGroup
 	var timing Timing
 	var filesErr error
-	wg.Go(func() { filesErr = c.closeOtherFiles(st, &timing) })
+	pr("drained")
+	wg.Go(func() { filesErr = c.closeOtherFiles(st, &timing); pr("other files") })
 	var sum Summary
-	tasksErr := c.closeTasks(st, func() { wg.Go(func() { sum = c.summary(st) }) })
+	tasksErr := c.closeTasks(st, func() { pr("stats ready"); wg.Go(func() { sum = c.summary(st); pr("summary") }) })
+	pr("tasks closed")
 	wg.Wait()
 	if err := errors.Join(tasksErr, filesErr); err != nil {
 		c.abort()

@@ -23,6 +23,7 @@ type pipe[T any] struct {
 	queue  [][]T // full batches, oldest first
 	closed bool
 	free   chan []T
+	wake   chan struct{} // cuts the consumer's sleep short once closed
 	done   chan struct{}
 	shut   bool
 }
@@ -35,7 +36,7 @@ const (
 )
 
 func newPipe[T any](size, batches int, consume func([]T)) *pipe[T] {
-	p := &pipe[T]{size: size, free: make(chan []T, batches), done: make(chan struct{})}
+	p := &pipe[T]{size: size, free: make(chan []T, batches), wake: make(chan struct{}, 1), done: make(chan struct{})}
 	for range batches - 1 {
 		p.free <- make([]T, 0, size)
 	}
@@ -47,6 +48,8 @@ func newPipe[T any](size, batches int, consume func([]T)) *pipe[T] {
 func (p *pipe[T]) loop(consume func([]T)) {
 	defer close(p.done)
 	sleep := pipeMinSleep
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for {
 		p.mu.Lock()
 		var b []T
@@ -61,7 +64,11 @@ func (p *pipe[T]) loop(consume func([]T)) {
 			if closed {
 				return
 			}
-			time.Sleep(sleep)
+			timer.Reset(sleep)
+			select {
+			case <-timer.C:
+			case <-p.wake:
+			}
 			sleep = min(2*sleep, pipeMaxSleep)
 			continue
 		}
@@ -98,8 +105,9 @@ func (p *pipe[T]) push(b []T) {
 	p.mu.Unlock()
 }
 
-// shutdown hands over the last batch and waits until the consumer is done.
-func (p *pipe[T]) shutdown() {
+// close hands over the last batch and tells the consumer to finish, without
+// waiting: several pipes then drain at the same time.
+func (p *pipe[T]) close() {
 	if p.shut {
 		return
 	}
@@ -110,5 +118,14 @@ func (p *pipe[T]) shutdown() {
 	}
 	p.closed = true
 	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// shutdown closes the pipe and waits until the consumer is done.
+func (p *pipe[T]) shutdown() {
+	p.close()
 	<-p.done
 }

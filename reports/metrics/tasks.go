@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"sync"
 
 	"github.com/allocsim/allocsim/allocator"
 )
@@ -255,23 +254,18 @@ func (s *TaskStats) Summary() TaskSummary {
 	}
 	out.WaitS = SummariseSorted(wait)
 	out.WaitSamples = wait
-	// The three groupings of the waits, each on its own goroutine.
-	keys := [3]func(*waitRec) int32{
-		func(w *waitRec) int32 { return w.fw },
-		func(w *waitRec) int32 { return w.prio },
-		func(w *waitRec) int32 { return w.class },
-	}
+	// The three groupings of the waits, meanwhile on one goroutine: a pass
+	// over the waits fills all three.
 	var byKey [3][]Group
-	var wg sync.WaitGroup
-	for k := range keys {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			byKey[k] = groups(waitsBy(recs, keys[k]), true)
-		}()
-	}
+	grouped := make(chan struct{})
+	go func() {
+		defer close(grouped)
+		for k, m := range waitsByKeys(recs) {
+			byKey[k] = groups(m, true)
+		}
+	}()
 	out.Slowdown = SummariseSorted(s.slowdown.sorted())
-	wg.Wait()
+	<-grouped
 	out.WaitSByFw, out.WaitSByPrio, out.WaitSByClass = byKey[0], byKey[1], byKey[2]
 	<-jctDone
 	out.JobsTotal = len(s.jobs)
@@ -279,27 +273,38 @@ func (s *TaskStats) Summary() TaskSummary {
 	return out
 }
 
-// waitsBy splits the waits by key, keeping their order, in two passes over
-// recs (count, then fill). Keys are small non-negative numbers in practice
-// and are counted in a slice first, so every group is allocated once at its
-// size; others go through a map.
-func waitsBy(recs []waitRec, key func(*waitRec) int32) map[int32][]float64 {
-	var g waitGroups
-	for i := range recs {
-		g.count(key(&recs[i]))
-	}
-	g.alloc()
+// waitsByKeys splits the waits by framework, priority and class, keeping
+// their order, in two passes over recs (count, then fill). Keys are small
+// non-negative numbers in practice and are counted in a slice first, so
+// every group is allocated once at its size; others go through a map.
+func waitsByKeys(recs []waitRec) [3]map[int32][]float64 {
+	var g [3]waitGroups
 	for i := range recs {
 		w := &recs[i]
-		g.add(key(w), w.wait)
+		g[0].count(w.fw)
+		g[1].count(w.prio)
+		g[2].count(w.class)
 	}
-	return g.groups()
+	for k := range g {
+		g[k].alloc()
+	}
+	for i := range recs {
+		w := &recs[i]
+		g[0].add(w.fw, w.wait)
+		g[1].add(w.prio, w.wait)
+		g[2].add(w.class, w.wait)
+	}
+	return [3]map[int32][]float64{g[0].groups(), g[1].groups(), g[2].groups()}
 }
 
-// waitGroups is the samples of one grouping key.
+// waitGroups is the samples of one grouping key. Keys in [0, denseKeys)
+// share one flat slice, each its range of it (start, filled through next);
+// others go through a map.
 type waitGroups struct {
-	counts []int
-	dense  [][]float64
+	counts []int // per dense key
+	start  []int
+	next   []int
+	flat   []float64
 	other  map[int32][]float64
 }
 
@@ -316,27 +321,30 @@ func (g *waitGroups) count(k int32) {
 }
 
 func (g *waitGroups) alloc() {
-	g.dense = make([][]float64, len(g.counts))
-	for k, n := range g.counts {
-		if n > 0 {
-			g.dense[k] = make([]float64, 0, n)
-		}
+	g.start = make([]int, len(g.counts))
+	g.next = make([]int, len(g.counts))
+	n := 0
+	for k, c := range g.counts {
+		g.start[k], g.next[k] = n, n
+		n += c
 	}
+	g.flat = make([]float64, n)
 	g.other = map[int32][]float64{}
 }
 
 func (g *waitGroups) add(k int32, wait float64) {
-	if k < 0 || k >= denseKeys {
+	if uint32(k) >= uint32(len(g.next)) { // negative, large, or never counted
 		g.other[k] = append(g.other[k], wait)
 		return
 	}
-	g.dense[k] = append(g.dense[k], wait)
+	g.flat[g.next[k]] = wait
+	g.next[k]++
 }
 
 func (g *waitGroups) groups() map[int32][]float64 {
-	for k, xs := range g.dense {
-		if xs != nil {
-			g.other[int32(k)] = xs
+	for k, c := range g.counts {
+		if c > 0 {
+			g.other[int32(k)] = g.flat[g.start[k]:g.next[k]:g.next[k]]
 		}
 	}
 	return g.other
