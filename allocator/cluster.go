@@ -262,6 +262,14 @@ func (c *Cluster) GPUFree(id AgentID) []int32 {
 	return c.gpuFree[a.gpuOff : a.gpuOff+a.NumGPUs]
 }
 
+// DeviceFree returns the free milli-GPU of every device of every agent,
+// agents in id order, and whether all those agents are up (if not, the down
+// agents' devices are in it too: go through GPUFree per up agent instead).
+// Callers must not modify it.
+func (c *Cluster) DeviceFree() (free []int32, allUp bool) {
+	return c.gpuFree, c.total[GPU] == 1000*int64(len(c.gpuFree))
+}
+
 // SetUp marks an agent up or down. A down agent's capacity leaves the totals;
 // the caller releases (or loses) its tasks.
 func (c *Cluster) SetUp(id AgentID, up bool) {
