@@ -204,13 +204,6 @@ func (c *Collector) Close(st sim.Stats) error {
 	if c.open != nil {
 		c.open.pipe.close()
 	}
-	t0 := time.Now()
-	pr := func(w string) {
-		if os.Getenv("EXP_TIME") != "" {
-			fmt.Fprintln(os.Stderr, w, time.Since(t0))
-		}
-	}
-	defer pr("close total")
 	if err := c.tasks.shutdown(); err != nil { // all rows are in the statistics now
 		c.abort()
 		return fmt.Errorf("reports: %w", err)
@@ -221,11 +214,9 @@ func (c *Collector) Close(st sim.Stats) error {
 	var wg sync.WaitGroup
 	var timing Timing
 	var filesErr error
-	pr("drained")
-	wg.Go(func() { filesErr = c.closeOtherFiles(st, &timing); pr("other files") })
+	wg.Go(func() { filesErr = c.closeOtherFiles(st, &timing) })
 	var sum Summary
-	tasksErr := c.closeTasks(st, func() { pr("stats ready"); wg.Go(func() { sum = c.summary(st); pr("summary") }) })
-	pr("tasks closed")
+	tasksErr := c.closeTasks(st, func() { wg.Go(func() { sum = c.summary(st) }) })
 	wg.Wait()
 	if err := errors.Join(tasksErr, filesErr); err != nil {
 		c.abort()
