@@ -123,3 +123,37 @@ func TestJobKeys(t *testing.T) {
 	assert.Equal(t, 6, sum.JobsTotal)
 	assert.Equal(t, Dist{N: 6, Mean: 20.5, Min: 20, P50: 20, P90: 21, P99: 21, Max: 21}, sum.JCTS)
 }
+
+// Wait groups keep any key — small ones in a slice, negative or large ones
+// in a map — in key order, and statistics merged from two accumulators
+// equal those of one that saw every attempt.
+func TestWaitGroupKeys(t *testing.T) {
+	fin := allocator.OutcomeFinished
+	var tasks []Task
+	for i, prio := range []int32{5000, -1, 0, 5000, -1, 7, 5000} {
+		w := float64(10 - i)
+		tasks = append(tasks, Task{Job: int64(i), Priority: prio, Class: -prio, Ready: 0, Start: w, End: w + 1, Started: true, Outcome: fin})
+	}
+	one, a, b := NewTaskStats(), NewTaskStats(), NewTaskStats()
+	for i := range tasks {
+		one.Add(&tasks[i])
+		if i < 3 {
+			a.Add(&tasks[i])
+		} else {
+			b.Add(&tasks[i])
+		}
+	}
+	a.Merge(b)
+	want, got := one.Summary(), a.Summary()
+	assert.Equal(t, want, got)
+	keys := func(gs []Group) (ks []int32) {
+		for _, g := range gs {
+			ks = append(ks, g.Key)
+		}
+		return ks
+	}
+	assert.Equal(t, []int32{-1, 0, 7, 5000}, keys(got.WaitSByPrio))
+	assert.Equal(t, []int32{-5000, -7, 0, 1}, keys(got.WaitSByClass))
+	// priority 5000: waits 10, 7, 4
+	assert.Equal(t, Dist{N: 3, Mean: 7, Min: 4, P50: 7, P90: 10, P99: 10, Max: 10}, got.WaitSByPrio[3].Dist)
+}

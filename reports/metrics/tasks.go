@@ -1,9 +1,9 @@
 package metrics
 
 import (
-	"cmp"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/allocsim/allocsim/allocator"
 )
@@ -46,13 +46,13 @@ type jobAcc struct {
 	finished   bool
 }
 
-// waitRec is one started attempt's wait with its grouping keys; the groups
-// are formed once, in Summary, so that Add stays cheap.
-type waitRec struct {
-	wait     float64
-	fw, prio int32
-	class    int32
-}
+// Wait groupings: by framework, priority and class.
+const (
+	byFramework = iota
+	byPriority
+	byClass
+	numGroupings
+)
 
 // TaskStats accumulates per-attempt figures. Memory is a small record per
 // started attempt and per job; the full rows are not kept (the collector
@@ -65,7 +65,8 @@ type TaskStats struct {
 	firstSub  float64
 	lastEnd   float64
 	anyEnd    bool
-	waits     sortedRuns[waitRec]
+	waits     sortedRuns[float64]
+	waitsBy   [numGroupings]keyedRuns // sorted as they come too: Summary has no pass to group them
 	slowdown  sortedRuns[float64]
 	jobIdx    map[jobKey]int32 // jobs whose id does not fit dense
 	dense     [][]int32        // [framework][job id] → index+1 into jobs, for small ids
@@ -111,7 +112,7 @@ func (s *TaskStats) job(k jobKey, submit, end float64) *jobAcc {
 func NewTaskStats() *TaskStats {
 	return &TaskStats{
 		jobIdx:   map[jobKey]int32{},
-		waits:    sortedRuns[waitRec]{less: func(a, b *waitRec) bool { return cmp.Less(a.wait, b.wait) }},
+		waits:    sortedRuns[float64]{less: lessFloat},
 		slowdown: sortedRuns[float64]{less: lessFloat},
 	}
 }
@@ -129,7 +130,11 @@ func (s *TaskStats) Add(t *Task) {
 	}
 	if t.Started {
 		s.Started++
-		s.waits.add(waitRec{wait: t.Wait(), fw: t.Framework, prio: t.Priority, class: t.Class})
+		w := t.Wait()
+		s.waits.add(w)
+		s.waitsBy[byFramework].add(t.Framework, w)
+		s.waitsBy[byPriority].add(t.Priority, w)
+		s.waitsBy[byClass].add(t.Class, w)
 	}
 	done := t.Started && !t.Running && t.Outcome == allocator.OutcomeFinished
 	if done {
@@ -175,6 +180,9 @@ func (s *TaskStats) Merge(o *TaskStats) {
 		s.lastEnd, s.anyEnd = o.lastEnd, true
 	}
 	s.waits.addRuns(&o.waits)
+	for g := range s.waitsBy {
+		s.waitsBy[g].addRuns(&o.waitsBy[g])
+	}
 	s.slowdown.addRuns(&o.slowdown)
 	for i := range o.jobs {
 		oj := &o.jobs[i]
@@ -247,107 +255,80 @@ func (s *TaskStats) Summary() TaskSummary {
 		out.JCTS = Summarise(jct)
 		out.JCTSByFw = groups(jctFw, false)
 	}()
-	recs := s.waits.sorted()
-	wait := make([]float64, len(recs))
-	for i := range recs {
-		wait[i] = recs[i].wait
+	// Each wait grouping's keys on its own goroutine meanwhile.
+	var byKey [numGroupings][]Group
+	var wg sync.WaitGroup
+	for g := range s.waitsBy {
+		wg.Go(func() { byKey[g] = s.waitsBy[g].groups() })
 	}
+	wait := s.waits.sorted()
 	out.WaitS = SummariseSorted(wait)
 	out.WaitSamples = wait
-	// The three groupings of the waits, meanwhile on one goroutine: a pass
-	// over the waits fills all three.
-	var byKey [3][]Group
-	grouped := make(chan struct{})
-	go func() {
-		defer close(grouped)
-		for k, m := range waitsByKeys(recs) {
-			byKey[k] = groups(m, true)
-		}
-	}()
 	out.Slowdown = SummariseSorted(s.slowdown.sorted())
-	<-grouped
-	out.WaitSByFw, out.WaitSByPrio, out.WaitSByClass = byKey[0], byKey[1], byKey[2]
+	wg.Wait()
+	out.WaitSByFw, out.WaitSByPrio, out.WaitSByClass = byKey[byFramework], byKey[byPriority], byKey[byClass]
 	<-jctDone
 	out.JobsTotal = len(s.jobs)
 	out.JobsCompleted = len(jct)
 	return out
 }
 
-// waitsByKeys splits the waits by framework, priority and class, keeping
-// their order, in two passes over recs (count, then fill). Keys are small
-// non-negative numbers in practice and are counted in a slice first, so
-// every group is allocated once at its size; others go through a map.
-func waitsByKeys(recs []waitRec) [3]map[int32][]float64 {
-	var g [3]waitGroups
-	for i := range recs {
-		w := &recs[i]
-		g[0].count(w.fw)
-		g[1].count(w.prio)
-		g[2].count(w.class)
-	}
-	for k := range g {
-		g[k].alloc()
-	}
-	for i := range recs {
-		w := &recs[i]
-		g[0].add(w.fw, w.wait)
-		g[1].add(w.prio, w.wait)
-		g[2].add(w.class, w.wait)
-	}
-	return [3]map[int32][]float64{g[0].groups(), g[1].groups(), g[2].groups()}
-}
-
-// waitGroups is the samples of one grouping key. Keys in [0, denseKeys)
-// share one flat slice, each its range of it (start, filled through next);
-// others go through a map.
-type waitGroups struct {
-	counts []int // per dense key
-	start  []int
-	next   []int
-	flat   []float64
-	other  map[int32][]float64
+// keyedRuns is a sample per key, each kept as sorted runs. Keys in
+// [0, denseKeys) — small numbers in practice — are looked up in a slice,
+// others in a map.
+type keyedRuns struct {
+	dense []sortedRuns[float64]
+	other map[int32]*sortedRuns[float64]
 }
 
 const denseKeys = 1 << 12
 
-func (g *waitGroups) count(k int32) {
-	if k < 0 || k >= denseKeys {
-		return
+func (k *keyedRuns) runs(key int32) *sortedRuns[float64] {
+	if key >= 0 && key < denseKeys {
+		if int(key) >= len(k.dense) {
+			k.dense = append(k.dense, make([]sortedRuns[float64], int(key)+1-len(k.dense))...)
+		}
+		r := &k.dense[key]
+		r.less = lessFloat
+		return r
 	}
-	if int(k) >= len(g.counts) {
-		g.counts = append(g.counts, make([]int, int(k)+1-len(g.counts))...)
+	r := k.other[key]
+	if r == nil {
+		if k.other == nil {
+			k.other = map[int32]*sortedRuns[float64]{}
+		}
+		r = &sortedRuns[float64]{less: lessFloat}
+		k.other[key] = r
 	}
-	g.counts[k]++
+	return r
 }
 
-func (g *waitGroups) alloc() {
-	g.start = make([]int, len(g.counts))
-	g.next = make([]int, len(g.counts))
-	n := 0
-	for k, c := range g.counts {
-		g.start[k], g.next[k] = n, n
-		n += c
-	}
-	g.flat = make([]float64, n)
-	g.other = map[int32][]float64{}
-}
+func (k *keyedRuns) add(key int32, v float64) { k.runs(key).add(v) }
 
-func (g *waitGroups) add(k int32, wait float64) {
-	if uint32(k) >= uint32(len(g.next)) { // negative, large, or never counted
-		g.other[k] = append(g.other[k], wait)
-		return
-	}
-	g.flat[g.next[k]] = wait
-	g.next[k]++
-}
-
-func (g *waitGroups) groups() map[int32][]float64 {
-	for k, c := range g.counts {
-		if c > 0 {
-			g.other[int32(k)] = g.flat[g.start[k]:g.next[k]:g.next[k]]
+// addRuns appends o's samples after k's (see sortedRuns.addRuns).
+func (k *keyedRuns) addRuns(o *keyedRuns) {
+	for key := range o.dense {
+		if o.dense[key].len() > 0 {
+			k.runs(int32(key)).addRuns(&o.dense[key])
 		}
 	}
-	return g.other
+	for key, r := range o.other {
+		k.runs(key).addRuns(r)
+	}
+}
+
+// groups summarises each key's sample, in key order.
+func (k *keyedRuns) groups() []Group {
+	m := map[int32][]float64{}
+	for key := range k.dense {
+		if k.dense[key].len() > 0 {
+			m[int32(key)] = k.dense[key].sorted()
+		}
+	}
+	for key, r := range k.other {
+		m[key] = r.sorted()
+	}
+	return groups(m, true)
 }
 
 // groups summarises each key's sample, in key order (never map order);
