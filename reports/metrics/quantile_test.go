@@ -34,7 +34,7 @@ func TestQuantileMatchesGonum(t *testing.T) {
 func TestSortedRuns(t *testing.T) {
 	for _, n := range []int{0, 1, 7, 8, 9, 31, 64, 100, 1000} {
 		rng := rand.New(rand.NewPCG(uint64(n), 2))
-		r := sortedRuns[float64]{chunk: 8, less: func(a, b *float64) bool { return *a < *b }}
+		r := sortedRuns{chunk: 8}
 		want := make([]float64, n)
 		for i := range want {
 			want[i] = float64(rng.IntN(50))

@@ -65,9 +65,9 @@ type TaskStats struct {
 	firstSub  float64
 	lastEnd   float64
 	anyEnd    bool
-	waits     sortedRuns[float64]
+	waits     sortedRuns
 	waitsBy   [numGroupings]keyedRuns // sorted as they come too: Summary has no pass to group them
-	slowdown  sortedRuns[float64]
+	slowdown  sortedRuns
 	jobIdx    map[jobKey]int32 // jobs whose id does not fit dense
 	dense     [][]int32        // [framework][job id] → index+1 into jobs, for small ids
 	jobs      []jobAcc
@@ -111,9 +111,7 @@ func (s *TaskStats) job(k jobKey, submit, end float64) *jobAcc {
 // NewTaskStats returns an empty accumulator.
 func NewTaskStats() *TaskStats {
 	return &TaskStats{
-		jobIdx:   map[jobKey]int32{},
-		waits:    sortedRuns[float64]{less: lessFloat},
-		slowdown: sortedRuns[float64]{less: lessFloat},
+		jobIdx: map[jobKey]int32{},
 	}
 }
 
@@ -277,27 +275,25 @@ func (s *TaskStats) Summary() TaskSummary {
 // [0, denseKeys) — small numbers in practice — are looked up in a slice,
 // others in a map.
 type keyedRuns struct {
-	dense []sortedRuns[float64]
-	other map[int32]*sortedRuns[float64]
+	dense []sortedRuns
+	other map[int32]*sortedRuns
 }
 
 const denseKeys = 1 << 12
 
-func (k *keyedRuns) runs(key int32) *sortedRuns[float64] {
+func (k *keyedRuns) runs(key int32) *sortedRuns {
 	if key >= 0 && key < denseKeys {
 		if int(key) >= len(k.dense) {
-			k.dense = append(k.dense, make([]sortedRuns[float64], int(key)+1-len(k.dense))...)
+			k.dense = append(k.dense, make([]sortedRuns, int(key)+1-len(k.dense))...)
 		}
-		r := &k.dense[key]
-		r.less = lessFloat
-		return r
+		return &k.dense[key]
 	}
 	r := k.other[key]
 	if r == nil {
 		if k.other == nil {
-			k.other = map[int32]*sortedRuns[float64]{}
+			k.other = map[int32]*sortedRuns{}
 		}
-		r = &sortedRuns[float64]{less: lessFloat}
+		r = &sortedRuns{}
 		k.other[key] = r
 	}
 	return r
