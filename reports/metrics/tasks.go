@@ -232,10 +232,10 @@ func (s *TaskStats) Summary() TaskSummary {
 	if s.anyEnd {
 		out.MakespanS = s.lastEnd - s.firstSub
 	}
-	// The samples were sorted as they came (sortedRuns): the per-group
-	// samples are taken in that order, so none needs sorting here.
-	// The job completion times are independent of the waits: they are
-	// summarised meanwhile, on a second goroutine.
+	// The samples, per group too, were sorted as they came (sortedRuns):
+	// only their last runs are merged here. The job completion times are
+	// independent of the waits: they are summarised meanwhile, on a second
+	// goroutine.
 	var jct []float64
 	jctFw := map[int32][]float64{}
 	jctDone := make(chan struct{})
