@@ -50,13 +50,11 @@ type Collector struct {
 	series *seriesWriter
 	cycles *cycleWriter
 
-	// Live state, updated incrementally (no rescans).
-	fwUsed    []allocator.Resources // requests of running attempts, per framework
+	// Live state per framework, updated incrementally (no rescans); the
+	// totals are summed when sampled, not kept for every event.
+	fwUsed    []allocator.Resources // requests of running attempts
 	fwPending []int64
 	fwRunning []int64
-	used      allocator.Resources
-	pending   int64
-	running   int64
 
 	util   utilAcc
 	err    error
@@ -129,7 +127,6 @@ func (c *Collector) fwOK(fw allocator.FrameworkID) bool {
 func (c *Collector) TaskSubmitted(_ allocator.Time, t *sim.Task) {
 	if fw := t.Spec.Framework; c.fwOK(fw) {
 		c.fwPending[fw]++
-		c.pending++
 	}
 }
 
@@ -140,11 +137,8 @@ func (c *Collector) TaskStarted(_ allocator.Time, t *sim.Task) {
 		return
 	}
 	c.fwPending[fw]--
-	c.pending--
 	c.fwRunning[fw]++
-	c.running++
 	addRes(&c.fwUsed[fw], &t.Spec.Req.Res, 1)
-	addRes(&c.used, &t.Spec.Req.Res, 1)
 	if c.open != nil && c.open.runsPast(t) {
 		if chunk, complete := c.open.add(t); complete {
 			c.tasks.marker(chunk)
@@ -161,12 +155,9 @@ func (c *Collector) TaskEnded(now allocator.Time, t *sim.Task) {
 	}
 	if t.Started {
 		c.fwRunning[fw]--
-		c.running--
 		addRes(&c.fwUsed[fw], &t.Spec.Req.Res, -1)
-		addRes(&c.used, &t.Spec.Req.Res, -1)
 	} else {
 		c.fwPending[fw]--
-		c.pending--
 	}
 	if c.open != nil && c.open.runsPast(t) {
 		if t.State == sim.StateRunning && now == c.open.horizon {
@@ -309,6 +300,16 @@ func writeJSON(dir, name string, v any) error {
 		return fmt.Errorf("reports: %s: %w", name, err)
 	}
 	return WriteFileAtomic(dir, name, append(b, '\n'))
+}
+
+// totals sums the live state over the frameworks.
+func (c *Collector) totals() (used allocator.Resources, pending, running int64) {
+	for fw := range c.fwUsed {
+		addRes(&used, &c.fwUsed[fw], 1)
+		pending += c.fwPending[fw]
+		running += c.fwRunning[fw]
+	}
+	return used, pending, running
 }
 
 // addRes adds sign × r to u in place (no 32-byte copies on the hot path).

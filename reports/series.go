@@ -176,16 +176,17 @@ func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters)
 	alloc := total.Sub(free)
 	w := s.w
 	w.Float(now.Seconds())
-	w.Int(c.pending)
-	w.Int(c.running)
+	used, pending, running := c.totals()
+	w.Int(pending)
+	w.Int(running)
 	var af [allocator.NumResources]float64
 	for r := range allocator.NumResources {
 		af[r] = frac(alloc[r], total[r])
 		w.Int(total[r])
 		w.Int(alloc[r])
-		w.Int(c.used[r])
+		w.Int(used[r])
 		w.Float(af[r])
-		w.Float(frac(c.used[r], total[r]))
+		w.Float(frac(used[r], total[r]))
 	}
 	gfree, gfrag := s.gpuFrag(cl)
 	w.Int(gfree)
@@ -237,7 +238,7 @@ func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters)
 	for _, u := range c.fwUsed {
 		w.Float(u.DominantShare(total, 0))
 	}
-	c.util.add(af, frac(c.used[allocator.CPU], total[allocator.CPU]), c.pending, frac(gfrag, gfree), jr, jf)
+	c.util.add(af, frac(used[allocator.CPU], total[allocator.CPU]), pending, frac(gfrag, gfree), jr, jf)
 	if !math.IsNaN(fgd) && gfree > 0 {
 		c.util.fgdSum += fgd / float64(gfree)
 		c.util.fgdN++
