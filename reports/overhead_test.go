@@ -28,24 +28,29 @@ func cpuTime() time.Duration {
 // in CPU time (user+system, less sensitive to other processes): the median
 // over the iterations of each pair's ratio, which follows a machine whose
 // speed drifts better than a ratio of medians. "On" means the collector and
-// every Parquet/JSON output, without the HTML report.
+// every Parquet/JSON output, without the HTML report. It also reports where
+// the wall time goes, medians of each: the engine's run (engine-s-*) and the
+// rest — building the scenario, and with metrics on opening and closing the
+// outputs (rest-s-*).
 //
 //	go test -run '^$' -bench MetricsOverhead -benchtime 6x -cpu 2 ./reports/
 func BenchmarkMetricsOverhead(b *testing.B) {
-	var wallOff, wallOn, cpuOff, cpuOn []float64
-	run := func(metrics bool) (wall, cpu time.Duration) {
+	var wallOff, wallOn, cpuOff, cpuOn, engOff, engOn, restOff, restOn []float64
+	run := func(metrics bool) (wall, cpu, engine time.Duration) {
 		c0, w0 := cpuTime(), time.Now()
-		_, err := runner.Run(workloads.Default(), runner.Options{NoMetrics: !metrics, Out: b.TempDir()})
+		res, err := runner.Run(workloads.Default(), runner.Options{NoMetrics: !metrics, Out: b.TempDir()})
 		if err != nil {
 			b.Fatal(err)
 		}
-		return time.Since(w0), cpuTime() - c0
+		return time.Since(w0), cpuTime() - c0, res.Stats.Wall
 	}
 	for b.Loop() {
-		w, c := run(false)
+		w, c, e := run(false)
 		wallOff, cpuOff = append(wallOff, w.Seconds()), append(cpuOff, c.Seconds())
-		w, c = run(true)
+		engOff, restOff = append(engOff, e.Seconds()), append(restOff, (w-e).Seconds())
+		w, c, e = run(true)
 		wallOn, cpuOn = append(wallOn, w.Seconds()), append(cpuOn, c.Seconds())
+		engOn, restOn = append(engOn, e.Seconds()), append(restOn, (w-e).Seconds())
 	}
 	med := func(xs []float64) float64 {
 		s := slices.Clone(xs)
@@ -65,6 +70,10 @@ func BenchmarkMetricsOverhead(b *testing.B) {
 	b.ReportMetric(med(cpuOff), "cpu-s-off")
 	b.ReportMetric(med(cpuOn), "cpu-s-on")
 	b.ReportMetric(ratio(cpuOn, cpuOff), "overhead-cpu-%")
+	b.ReportMetric(med(engOff), "engine-s-off")
+	b.ReportMetric(med(engOn), "engine-s-on")
+	b.ReportMetric(med(restOff), "rest-s-off")
+	b.ReportMetric(med(restOn), "rest-s-on")
 }
 
 // BenchmarkCollectorTask is the collector's hot path: one task attempt
