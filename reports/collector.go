@@ -52,9 +52,7 @@ type Collector struct {
 
 	// Live state per framework, updated incrementally (no rescans); the
 	// totals are summed when sampled, not kept for every event.
-	fwUsed    []allocator.Resources // requests of running attempts
-	fwPending []int64
-	fwRunning []int64
+	fw []fwLive
 
 	util   utilAcc
 	err    error
@@ -84,9 +82,7 @@ func NewCollector(dir string, m Meta) (*Collector, error) {
 	for _, r := range m.Roles {
 		c.names.roles = append(c.names.roles, r.Name)
 	}
-	c.fwUsed = make([]allocator.Resources, nf)
-	c.fwPending = make([]int64, nf)
-	c.fwRunning = make([]int64, nf)
+	c.fw = make([]fwLive, nf)
 	var err error
 	if m.Horizon > 0 {
 		c.open = newOpenWriter(&c.names, m.Horizon)
@@ -115,30 +111,42 @@ func (c *Collector) fail(err error) {
 	}
 }
 
-func (c *Collector) fwOK(fw allocator.FrameworkID) bool {
-	if int(fw) >= 0 && int(fw) < len(c.fwUsed) {
-		return true
+// fwLive is one framework's live state: one cache line per framework, so an
+// event touches one.
+type fwLive struct {
+	used             allocator.Resources // requests of running attempts
+	pending, running int64
+}
+
+// demand: the framework has a pending or running attempt.
+func (l *fwLive) demand() bool { return l.pending > 0 || l.running > 0 }
+
+// live returns the state of t's framework; nil (and an error for Close) if
+// the framework is unknown.
+func (c *Collector) live(t *sim.Task) *fwLive {
+	if fw := t.Spec.Framework; int(fw) >= 0 && int(fw) < len(c.fw) {
+		return &c.fw[fw]
 	}
-	c.fail(fmt.Errorf("reports: task of unknown framework %d (%d frameworks)", fw, len(c.fwUsed)))
-	return false
+	c.fail(fmt.Errorf("reports: task of unknown framework %d (%d frameworks)", t.Spec.Framework, len(c.fw)))
+	return nil
 }
 
 // TaskSubmitted counts a new pending attempt.
 func (c *Collector) TaskSubmitted(_ allocator.Time, t *sim.Task) {
-	if fw := t.Spec.Framework; c.fwOK(fw) {
-		c.fwPending[fw]++
+	if l := c.live(t); l != nil {
+		l.pending++
 	}
 }
 
 // TaskStarted moves the attempt's request into its framework's usage.
 func (c *Collector) TaskStarted(_ allocator.Time, t *sim.Task) {
-	fw := t.Spec.Framework
-	if !c.fwOK(fw) {
+	l := c.live(t)
+	if l == nil {
 		return
 	}
-	c.fwPending[fw]--
-	c.fwRunning[fw]++
-	addRes(&c.fwUsed[fw], &t.Spec.Req.Res, 1)
+	l.pending--
+	l.running++
+	addRes(&l.used, &t.Spec.Req.Res, 1)
 	if c.open != nil && c.open.runsPast(t) {
 		if chunk, complete := c.open.add(t); complete {
 			c.tasks.marker(chunk)
@@ -149,15 +157,15 @@ func (c *Collector) TaskStarted(_ allocator.Time, t *sim.Task) {
 // TaskEnded hands the attempt's row to the writer goroutine, which encodes
 // it and adds it to the statistics.
 func (c *Collector) TaskEnded(now allocator.Time, t *sim.Task) {
-	fw := t.Spec.Framework
-	if !c.fwOK(fw) {
+	l := c.live(t)
+	if l == nil {
 		return
 	}
 	if t.Started {
-		c.fwRunning[fw]--
-		addRes(&c.fwUsed[fw], &t.Spec.Req.Res, -1)
+		l.running--
+		addRes(&l.used, &t.Spec.Req.Res, -1)
 	} else {
-		c.fwPending[fw]--
+		l.pending--
 	}
 	if c.open != nil && c.open.runsPast(t) {
 		if t.State == sim.StateRunning && now == c.open.horizon {
@@ -304,10 +312,11 @@ func writeJSON(dir, name string, v any) error {
 
 // totals sums the live state over the frameworks.
 func (c *Collector) totals() (used allocator.Resources, pending, running int64) {
-	for fw := range c.fwUsed {
-		addRes(&used, &c.fwUsed[fw], 1)
-		pending += c.fwPending[fw]
-		running += c.fwRunning[fw]
+	for i := range c.fw {
+		l := &c.fw[i]
+		addRes(&used, &l.used, 1)
+		pending += l.pending
+		running += l.running
 	}
 	return used, pending, running
 }

@@ -203,11 +203,12 @@ func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters)
 	for i := range s.roleUsed {
 		s.roleUsed[i], s.roleDemand[i] = allocator.Resources{}, false
 	}
-	for fw, u := range c.fwUsed {
+	for fw := range c.fw {
+		l := &c.fw[fw]
 		r := s.roleOf[fw]
 		if int(r) >= 0 && int(r) < len(s.roleUsed) {
-			s.roleUsed[r] = s.roleUsed[r].Add(u)
-			s.roleDemand[r] = s.roleDemand[r] || c.fwPending[fw] > 0 || c.fwRunning[fw] > 0
+			s.roleUsed[r] = s.roleUsed[r].Add(l.used)
+			s.roleDemand[r] = s.roleDemand[r] || l.demand()
 		}
 	}
 	s.shares = s.shares[:0]
@@ -218,9 +219,9 @@ func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters)
 	}
 	jr := metrics.Jain(s.shares)
 	s.shares = s.shares[:0]
-	for fw, u := range c.fwUsed {
-		if c.fwPending[fw] > 0 || c.fwRunning[fw] > 0 {
-			s.shares = append(s.shares, u.DominantShare(total, 0))
+	for fw := range c.fw {
+		if l := &c.fw[fw]; l.demand() {
+			s.shares = append(s.shares, l.used.DominantShare(total, 0))
 		}
 	}
 	jf := metrics.Jain(s.shares)
@@ -235,8 +236,8 @@ func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters)
 	for _, u := range s.roleUsed {
 		w.Float(u.DominantShare(total, 0))
 	}
-	for _, u := range c.fwUsed {
-		w.Float(u.DominantShare(total, 0))
+	for i := range c.fw {
+		w.Float(c.fw[i].used.DominantShare(total, 0))
 	}
 	c.util.add(af, frac(used[allocator.CPU], total[allocator.CPU]), pending, frac(gfrag, gfree), jr, jf)
 	if !math.IsNaN(fgd) && gfree > 0 {
