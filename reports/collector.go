@@ -29,6 +29,11 @@ type Meta struct {
 	// SampleInterval is the simulated time between Observer.Sample calls
 	// (the engine's Config.SampleInterval), recorded in summary.json.
 	SampleInterval allocator.Time
+	// SamplesOffGrid says Sample is not called at multiples of
+	// SampleInterval (a wall-clock driver such as realrun): the frameworks'
+	// state is then counted at every task event instead of summed from the
+	// task records at close.
+	SamplesOffGrid bool
 	// Horizon is the engine's Config.Horizon (0: none). With it, the rows of
 	// attempts that will still be running at the horizon are written while
 	// the run goes on instead of all at its end (see openWriter).
@@ -50,9 +55,13 @@ type Collector struct {
 	series *seriesWriter
 	cycles *cycleWriter
 
-	// Live state per framework, updated incrementally (no rescans); the
-	// totals are summed when sampled, not kept for every event.
-	fw []fwLive
+	// The frameworks' state is summed from the task records at close
+	// (liveSweep); the engine goroutine only counts the events at the next
+	// sample's instant, which the sample sees but the sweep does not — or
+	// every event, with samples off the grid (everyEvent).
+	corr       []fwLive
+	nextSample allocator.Time // noSample without samples
+	everyEvent bool
 
 	util   utilAcc
 	err    error
@@ -82,12 +91,21 @@ func NewCollector(dir string, m Meta) (*Collector, error) {
 	for _, r := range m.Roles {
 		c.names.roles = append(c.names.roles, r.Name)
 	}
-	c.fw = make([]fwLive, nf)
+	c.corr = make([]fwLive, nf)
+	c.nextSample = noSample
+	c.everyEvent = m.SamplesOffGrid
+	sweepInterval := m.SampleInterval
+	switch {
+	case c.everyEvent:
+		sweepInterval = 0
+	case m.SampleInterval > 0:
+		c.nextSample = 0
+	}
 	var err error
 	if m.Horizon > 0 {
-		c.open = newOpenWriter(&c.names, m.Horizon)
+		c.open = newOpenWriter(&c.names, m.Horizon, newLiveSweep(sweepInterval, nf))
 	}
-	if c.tasks, err = newTaskWriter(dir, &c.names, c.open); err != nil {
+	if c.tasks, err = newTaskWriter(dir, &c.names, c.open, newLiveSweep(sweepInterval, nf)); err != nil {
 		c.abortOpen()
 		return nil, err
 	}
@@ -111,42 +129,37 @@ func (c *Collector) fail(err error) {
 	}
 }
 
-// fwLive is one framework's live state: one cache line per framework, so an
-// event touches one.
-type fwLive struct {
-	used             allocator.Resources // requests of running attempts
-	pending, running int64
-}
+// noSample is a time no event has.
+const noSample allocator.Time = -1
 
-// demand: the framework has a pending or running attempt.
-func (l *fwLive) demand() bool { return l.pending > 0 || l.running > 0 }
-
-// live returns the state of t's framework; nil (and an error for Close) if
-// the framework is unknown.
-func (c *Collector) live(t *sim.Task) *fwLive {
-	if fw := t.Spec.Framework; int(fw) >= 0 && int(fw) < len(c.fw) {
-		return &c.fw[fw]
+// corrFor returns the corrections of t's framework for the next sample; nil
+// if the framework is unknown (the writer reports it).
+func (c *Collector) corrFor(t *sim.Task) *fwLive {
+	if fw := t.Spec.Framework; int(fw) >= 0 && int(fw) < len(c.corr) {
+		return &c.corr[fw]
 	}
-	c.fail(fmt.Errorf("reports: task of unknown framework %d (%d frameworks)", t.Spec.Framework, len(c.fw)))
 	return nil
 }
 
-// TaskSubmitted counts a new pending attempt.
-func (c *Collector) TaskSubmitted(_ allocator.Time, t *sim.Task) {
-	if l := c.live(t); l != nil {
-		l.pending++
+// TaskSubmitted counts a new pending attempt if the next sample is now.
+func (c *Collector) TaskSubmitted(now allocator.Time, t *sim.Task) {
+	if now == c.nextSample || c.everyEvent {
+		if l := c.corrFor(t); l != nil {
+			l.pending++
+		}
 	}
 }
 
-// TaskStarted moves the attempt's request into its framework's usage.
-func (c *Collector) TaskStarted(_ allocator.Time, t *sim.Task) {
-	l := c.live(t)
-	if l == nil {
-		return
+// TaskStarted hands over the row of an attempt that will still run at the
+// horizon (see openWriter).
+func (c *Collector) TaskStarted(now allocator.Time, t *sim.Task) {
+	if now == c.nextSample || c.everyEvent {
+		if l := c.corrFor(t); l != nil {
+			l.pending--
+			l.running++
+			addRes(&l.used, &t.Spec.Req.Res, 1)
+		}
 	}
-	l.pending--
-	l.running++
-	addRes(&l.used, &t.Spec.Req.Res, 1)
 	if c.open != nil && c.open.runsPast(t) {
 		if chunk, complete := c.open.add(t); complete {
 			c.tasks.marker(chunk)
@@ -157,15 +170,15 @@ func (c *Collector) TaskStarted(_ allocator.Time, t *sim.Task) {
 // TaskEnded hands the attempt's row to the writer goroutine, which encodes
 // it and adds it to the statistics.
 func (c *Collector) TaskEnded(now allocator.Time, t *sim.Task) {
-	l := c.live(t)
-	if l == nil {
-		return
-	}
-	if t.Started {
-		l.running--
-		addRes(&l.used, &t.Spec.Req.Res, -1)
-	} else {
-		l.pending--
+	if (now == c.nextSample || c.everyEvent) && t.State != sim.StateRunning { // running: reported at the end
+		if l := c.corrFor(t); l != nil {
+			if t.Started {
+				l.running--
+				addRes(&l.used, &t.Spec.Req.Res, -1)
+			} else {
+				l.pending--
+			}
+		}
 	}
 	if c.open != nil && c.open.runsPast(t) {
 		if t.State == sim.StateRunning && now == c.open.horizon {
@@ -176,9 +189,15 @@ func (c *Collector) TaskEnded(now allocator.Time, t *sim.Task) {
 	c.tasks.add(t)
 }
 
-// Sample writes one time-series row.
+// Sample takes one time-series sample (the rows are written at close).
 func (c *Collector) Sample(now allocator.Time, e *sim.Engine) {
-	c.fail(c.series.sample(now, c, e.Counters()))
+	c.series.snap(now, c, e.Counters())
+	if !c.everyEvent {
+		clear(c.corr)
+	}
+	if c.meta.SampleInterval > 0 {
+		c.nextSample = now + c.meta.SampleInterval
+	}
 }
 
 // CycleDone writes one cycles row.
@@ -215,9 +234,17 @@ func (c *Collector) Close(st sim.Stats) error {
 	var filesErr error
 	wg.Go(func() { filesErr = c.closeOtherFiles(st, &timing) })
 	var sum Summary
-	tasksErr := c.closeTasks(st, func() { wg.Go(func() { sum = c.summary(st) }) })
+	var seriesErr error
+	tasksErr := c.closeTasks(st, func() {
+		wg.Go(func() {
+			// The time series needs the records' sweep; the summary its averages.
+			if seriesErr = c.series.close(c.tasks.sweep, len(c.corr), c); seriesErr == nil {
+				sum = c.summary(st)
+			}
+		})
+	})
 	wg.Wait()
-	if err := errors.Join(tasksErr, filesErr); err != nil {
+	if err := errors.Join(tasksErr, filesErr, seriesErr); err != nil {
 		c.abort()
 		return fmt.Errorf("reports: %w", err)
 	}
@@ -227,12 +254,8 @@ func (c *Collector) Close(st sim.Stats) error {
 	return writeJSON(c.dir, SummaryFile, sum)
 }
 
-// closeOtherFiles commits timeseries, cycles and agents, and computes the
-// timing.
+// closeOtherFiles commits cycles and agents, and computes the timing.
 func (c *Collector) closeOtherFiles(st sim.Stats, timing *Timing) error {
-	if err := c.series.w.close(); err != nil {
-		return err
-	}
 	if err := c.cycles.close(); err != nil {
 		return err
 	}
@@ -275,6 +298,7 @@ func (c *Collector) finishOpen(st sim.Stats) (drop map[int64]bool, copyRest func
 		return drop, none, err
 	}
 	c.tasks.stats.Merge(stats)
+	c.tasks.sweep.merge(c.open.sweep)
 	o := c.open
 	return drop, func() error { return o.copyRest(c.tasks.w) }, nil
 }
@@ -308,17 +332,6 @@ func writeJSON(dir, name string, v any) error {
 		return fmt.Errorf("reports: %s: %w", name, err)
 	}
 	return WriteFileAtomic(dir, name, append(b, '\n'))
-}
-
-// totals sums the live state over the frameworks.
-func (c *Collector) totals() (used allocator.Resources, pending, running int64) {
-	for i := range c.fw {
-		l := &c.fw[i]
-		addRes(&used, &l.used, 1)
-		pending += l.pending
-		running += l.running
-	}
-	return used, pending, running
 }
 
 // addRes adds sign × r to u in place (no 32-byte copies on the hot path).

@@ -44,6 +44,7 @@ type openWriter struct {
 	chunk    []taskRec     // records of the chunk being filled; retracted ones are marked
 	chunkIdx map[int64]int // seq → index in chunk; built at the first retraction
 	stats    *metrics.TaskStats
+	sweep    *liveSweep // rows written ahead count as running until the end; a retraction takes one back
 	enc      rowEncoder
 	w        *parquet.GenericWriter[TaskRow] // reused across chunks (Reset)
 
@@ -66,13 +67,14 @@ type openChunk struct {
 // partial chunk) and the records kept in memory.
 var openChunkRows = 8 * 1024
 
-func newOpenWriter(nm *names, horizon allocator.Time) *openWriter {
+func newOpenWriter(nm *names, horizon allocator.Time, sweep *liveSweep) *openWriter {
 	o := &openWriter{
 		horizon: horizon,
 		chunk:   make([]taskRec, 0, openChunkRows),
 		stats:   metrics.NewTaskStats(),
 		enc:     rowEncoder{names: nm},
 		drop:    map[int64]bool{},
+		sweep:   sweep,
 	}
 	o.ready = sync.NewCond(&o.mu)
 	o.pipe = newRecPipe(o.consume)
@@ -104,9 +106,11 @@ func (o *openWriter) add(t *sim.Task) (chunk int, complete bool) {
 }
 
 // retract drops the row written ahead for t, which ended before the horizon.
+// The record is the one add handed over, so that the sweep can take it back.
 func (o *openWriter) retract(t *sim.Task) {
 	r := o.pipe.next()
-	*r = taskRec{seq: t.Seq, retract: true}
+	copyTask(r, t)
+	r.end, r.running, r.retract = o.horizon, true, true
 	o.pipe.commit()
 }
 
@@ -114,9 +118,11 @@ func (o *openWriter) consume(recs []taskRec) {
 	for i := range recs {
 		r := &recs[i]
 		if r.retract {
+			o.fail(o.sweep.record(r, -1))
 			o.retractSeq(r.seq)
 			continue
 		}
+		o.fail(o.sweep.record(r, 1))
 		if o.chunkIdx != nil {
 			o.chunkIdx[r.seq] = len(o.chunk)
 		}

@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"fmt"
 	"math"
+	"slices"
 
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/allocator/frag"
@@ -15,8 +17,9 @@ import (
 //     agents (the engine takes resources only for running tasks; offers
 //     outstanding in the DRF mode stay in the cluster's free pool).
 //   - used_<res>: the requests of running task attempts, summed by the
-//     collector itself — a cross-check of alloc_<res>, equal to it unless a
-//     mode holds cluster resources without a task. The simulator models
+//     collector itself from the task records (liveSweep) — a cross-check of
+//     alloc_<res>, equal to it unless a mode holds cluster resources without
+//     a task. The simulator models
 //     requests, not measured usage below them.
 //   - share_role_<name>, share_fw_<name>: dominant share of the role's /
 //     framework's running requests against the cluster total (all four
@@ -48,6 +51,7 @@ type seriesWriter struct {
 	seenAgents int
 	fgd        *frag.Model // nil without typical shapes
 	below      []int64
+	snaps      []sampleSnap
 }
 
 func seriesColumns(m Meta) []Column {
@@ -170,13 +174,43 @@ func (s *seriesWriter) fgdFrag(cl *allocator.Cluster) float64 {
 	return float64(sum) / float64(s.fgd.TotalWeight())
 }
 
-func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters) error {
+// sampleSnap is what a sample takes from the engine and the cluster at its
+// instant; the per-framework state is added at close (liveSweep).
+type sampleSnap struct {
+	time                allocator.Time
+	total, alloc        allocator.Resources
+	gpuFree, gpuFrag    int64
+	fgd                 float64
+	offers, accepted    int64
+	declined, rescinded int64
+	cycles, launched    int64
+	corr                []fwLive // events at the sample's instant processed before it
+}
+
+// snap takes a sample's engine-side values (on the engine goroutine).
+func (s *seriesWriter) snap(now allocator.Time, c *Collector, k *sim.Counters) {
 	cl := c.meta.Cluster
-	total, free := cl.Total(), cl.Free()
-	alloc := total.Sub(free)
+	total := cl.Total()
+	sn := sampleSnap{time: now, total: total, alloc: total.Sub(cl.Free()), fgd: s.fgdFrag(cl),
+		offers: k.Offers, accepted: k.Accepted, declined: k.Declined, rescinded: k.Rescinded,
+		cycles: k.Cycles, launched: k.Launched, corr: slices.Clone(c.corr)}
+	sn.gpuFree, sn.gpuFrag = s.gpuFrag(cl)
+	s.snaps = append(s.snaps, sn)
+}
+
+// row writes one time-series row: the sample's snapshot and the frameworks'
+// state then.
+func (s *seriesWriter) row(sn *sampleSnap, fws []fwLive, c *Collector) error {
+	total, alloc := sn.total, sn.alloc
+	var used allocator.Resources
+	var pending, running int64
+	for i := range fws {
+		addRes(&used, &fws[i].used, 1)
+		pending += fws[i].pending
+		running += fws[i].running
+	}
 	w := s.w
-	w.Float(now.Seconds())
-	used, pending, running := c.totals()
+	w.Float(sn.time.Seconds())
 	w.Int(pending)
 	w.Int(running)
 	var af [allocator.NumResources]float64
@@ -188,11 +222,10 @@ func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters)
 		w.Float(af[r])
 		w.Float(frac(used[r], total[r]))
 	}
-	gfree, gfrag := s.gpuFrag(cl)
+	gfree, gfrag, fgd := sn.gpuFree, sn.gpuFrag, sn.fgd
 	w.Int(gfree)
 	w.Int(gfrag)
 	w.Float(frac(gfrag, gfree))
-	fgd := s.fgdFrag(cl)
 	w.Float(fgd)
 	if math.IsNaN(fgd) {
 		w.Float(fgd)
@@ -203,8 +236,8 @@ func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters)
 	for i := range s.roleUsed {
 		s.roleUsed[i], s.roleDemand[i] = allocator.Resources{}, false
 	}
-	for fw := range c.fw {
-		l := &c.fw[fw]
+	for fw := range fws {
+		l := &fws[fw]
 		r := s.roleOf[fw]
 		if int(r) >= 0 && int(r) < len(s.roleUsed) {
 			s.roleUsed[r] = s.roleUsed[r].Add(l.used)
@@ -219,25 +252,25 @@ func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters)
 	}
 	jr := metrics.Jain(s.shares)
 	s.shares = s.shares[:0]
-	for fw := range c.fw {
-		if l := &c.fw[fw]; l.demand() {
+	for fw := range fws {
+		if l := &fws[fw]; l.demand() {
 			s.shares = append(s.shares, l.used.DominantShare(total, 0))
 		}
 	}
 	jf := metrics.Jain(s.shares)
 	w.Float(jr)
 	w.Float(jf)
-	w.Int(k.Offers)
-	w.Int(k.Accepted)
-	w.Int(k.Declined)
-	w.Int(k.Rescinded)
-	w.Int(k.Cycles)
-	w.Int(k.Launched)
+	w.Int(sn.offers)
+	w.Int(sn.accepted)
+	w.Int(sn.declined)
+	w.Int(sn.rescinded)
+	w.Int(sn.cycles)
+	w.Int(sn.launched)
 	for _, u := range s.roleUsed {
 		w.Float(u.DominantShare(total, 0))
 	}
-	for i := range c.fw {
-		w.Float(c.fw[i].used.DominantShare(total, 0))
+	for i := range fws {
+		w.Float(fws[i].used.DominantShare(total, 0))
 	}
 	c.util.add(af, frac(used[allocator.CPU], total[allocator.CPU]), pending, frac(gfrag, gfree), jr, jf)
 	if !math.IsNaN(fgd) && gfree > 0 {
@@ -245,6 +278,40 @@ func (s *seriesWriter) sample(now allocator.Time, c *Collector, k *sim.Counters)
 		c.util.fgdN++
 	}
 	return w.End()
+}
+
+// close writes the rows, the frameworks' state at each sample summed from
+// the sweep (nil: none) and the sample's corrections, and commits the file.
+func (s *seriesWriter) close(sweep *liveSweep, nfw int, c *Collector) error {
+	var states [][]fwLive
+	if sweep != nil && sweep.interval > 0 && len(s.snaps) > 0 {
+		last := s.snaps[len(s.snaps)-1].time
+		if last%sweep.interval != 0 {
+			s.w.abort()
+			return fmt.Errorf("timeseries: sample at %v is not a multiple of the sample interval %v", last, sweep.interval)
+		}
+		states = sweep.states(int(last/sweep.interval) + 1)
+	}
+	fws := make([]fwLive, nfw)
+	for i := range s.snaps {
+		sn := &s.snaps[i]
+		clear(fws)
+		if states != nil {
+			if sn.time%sweep.interval != 0 {
+				s.w.abort()
+				return fmt.Errorf("timeseries: sample at %v is not a multiple of the sample interval %v", sn.time, sweep.interval)
+			}
+			copy(fws, states[sn.time/sweep.interval])
+		}
+		for fw := range sn.corr {
+			fws[fw].add(&sn.corr[fw])
+		}
+		if err := s.row(sn, fws, c); err != nil {
+			s.w.abort()
+			return err
+		}
+	}
+	return s.w.close()
 }
 
 // utilAcc keeps the time averages summary.json reports.

@@ -73,7 +73,8 @@ type taskWriter struct {
 	// Rows written ahead (nil without): chunks whose marker has come are
 	// copied in at the next row-group boundary of the ended rows.
 	open    *openWriter
-	written int64 // ended rows written (writer goroutine)
+	sweep   *liveSweep // the frameworks' state at the samples (writer goroutine)
+	written int64      // ended rows written (writer goroutine)
 	pending []int
 }
 
@@ -106,7 +107,7 @@ func (e *rowEncoder) write(w *parquet.GenericWriter[TaskRow], stats *metrics.Tas
 	return nil
 }
 
-func newTaskWriter(dir string, nm *names, open *openWriter) (*taskWriter, error) {
+func newTaskWriter(dir string, nm *names, open *openWriter, sweep *liveSweep) (*taskWriter, error) {
 	out, err := createAtomic(dir, TasksFile)
 	if err != nil {
 		return nil, err
@@ -118,6 +119,7 @@ func newTaskWriter(dir string, nm *names, open *openWriter) (*taskWriter, error)
 		stats: metrics.NewTaskStats(),
 		enc:   rowEncoder{names: nm},
 		open:  open,
+		sweep: sweep,
 	}
 	tw.pipe = newRecPipe(tw.consume)
 	return tw, nil
@@ -148,6 +150,11 @@ func (tw *taskWriter) consume(recs []taskRec) {
 func (tw *taskWriter) write(recs []taskRec) {
 	if len(recs) > 0 && tw.err == nil {
 		tw.err = tw.enc.write(tw.w, tw.stats, recs)
+	}
+	for i := range recs {
+		if tw.err == nil {
+			tw.err = tw.sweep.record(&recs[i], 1)
+		}
 	}
 	tw.written += int64(len(recs))
 }

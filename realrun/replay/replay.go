@@ -217,7 +217,7 @@ func Run(ctx context.Context, s *workloads.Scenario, opts Options) (Result, erro
 		if run.rec.col, err = reports.NewCollector(opts.Out, reports.Meta{
 			Version: opts.Version, Scenario: s.Name, Seed: s.Seed, Allocator: "realrun-" + s.Allocator.Name,
 			Config: s, Cluster: cfg.Cluster, Frameworks: cfg.Frameworks, Roles: cfg.Roles,
-			Typical: cfg.Typical, SampleInterval: cfg.SampleInterval,
+			Typical: cfg.Typical, SampleInterval: cfg.SampleInterval, SamplesOffGrid: true, // wall-clock ticks
 		}); err != nil {
 			return Result{}, err
 		}

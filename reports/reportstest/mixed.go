@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/reports"
@@ -31,6 +32,11 @@ type MixedOptions struct {
 	// Stop ends the run this long before its horizon (by the horizon the
 	// engine is given), so rows written ahead must be dropped.
 	Stop allocator.Time
+	// Also observes the run beside the collector (a test's own account).
+	Also sim.Observer
+	// OffGrid tells the collector its samples are off the grid (as
+	// realrun's): it counts the frameworks' state at every event.
+	OffGrid bool
 }
 
 // MixedRunWith is MixedRun with options.
@@ -86,17 +92,50 @@ func MixedRunWith(t testing.TB, dir string, seed uint64, o MixedOptions) sim.Sta
 	if o.Horizon {
 		m.Horizon = horizon
 	}
+	m.SamplesOffGrid = o.OffGrid
 	c, err := reports.NewCollector(dir, m)
 	require.NoError(t, err)
+	var obs sim.Observer = c
+	if o.Also != nil {
+		obs = tee{c, o.Also}
+	}
 	var src sim.Source = &sim.SliceSource{Inputs: in}
 	if o.Failures > 0 {
 		src = sim.Merge(src, sim.NewFailures(cl.NumAgents(), o.Failures, 60*allocator.Second, horizon, rand.New(rand.NewPCG(seed, 7))))
 	}
 	e, err := sim.New(sim.Config{Cluster: cl, Frameworks: fws, Roles: roles, Source: src, Requeue: o.Failures > 0,
-		Mode: mode, Seed: seed, Observer: c, SampleInterval: m.SampleInterval, Horizon: horizon - o.Stop})
+		Mode: mode, Seed: seed, Observer: obs, SampleInterval: m.SampleInterval, Horizon: horizon - o.Stop})
 	require.NoError(t, err)
 	st, err := e.Run()
 	require.NoError(t, err)
 	require.NoError(t, c.Close(st))
 	return st
+}
+
+// tee hands every observation to two observers, a then b.
+type tee struct{ a, b sim.Observer }
+
+func (t tee) TaskSubmitted(now allocator.Time, x *sim.Task) {
+	t.a.TaskSubmitted(now, x)
+	t.b.TaskSubmitted(now, x)
+}
+
+func (t tee) TaskStarted(now allocator.Time, x *sim.Task) {
+	t.a.TaskStarted(now, x)
+	t.b.TaskStarted(now, x)
+}
+
+func (t tee) TaskEnded(now allocator.Time, x *sim.Task) {
+	t.a.TaskEnded(now, x)
+	t.b.TaskEnded(now, x)
+}
+
+func (t tee) Sample(now allocator.Time, e *sim.Engine) {
+	t.a.Sample(now, e)
+	t.b.Sample(now, e)
+}
+
+func (t tee) CycleDone(now allocator.Time, wall time.Duration, s sim.CycleStats) {
+	t.a.CycleDone(now, wall, s)
+	t.b.CycleDone(now, wall, s)
 }
