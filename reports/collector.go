@@ -238,7 +238,7 @@ func (c *Collector) Close(st sim.Stats) error {
 	tasksErr := c.closeTasks(st, func() {
 		wg.Go(func() {
 			// The time series needs the records' sweep; the summary its averages.
-			if seriesErr = c.series.close(c.tasks.sweep, len(c.corr), c); seriesErr == nil {
+			if seriesErr = c.series.close(c.tasks.sweep, c); seriesErr == nil {
 				sum = c.summary(st)
 			}
 		})

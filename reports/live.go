@@ -66,9 +66,8 @@ func (s *liveSweep) record(r *taskRec, sign int64) error {
 	s.at(s.after(r.ready), fw).pending += sign
 	switch {
 	case r.started:
-		k := s.after(r.start)
-		s.at(k, fw).pending -= sign
-		l := s.at(k, fw)
+		l := s.at(s.after(r.start), fw)
+		l.pending -= sign
 		l.running += sign
 		addRes(&l.used, &r.res, sign)
 		if !r.running {
@@ -90,17 +89,11 @@ func (s *liveSweep) merge(o *liveSweep) {
 	}
 }
 
-// states returns the state of every framework at samples 0..n−1, [k][fw].
-func (s *liveSweep) states(n int) [][]fwLive {
-	out := make([][]fwLive, n)
-	cur := make([]fwLive, s.nfw)
-	for k := range n {
-		if (k+1)*s.nfw <= len(s.d) {
-			for fw := range cur {
-				cur[fw].add(&s.d[k*s.nfw+fw])
-			}
+// sum adds the changes of samples from..to to state.
+func (s *liveSweep) sum(state []fwLive, from, to int) {
+	for k := from; k <= to && (k+1)*s.nfw <= len(s.d); k++ {
+		for fw := range state {
+			state[fw].add(&s.d[k*s.nfw+fw])
 		}
-		out[k] = append([]fwLive(nil), cur...)
 	}
-	return out
 }

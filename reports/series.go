@@ -280,29 +280,25 @@ func (s *seriesWriter) row(sn *sampleSnap, fws []fwLive, c *Collector) error {
 	return w.End()
 }
 
-// close writes the rows, the frameworks' state at each sample summed from
-// the sweep (nil: none) and the sample's corrections, and commits the file.
-func (s *seriesWriter) close(sweep *liveSweep, nfw int, c *Collector) error {
-	var states [][]fwLive
-	if sweep != nil && sweep.interval > 0 && len(s.snaps) > 0 {
-		last := s.snaps[len(s.snaps)-1].time
-		if last%sweep.interval != 0 {
-			s.w.abort()
-			return fmt.Errorf("timeseries: sample at %v is not a multiple of the sample interval %v", last, sweep.interval)
-		}
-		states = sweep.states(int(last/sweep.interval) + 1)
-	}
-	fws := make([]fwLive, nfw)
+// close writes the rows — each sample's snapshot, the frameworks' state
+// then summed from the sweep, and the sample's corrections — and commits the
+// file.
+func (s *seriesWriter) close(sweep *liveSweep, c *Collector) error {
+	state := make([]fwLive, sweep.nfw) // from the sweep, up to sample next−1
+	fws := make([]fwLive, sweep.nfw)
+	next := 0
 	for i := range s.snaps {
 		sn := &s.snaps[i]
-		clear(fws)
-		if states != nil {
+		if sweep.interval > 0 {
 			if sn.time%sweep.interval != 0 {
 				s.w.abort()
 				return fmt.Errorf("timeseries: sample at %v is not a multiple of the sample interval %v", sn.time, sweep.interval)
 			}
-			copy(fws, states[sn.time/sweep.interval])
+			k := int(sn.time / sweep.interval)
+			sweep.sum(state, next, k)
+			next = k + 1
 		}
+		copy(fws, state)
 		for fw := range sn.corr {
 			fws[fw].add(&sn.corr[fw])
 		}
