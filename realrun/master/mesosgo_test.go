@@ -104,11 +104,35 @@ func (s *mesosGoScheduler) update(state mesos.TaskState, within time.Duration) m
 		if st.State != nil && *st.State == state {
 			return st
 		}
+		if terminal(st.GetState()) {
+			s.t.Fatalf("update %v for %s while waiting for %v%s", st.GetState(), st.TaskID.Value, state, statusDetail(st))
+		}
 		s.t.Logf("update %v for %s (waiting for %v)", st.GetState(), st.TaskID.Value, state)
 		if len(st.UUID) > 0 {
 			s.call(calls.Acknowledge(st.GetAgentID().GetValue(), st.TaskID.Value, st.UUID))
 		}
 	}
+}
+
+func terminal(s mesos.TaskState) bool {
+	switch s {
+	case mesos.TASK_FINISHED, mesos.TASK_FAILED, mesos.TASK_KILLED, mesos.TASK_ERROR, mesos.TASK_LOST,
+		mesos.TASK_DROPPED, mesos.TASK_GONE, mesos.TASK_GONE_BY_OPERATOR:
+		return true
+	}
+	return false
+}
+
+// statusDetail is a status update's reason and message, for test logs.
+func statusDetail(st mesos.TaskStatus) string {
+	var d string
+	if st.Reason != nil {
+		d += " " + st.Reason.String()
+	}
+	if st.GetMessage() != "" {
+		d += ": " + st.GetMessage()
+	}
+	return d
 }
 
 func TestMesosGoSchedulerLaunchAndDecline(t *testing.T) {
