@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/allocsim/allocsim/realrun/mesosapi"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/mesos/mesos-go/api/v1/lib/encoding/codecs"
 	"github.com/mesos/mesos-go/api/v1/lib/httpcli"
@@ -114,14 +115,8 @@ func (s *mesosGoScheduler) update(state mesos.TaskState, within time.Duration) m
 	}
 }
 
-func terminal(s mesos.TaskState) bool {
-	switch s {
-	case mesos.TASK_FINISHED, mesos.TASK_FAILED, mesos.TASK_KILLED, mesos.TASK_ERROR, mesos.TASK_LOST,
-		mesos.TASK_DROPPED, mesos.TASK_GONE, mesos.TASK_GONE_BY_OPERATOR:
-		return true
-	}
-	return false
-}
+// terminal: mesos-go's state names are the API's, which mesosapi knows.
+func terminal(s mesos.TaskState) bool { return mesosapi.IsTerminal(s.String()) }
 
 // statusDetail is a status update's reason and message, for test logs.
 func statusDetail(st mesos.TaskStatus) string {
