@@ -9,6 +9,7 @@ import (
 	"github.com/allocsim/allocsim/reports"
 	"github.com/allocsim/allocsim/reports/metrics"
 	"github.com/allocsim/allocsim/reports/reportstest"
+	"github.com/allocsim/allocsim/sim"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -127,6 +128,53 @@ func TestCollectorDeterministic(t *testing.T) {
 		y, err := os.ReadFile(filepath.Join(b, f))
 		require.NoError(t, err)
 		assert.Equal(t, x, y, "%s differs between identical runs", f)
+	}
+}
+
+// agents.parquet shows the cluster as the run ends: agents added during the
+// run, taken down or brought up.
+func TestCollectorAgentsAsTheRunEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*allocator.Cluster)
+		want   []reports.AgentRow
+	}{
+		{"unchanged", func(*allocator.Cluster) {}, []reports.AgentRow{
+			{AgentID: 0, Name: "a0", Rack: "r1", CPUMilli: 1000, MemMiB: 1024, Up: true},
+			{AgentID: 1, Name: "a1", Rack: "r1", CPUMilli: 2000, MemMiB: 1024, Up: true},
+		}},
+		{"one down", func(cl *allocator.Cluster) { cl.SetUp(1, false) }, []reports.AgentRow{
+			{AgentID: 0, Name: "a0", Rack: "r1", CPUMilli: 1000, MemMiB: 1024, Up: true},
+			{AgentID: 1, Name: "a1", Rack: "r1", CPUMilli: 2000, MemMiB: 1024, Up: false},
+		}},
+		{"one added", func(cl *allocator.Cluster) {
+			_, err := cl.AddAgent(allocator.AgentSpec{Name: "g0", Rack: "r2", GPUModel: "V100",
+				Capacity: allocator.Res(8000, 4096, 0, 2000)})
+			require.NoError(t, err)
+		}, []reports.AgentRow{
+			{AgentID: 0, Name: "a0", Rack: "r1", CPUMilli: 1000, MemMiB: 1024, Up: true},
+			{AgentID: 1, Name: "a1", Rack: "r1", CPUMilli: 2000, MemMiB: 1024, Up: true},
+			{AgentID: 2, Name: "g0", Rack: "r2", GPUModel: "V100", CPUMilli: 8000, MemMiB: 4096, GPUMilli: 2000, Up: true},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cl := allocator.NewCluster()
+			for _, a := range []allocator.AgentSpec{
+				{Name: "a0", Rack: "r1", Capacity: allocator.Res(1000, 1024, 0, 0)},
+				{Name: "a1", Rack: "r1", Capacity: allocator.Res(2000, 1024, 0, 0)},
+			} {
+				_, err := cl.AddAgent(a)
+				require.NoError(t, err)
+			}
+			dir := t.TempDir()
+			c, err := reports.NewCollector(dir, reports.Meta{Cluster: cl})
+			require.NoError(t, err)
+			tc.change(cl)
+			require.NoError(t, c.Close(sim.Stats{}))
+			got, err := reports.ReadAgents(dir)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
 	}
 }
 
