@@ -235,10 +235,15 @@ func (c *Collector) Close(st sim.Stats) error {
 	wg.Go(func() { filesErr = c.closeOtherFiles(st, &timing) })
 	var sum Summary
 	var seriesErr error
-	tasksErr := c.closeTasks(st, func() {
+	tasksErr := c.closeTasks(st, func(mergeStats func()) {
 		wg.Go(func() {
-			// The time series needs the records' sweep; the summary its averages.
-			if seriesErr = c.series.close(c.tasks.sweep, c); seriesErr == nil {
+			// The time series needs the records' sweep (merged already) and
+			// is written while the statistics merge; the summary needs both.
+			var series sync.WaitGroup
+			series.Go(func() { seriesErr = c.series.close(c.tasks.sweep, c) })
+			mergeStats()
+			series.Wait()
+			if seriesErr == nil {
 				sum = c.summary(st)
 			}
 		})
@@ -263,14 +268,15 @@ func (c *Collector) closeOtherFiles(st sim.Stats, timing *Timing) error {
 	return writeAgents(c.dir, c.meta.Cluster)
 }
 
-// closeTasks finishes the rows written ahead and commits tasks.parquet; it
-// calls statsReady once the statistics are complete.
-func (c *Collector) closeTasks(st sim.Stats, statsReady func()) error {
-	drop, copyRest, err := c.finishOpen(st)
+// closeTasks finishes the rows written ahead and commits tasks.parquet. Once
+// the sweep is complete it calls statsReady with the function that completes
+// the statistics (to be called once, before the summary).
+func (c *Collector) closeTasks(st sim.Stats, statsReady func(mergeStats func())) error {
+	drop, mergeStats, copyRest, err := c.finishOpen(st)
 	if err != nil {
 		return err
 	}
-	statsReady()
+	statsReady(mergeStats)
 	err = copyRest()
 	c.abortOpen()
 	if err != nil {
@@ -283,24 +289,24 @@ func (c *Collector) closeTasks(st sim.Stats, statsReady func()) error {
 }
 
 // finishOpen ends the rows written ahead. If the run reached its horizon,
-// their statistics join the others and copyRest puts the rest of them in
-// tasks.parquet; else they are dropped (the engine reported those attempts
-// when it stopped). drop lists the rows already in tasks.parquet that must
-// go.
-func (c *Collector) finishOpen(st sim.Stats) (drop map[int64]bool, copyRest func() error, err error) {
-	none := func() error { return nil }
+// their sweep joins the others now, mergeStats adds their statistics to the
+// others and copyRest puts the rest of them in tasks.parquet; else they are
+// dropped (the engine reported those attempts when it stopped). drop lists
+// the rows already in tasks.parquet that must go. mergeStats and copyRest
+// may run at the same time.
+func (c *Collector) finishOpen(st sim.Stats) (drop map[int64]bool, mergeStats func(), copyRest func() error, err error) {
+	noMerge, noCopy := func() {}, func() error { return nil }
 	if c.open == nil {
-		return nil, none, nil
+		return nil, noMerge, noCopy, nil
 	}
 	reached := st.End == c.open.horizon
 	stats, drop, err := c.open.finish(reached)
 	if err != nil || !reached {
-		return drop, none, err
+		return drop, noMerge, noCopy, err
 	}
-	c.tasks.stats.Merge(stats)
 	c.tasks.sweep.merge(c.open.sweep)
 	o := c.open
-	return drop, func() error { return o.copyRest(c.tasks.w) }, nil
+	return drop, func() { c.tasks.stats.Merge(stats) }, func() error { return o.copyRest(c.tasks.w) }, nil
 }
 
 // Abort removes the temporary outputs (a failed or interrupted run).

@@ -31,26 +31,29 @@ func cpuTime() time.Duration {
 // every Parquet/JSON output, without the HTML report. It also reports where
 // the wall time goes, medians of each: the engine's run (engine-s-*) and the
 // rest — building the scenario, and with metrics on opening and closing the
-// outputs (rest-s-*).
+// outputs (rest-s-*), of which closing them (close-s-on).
 //
 //	go test -run '^$' -bench MetricsOverhead -benchtime 6x -cpu 2 ./reports/
 func BenchmarkMetricsOverhead(b *testing.B) {
-	var wallOff, wallOn, cpuOff, cpuOn, engOff, engOn, restOff, restOn []float64
-	run := func(metrics bool) (wall, cpu, engine time.Duration) {
+	var wallOff, wallOn, cpuOff, cpuOn, engOff, engOn, restOff, restOn, closeOn []float64
+	run := func(metrics bool) (wall, cpu time.Duration, res runner.Result) {
 		c0, w0 := cpuTime(), time.Now()
 		res, err := runner.Run(workloads.Default(), runner.Options{NoMetrics: !metrics, Out: b.TempDir()})
 		if err != nil {
 			b.Fatal(err)
 		}
-		return time.Since(w0), cpuTime() - c0, res.Stats.Wall
+		return time.Since(w0), cpuTime() - c0, res
 	}
 	for b.Loop() {
-		w, c, e := run(false)
+		w, c, res := run(false)
+		e := res.Stats.Wall
 		wallOff, cpuOff = append(wallOff, w.Seconds()), append(cpuOff, c.Seconds())
 		engOff, restOff = append(engOff, e.Seconds()), append(restOff, (w-e).Seconds())
-		w, c, e = run(true)
+		w, c, res = run(true)
+		e = res.Stats.Wall
 		wallOn, cpuOn = append(wallOn, w.Seconds()), append(cpuOn, c.Seconds())
 		engOn, restOn = append(engOn, e.Seconds()), append(restOn, (w-e).Seconds())
+		closeOn = append(closeOn, res.Close.Seconds())
 	}
 	med := func(xs []float64) float64 {
 		s := slices.Clone(xs)
@@ -74,6 +77,7 @@ func BenchmarkMetricsOverhead(b *testing.B) {
 	b.ReportMetric(med(engOn), "engine-s-on")
 	b.ReportMetric(med(restOff), "rest-s-off")
 	b.ReportMetric(med(restOn), "rest-s-on")
+	b.ReportMetric(med(closeOn), "close-s-on")
 }
 
 // BenchmarkCollectorTask is the collector's hot path: one task attempt

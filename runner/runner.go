@@ -47,6 +47,9 @@ type Result struct {
 	Stats    sim.Stats
 	Summary  *reports.Summary // nil with NoMetrics
 	Wall     time.Duration    // whole run: build, simulate, write
+	// Close is the part of Wall spent finishing the outputs after the
+	// simulation (0 with NoMetrics; the HTML report not included).
+	Close time.Duration
 }
 
 // EventsPerSecond is simulated events per wall-clock second of the engine.
@@ -123,9 +126,11 @@ func Run(s *workloads.Scenario, opts Options) (Result, error) {
 	}
 	res.Nodes = cfg.Cluster.NumAgents() // a trace may have added machines
 	if col != nil {
+		closeStart := time.Now()
 		if err := col.Close(res.Stats); err != nil {
 			return Result{}, fmt.Errorf("writing %s: %w", res.Dir, err)
 		}
+		res.Close = time.Since(closeStart)
 		if res.Summary, err = reports.ReadSummary(res.Dir); err != nil {
 			return Result{}, err
 		}

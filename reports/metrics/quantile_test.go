@@ -48,3 +48,29 @@ func TestSortedRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeSorted: merging sorted lists gives the sorted concatenation, for
+// any number of lists (odd ones carried up a level), empty ones and ties.
+func TestMergeSorted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 2))
+	for k := 0; k <= 9; k++ {
+		var lists [][]float64
+		var all []float64
+		for range k {
+			l := make([]float64, rng.IntN(40))
+			for i := range l {
+				l[i] = float64(rng.IntN(25))
+			}
+			slices.Sort(l)
+			lists = append(lists, l)
+			all = append(all, l...)
+		}
+		slices.Sort(all)
+		got := mergeSorted(slices.Clone(lists), len(all))
+		if len(all) == 0 {
+			require.Empty(t, got, "k=%d", k)
+			continue
+		}
+		require.Equal(t, all, got, "k=%d", k)
+	}
+}

@@ -134,6 +134,41 @@ func (r *sortedRuns) sorted() []float64 {
 
 func (r *sortedRuns) len() int { return len(r.xs) }
 
+// mergeSorted merges sorted lists (n values in all) into one sorted slice,
+// pairwise (n·log(len(lists)) comparisons), earlier lists first among equal
+// values.
+func mergeSorted(lists [][]float64, n int) []float64 {
+	if len(lists) == 0 {
+		return nil
+	}
+	buf := make([]float64, 0, 2*n)
+	for len(lists) > 1 {
+		next := lists[:0]
+		for i := 0; i < len(lists); i += 2 {
+			if i+1 == len(lists) {
+				next = append(next, lists[i])
+				continue
+			}
+			a, b := lists[i], lists[i+1]
+			if len(buf)+len(a)+len(b) > cap(buf) {
+				buf = make([]float64, 0, 2*n) // the older level's values are all merged
+			}
+			start := len(buf)
+			for len(a) > 0 && len(b) > 0 {
+				if less(b[0], a[0]) {
+					buf, b = append(buf, b[0]), b[1:]
+				} else {
+					buf, a = append(buf, a[0]), a[1:]
+				}
+			}
+			buf = append(append(buf, a...), b...)
+			next = append(next, buf[start:])
+		}
+		lists = next
+	}
+	return lists[0]
+}
+
 // SortedSample is a sample of float64 values kept as sorted runs: adding
 // sorts as it goes, so Sorted only has a few runs left to merge.
 type SortedSample struct{ r sortedRuns }
