@@ -77,7 +77,7 @@ func TestOpenRowsSameAsWritingAtTheEnd(t *testing.T) {
 			fromFile, err := reports.TaskStatsFromParquet(ahead)
 			require.NoError(t, err)
 			// Not in summary.json as such (named groups are compared above).
-			fromFile.WaitSamples, fromFile.WaitSByFw, fromFile.WaitSByPrio = nil, nil, nil
+			fromFile.WaitSByFw, fromFile.WaitSByPrio = nil, nil
 			fromFile.WaitSByClass, fromFile.JCTSByFw = nil, nil
 			assert.Equal(t, sa.Tasks, fromFile, "allocsim report recomputes what the run wrote")
 

@@ -3,8 +3,6 @@ package metrics
 import (
 	"math"
 	"slices"
-
-	"gonum.org/v1/gonum/stat"
 )
 
 // Dist summarises a sample: count, mean, min, max and the p50/p90/p99
@@ -35,8 +33,14 @@ func Quantile(p float64, sorted []float64) float64 {
 	if math.IsNaN(sorted[0]) { // slices.Sort puts NaNs first; gonum returns NaN
 		return math.NaN()
 	}
+	return sorted[quantileIndex(p, n)]
+}
+
+// quantileIndex is the index in a sorted sample of n > 0 values of its
+// empirical p-quantile.
+func quantileIndex(p float64, n int) int {
 	i := int(math.Ceil(p*float64(n))) - 1
-	return sorted[min(max(i, 0), n-1)]
+	return min(max(i, 0), n-1)
 }
 
 // Summarise sorts xs in place and returns its Dist.
@@ -52,7 +56,7 @@ func SummariseSorted(xs []float64) Dist {
 	}
 	return Dist{
 		N:    len(xs),
-		Mean: stat.Mean(xs, nil),
+		Mean: exactMean(xs),
 		Min:  xs[0],
 		P50:  Quantile(0.50, xs),
 		P90:  Quantile(0.90, xs),

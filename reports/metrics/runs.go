@@ -1,6 +1,10 @@
 package metrics
 
-import "cmp"
+import (
+	"cmp"
+	"math"
+	"sort"
+)
 
 // sortedRuns collects values and keeps them as sorted runs: each chunk is
 // sorted when it fills and runs of equal length are merged (a binary
@@ -12,12 +16,20 @@ import "cmp"
 // The values are float64 compared with cmp.Less (NaNs first), inlined: the
 // comparison through a function value it replaces cost ~18% of
 // BenchmarkTaskStatsAdd (random waits: 970 → 800 ns an attempt).
+//
+// A distribution's figures come from the runs as they are (dist): the mean
+// from an exact sum kept as values arrive, the quantiles by selecting ranks
+// across the runs — so neither merging another sample's runs in (addRuns,
+// by reference) nor summarising them touches every value again.
 type sortedRuns struct {
 	chunk  int // values per initial run (0: defaultChunk)
 	xs     []float64
 	bounds []int // start of each sorted run, ascending; the tail after the last run is unsorted
 	done   int   // end of the sorted runs
 	tmp    []float64
+	extra  [][]float64 // sorted runs adopted from other samples (addRuns), after xs's values
+	nExtra int
+	sum    exactSum
 }
 
 func less(a, b float64) bool { return cmp.Less(a, b) }
@@ -37,6 +49,7 @@ func (r *sortedRuns) add(v float64) {
 		r.xs = xs
 	}
 	r.xs = append(r.xs, v)
+	r.sum.add(v)
 	if len(r.xs)-r.done == c {
 		r.seal()
 		// Merge while the last run is at least as long as the one before.
@@ -98,31 +111,44 @@ func (r *sortedRuns) merge(a, m, c int) {
 	copy(xs[k:], r.tmp[i:])
 }
 
-// addRuns appends o's values, as they are (sorted runs and an unsorted
-// tail), after the values added so far: the final sorted() merges them with
-// the others in one go. o must not be used afterwards.
+// addRuns adds o's values after the values added so far, adopting o's
+// sorted runs as they are (no copy). o must not be used afterwards.
 func (r *sortedRuns) addRuns(o *sortedRuns) {
-	r.seal()
 	o.seal()
-	if len(o.xs) == 0 {
-		return
+	r.extra = append(r.extra, o.runs()...)
+	r.nExtra += len(o.xs) + o.nExtra
+	r.sum.merge(&o.sum)
+}
+
+// runs returns the sorted runs (the unsorted tail sealed first), xs's then
+// the adopted ones; empty runs left out.
+func (r *sortedRuns) runs() [][]float64 {
+	r.seal()
+	out := make([][]float64, 0, len(r.bounds)+len(r.extra))
+	for k, b := range r.bounds {
+		e := r.done
+		if k+1 < len(r.bounds) {
+			e = r.bounds[k+1]
+		}
+		if e > b {
+			out = append(out, r.xs[b:e])
+		}
 	}
-	base := len(r.xs)
-	if base+len(o.xs) > cap(r.xs) {
-		xs := make([]float64, base, base+len(o.xs))
-		copy(xs, r.xs)
-		r.xs = xs
+	for _, x := range r.extra {
+		if len(x) > 0 {
+			out = append(out, x)
+		}
 	}
-	for _, b := range o.bounds {
-		r.bounds = append(r.bounds, base+b)
-	}
-	r.xs = append(r.xs, o.xs...)
-	r.done = len(r.xs)
+	return out
 }
 
 // sorted returns all values in ascending order (stable). Call it once, after
 // the last add; the values stay owned by r.
 func (r *sortedRuns) sorted() []float64 {
+	if len(r.extra) > 0 {
+		all := mergeSorted(r.runs(), r.len())
+		r.xs, r.bounds, r.done, r.extra, r.nExtra = all, []int{0}, len(all), nil, 0
+	}
 	r.seal()
 	for k := len(r.bounds) - 1; k >= 1; k-- {
 		r.merge(r.bounds[k-1], r.bounds[k], r.done)
@@ -132,7 +158,59 @@ func (r *sortedRuns) sorted() []float64 {
 	return r.xs
 }
 
-func (r *sortedRuns) len() int { return len(r.xs) }
+func (r *sortedRuns) len() int { return len(r.xs) + r.nExtra }
+
+// dist summarises the values without merging the runs: the same figures as
+// SummariseSorted of the sorted values.
+func (r *sortedRuns) dist() Dist {
+	n := r.len()
+	if n == 0 {
+		return Dist{}
+	}
+	runs := r.runs()
+	d := Dist{N: n, Mean: r.sum.mean(n), Min: runs[0][0], Max: runs[0][len(runs[0])-1]}
+	for _, x := range runs[1:] {
+		if less(x[0], d.Min) {
+			d.Min = x[0]
+		}
+		if less(d.Max, x[len(x)-1]) {
+			d.Max = x[len(x)-1]
+		}
+	}
+	q := func(p float64) float64 {
+		if math.IsNaN(d.Min) { // NaNs sort first; Quantile returns NaN then
+			return math.NaN()
+		}
+		return selectRank(runs, quantileIndex(p, n))
+	}
+	d.P50, d.P90, d.P99 = q(0.50), q(0.90), q(0.99)
+	return d
+}
+
+// selectRank returns the value of rank k (0-based, ascending) among the
+// values of the sorted runs: for each run in turn, the first value whose
+// count of values ≤ it exceeds k is the answer if fewer than k+1 values are
+// below it (two binary searches per run per step; a handful of runs).
+func selectRank(runs [][]float64, k int) float64 {
+	count := func(v float64, orEqual bool) int {
+		c := 0
+		for _, x := range runs {
+			if orEqual {
+				c += sort.Search(len(x), func(i int) bool { return less(v, x[i]) })
+			} else {
+				c += sort.Search(len(x), func(i int) bool { return !less(x[i], v) })
+			}
+		}
+		return c
+	}
+	for _, x := range runs {
+		j := sort.Search(len(x), func(i int) bool { return count(x[i], true) > k })
+		if j < len(x) && count(x[j], false) <= k {
+			return x[j]
+		}
+	}
+	panic("metrics: rank out of range") // k < the number of values: unreachable
+}
 
 // mergeSorted merges sorted lists (n values in all) into one sorted slice,
 // pairwise (n·log(len(lists)) comparisons), earlier lists first among equal

@@ -1,9 +1,10 @@
 package metrics
 
 import (
+	"cmp"
+	"maps"
 	"math"
 	"slices"
-	"sync"
 
 	"github.com/allocsim/allocsim/allocator"
 )
@@ -177,15 +178,12 @@ func (s *TaskStats) Merge(o *TaskStats) {
 	if o.anyEnd && (!s.anyEnd || o.lastEnd > s.lastEnd) {
 		s.lastEnd, s.anyEnd = o.lastEnd, true
 	}
-	// The samples are copied on goroutines of their own (each is a large
-	// copy, on the critical path of closing a run) while the jobs merge here.
-	var wg sync.WaitGroup
-	wg.Go(func() { s.waits.addRuns(&o.waits) })
+	// The samples adopt o's sorted runs as they are (no copy).
+	s.waits.addRuns(&o.waits)
 	for g := range s.waitsBy {
-		wg.Go(func() { s.waitsBy[g].addRuns(&o.waitsBy[g]) })
+		s.waitsBy[g].addRuns(&o.waitsBy[g])
 	}
-	wg.Go(func() { s.slowdown.addRuns(&o.slowdown) })
-	defer wg.Wait()
+	s.slowdown.addRuns(&o.slowdown)
 	for i := range o.jobs {
 		oj := &o.jobs[i]
 		j := s.job(jobKey{oj.fw, oj.job}, oj.submit, oj.end)
@@ -218,7 +216,6 @@ type TaskSummary struct {
 	JobsTotal     int              `json:"jobs_total"`
 	JCTS          Dist             `json:"jct_s"`
 	JCTSByFw      []Group          `json:"-"`
-	WaitSamples   []float64        `json:"-"` // sorted; for CDFs
 }
 
 // Summary computes the distributions. It sorts the kept samples in place, so
@@ -236,44 +233,48 @@ func (s *TaskStats) Summary() TaskSummary {
 	if s.anyEnd {
 		out.MakespanS = s.lastEnd - s.firstSub
 	}
-	// The samples, per group too, were sorted as they came (sortedRuns):
-	// only their last runs are merged here. The job completion times are
-	// independent of the waits: they are summarised meanwhile, on a second
-	// goroutine.
+	// The samples, per group too, were sorted into runs and summed as they
+	// came (sortedRuns): their figures are read off the runs. The job
+	// completion times are summarised meanwhile, on a second goroutine.
 	var jctN int
-	jctFw := map[int32][]float64{}
 	jctDone := make(chan struct{})
 	go func() {
 		defer close(jctDone)
+		jctFw := map[int32][]float64{}
+		var dense [][]float64 // frameworks below denseFws: no map access per job
 		for i := range s.jobs {
 			j := &s.jobs[i]
 			if j.incomplete || !j.finished {
 				continue
 			}
-			jctFw[j.fw] = append(jctFw[j.fw], j.end-j.submit)
+			jct := j.end - j.submit
+			if j.fw >= 0 && j.fw < denseFws {
+				for int(j.fw) >= len(dense) {
+					dense = append(dense, nil)
+				}
+				dense[j.fw] = append(dense[j.fw], jct)
+			} else {
+				jctFw[j.fw] = append(jctFw[j.fw], jct)
+			}
 			jctN++
 		}
-		// Each framework's sample is sorted once; the whole sample is
-		// their merge (a second sort of every value cost more).
-		out.JCTSByFw = groups(jctFw, false)
-		lists := make([][]float64, 0, len(jctFw))
-		for _, g := range out.JCTSByFw {
-			lists = append(lists, jctFw[g.Key])
+		for fw, xs := range dense {
+			if len(xs) > 0 {
+				jctFw[int32(fw)] = xs
+			}
 		}
-		out.JCTS = SummariseSorted(mergeSorted(lists, jctN))
+		all := make([]float64, 0, jctN)
+		for _, k := range slices.Sorted(maps.Keys(jctFw)) {
+			all = append(all, jctFw[k]...)
+		}
+		out.JCTSByFw = groups(jctFw)
+		out.JCTS = SummariseUnsorted(all)
 	}()
-	// Each wait grouping's keys on its own goroutine meanwhile.
-	var byKey [numGroupings][]Group
-	var wg sync.WaitGroup
-	for g := range s.waitsBy {
-		wg.Go(func() { byKey[g] = s.waitsBy[g].groups() })
-	}
-	wait := s.waits.sorted()
-	out.WaitS = SummariseSorted(wait)
-	out.WaitSamples = wait
-	out.Slowdown = SummariseSorted(s.slowdown.sorted())
-	wg.Wait()
-	out.WaitSByFw, out.WaitSByPrio, out.WaitSByClass = byKey[byFramework], byKey[byPriority], byKey[byClass]
+	out.WaitS = s.waits.dist()
+	out.Slowdown = s.slowdown.dist()
+	out.WaitSByFw = s.waitsBy[byFramework].groups()
+	out.WaitSByPrio = s.waitsBy[byPriority].groups()
+	out.WaitSByClass = s.waitsBy[byClass].groups()
 	<-jctDone
 	out.JobsTotal = len(s.jobs)
 	out.JobsCompleted = jctN
@@ -324,33 +325,27 @@ func (k *keyedRuns) addRuns(o *keyedRuns) {
 
 // groups summarises each key's sample, in key order.
 func (k *keyedRuns) groups() []Group {
-	m := map[int32][]float64{}
+	var out []Group
 	for key := range k.dense {
 		if k.dense[key].len() > 0 {
-			m[int32(key)] = k.dense[key].sorted()
+			out = append(out, Group{Key: int32(key), Dist: k.dense[key].dist()})
 		}
 	}
 	for key, r := range k.other {
-		m[key] = r.sorted()
+		out = append(out, Group{Key: key, Dist: r.dist()})
 	}
-	return groups(m, true)
+	// Keys are unique: sorting them (never map order) fixes the output.
+	slices.SortFunc(out, func(a, b Group) int { return cmp.Compare(a.Key, b.Key) })
+	return out
 }
 
-// groups summarises each key's sample, in key order (never map order);
-// sorted says the samples are in ascending order already.
-func groups(m map[int32][]float64, sorted bool) []Group {
-	keys := make([]int32, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+// groups summarises each key's sample (reordering it), in key order (never
+// map order).
+func groups(m map[int32][]float64) []Group {
+	keys := slices.Sorted(maps.Keys(m))
 	out := make([]Group, 0, len(keys))
 	for _, k := range keys {
-		d := SummariseSorted
-		if !sorted {
-			d = Summarise
-		}
-		out = append(out, Group{Key: k, Dist: d(m[k])})
+		out = append(out, Group{Key: k, Dist: SummariseUnsorted(m[k])})
 	}
 	return out
 }
