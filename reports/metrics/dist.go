@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"math"
-	"slices"
 )
 
 // Dist summarises a sample: count, mean, min, max and the p50/p90/p99
@@ -41,12 +40,6 @@ func Quantile(p float64, sorted []float64) float64 {
 func quantileIndex(p float64, n int) int {
 	i := int(math.Ceil(p*float64(n))) - 1
 	return min(max(i, 0), n-1)
-}
-
-// Summarise sorts xs in place and returns its Dist.
-func Summarise(xs []float64) Dist {
-	slices.Sort(xs)
-	return SummariseSorted(xs)
 }
 
 // SummariseSorted is Summarise of a sample already in ascending order.

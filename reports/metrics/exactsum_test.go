@@ -169,10 +169,10 @@ func TestMergeSameAsAdding(t *testing.T) {
 	require.Equal(t, one.Summary(), a.Summary())
 }
 
-// TestSummariseUnsorted: selecting the quantiles gives the figures of
+// TestSummariseSelectsAsSorting: selecting the quantiles gives the figures of
 // sorting, on random samples with and without ties and on the orders that
 // defeat a naive quickselect (sorted, reversed, organ pipe, all equal).
-func TestSummariseUnsorted(t *testing.T) {
+func TestSummarise(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	shapes := map[string]func(n int) []float64{
 		"random": func(n int) []float64 { return randomValues(rng, n) },
@@ -199,11 +199,11 @@ func TestSummariseUnsorted(t *testing.T) {
 			xs := shape(n)
 			sorted := slices.Clone(xs)
 			slices.Sort(sorted)
-			require.Equal(t, SummariseSorted(sorted), SummariseUnsorted(xs), "%s n=%d", name, n)
+			require.Equal(t, SummariseSorted(sorted), Summarise(xs), "%s n=%d", name, n)
 		}
 	}
-	require.Equal(t, Dist{}, SummariseUnsorted(nil))
-	d := SummariseUnsorted([]float64{4, math.NaN(), 1})
+	require.Equal(t, Dist{}, Summarise(nil))
+	d := Summarise([]float64{4, math.NaN(), 1})
 	require.True(t, math.IsNaN(d.Min) && math.IsNaN(d.P99) && math.IsNaN(d.Mean))
 	require.Equal(t, 4.0, d.Max)
 }

@@ -268,7 +268,7 @@ func (s *TaskStats) Summary() TaskSummary {
 			all = append(all, jctFw[k]...)
 		}
 		out.JCTSByFw = groups(jctFw)
-		out.JCTS = SummariseUnsorted(all)
+		out.JCTS = Summarise(all)
 	}()
 	out.WaitS = s.waits.dist()
 	out.Slowdown = s.slowdown.dist()
@@ -345,7 +345,7 @@ func groups(m map[int32][]float64) []Group {
 	keys := slices.Sorted(maps.Keys(m))
 	out := make([]Group, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, Group{Key: k, Dist: SummariseUnsorted(m[k])})
+		out = append(out, Group{Key: k, Dist: Summarise(m[k])})
 	}
 	return out
 }
