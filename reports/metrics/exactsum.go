@@ -6,8 +6,8 @@ import (
 )
 
 // exactSum adds float64 values without rounding: each value's significand is
-// added to an integer bucket for its binary exponent, and Sum rounds the
-// total once. The result therefore does not depend on the order of the
+// added to an integer bucket for its binary exponent, and total rounds the
+// sum once. The result therefore does not depend on the order of the
 // additions or on how partial sums were merged — a mean is the same whether
 // the attempts came in one stream or in several (the collector's rows
 // written ahead are merged into the others at close) — without summing the
@@ -102,9 +102,9 @@ func (s *exactSum) merge(o *exactSum) {
 	}
 }
 
-// Sum is the sum of the values added, rounded once to the nearest float64
+// total is the sum of the values added, rounded once to the nearest float64
 // (ties to even); NaN if a NaN or both infinities were added.
-func (s *exactSum) Sum() float64 {
+func (s *exactSum) total() float64 {
 	switch {
 	case s.nan || s.posInf && s.negInf:
 		return math.NaN()
@@ -129,7 +129,7 @@ func (s *exactSum) mean(n int) float64 {
 	if n == 0 {
 		return 0
 	}
-	return s.Sum() / float64(n)
+	return s.total() / float64(n)
 }
 
 // exactMean is the mean of xs through an exact sum.
