@@ -218,8 +218,8 @@ type TaskSummary struct {
 	JCTSByFw      []Group          `json:"-"`
 }
 
-// Summary computes the distributions. It sorts the kept samples in place, so
-// call it once, after the last Add.
+// Summary computes the distributions. It reorders the kept samples in place,
+// so call it once, after the last Add.
 func (s *TaskStats) Summary() TaskSummary {
 	out := TaskSummary{
 		Attempts: s.Attempts, Started: s.Started, RunningAtEnd: s.Running,
