@@ -41,12 +41,13 @@ type openWriter struct {
 	err     error
 
 	// Owned by the goroutine until shutdown returns.
-	chunk    []taskRec     // records of the chunk being filled; retracted ones are marked
-	chunkIdx map[int64]int // seq → index in chunk; built at the first retraction
-	stats    *metrics.TaskStats
-	sweep    *liveSweep // rows written ahead count as running until the end; a retraction takes one back
-	enc      rowEncoder
-	w        *parquet.GenericWriter[TaskRow] // reused across chunks (Reset)
+	chunk     []taskRec     // records of the chunk being filled; retracted ones are marked
+	chunkIdx  map[int64]int // seq → index in chunk; built at the first retraction
+	stats     *metrics.TaskStats
+	sweep     *liveSweep // rows written ahead count as running until the end; a retraction takes one back
+	enc       rowEncoder
+	w         *parquet.GenericWriter[TaskRow] // reused across chunks (Reset)
+	lastBytes int                             // the last chunk's encoded size
 
 	mu     sync.Mutex
 	ready  *sync.Cond
@@ -178,11 +179,13 @@ func (o *openWriter) encodeChunk() {
 	o.chunk, o.chunkIdx = o.chunk[:0], nil
 	c := openChunk{seqs: make([]int64, len(recs))}
 	if len(recs) > 0 && o.err == nil {
-		var buf bytes.Buffer
+		// Sized after the last chunk: growing from empty allocated each
+		// chunk about twice over.
+		buf := bytes.NewBuffer(make([]byte, 0, o.lastBytes+o.lastBytes/8))
 		if o.w == nil {
-			o.w = parquet.NewGenericWriter[TaskRow](&buf, writerOptions()...)
+			o.w = parquet.NewGenericWriter[TaskRow](buf, writerOptions()...)
 		} else {
-			o.w.Reset(&buf) // keeps the column buffers of the last chunk
+			o.w.Reset(buf) // keeps the column buffers of the last chunk
 		}
 		err := o.enc.write(o.w, o.stats, recs)
 		if err == nil {
@@ -190,6 +193,7 @@ func (o *openWriter) encodeChunk() {
 		}
 		o.fail(err)
 		c.data = buf.Bytes()
+		o.lastBytes = len(c.data)
 	}
 	for i := range recs {
 		c.seqs[i] = recs[i].seq

@@ -49,6 +49,31 @@ func TestSortedRuns(t *testing.T) {
 	}
 }
 
+// TestSortedRunsGrowsWithoutCopying: filled arrays are kept where they are
+// (the first value's address does not change), and summaries taken while
+// values keep coming — which seal short runs — stay exact.
+func TestSortedRunsGrowsWithoutCopying(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	r := sortedRuns{chunk: 8}
+	r.add(3)
+	first := &r.xs[0]
+	all := []float64{3}
+	for i := 1; i < 3000; i++ {
+		v := float64(rng.IntN(400)) / 4
+		r.add(v)
+		all = append(all, v)
+		if i%97 == 0 || i == 8 || i == 16 {
+			ref := slices.Clone(all)
+			slices.Sort(ref)
+			require.Equal(t, SummariseSorted(ref), r.dist(), "after %d values", i+1)
+		}
+	}
+	require.Greater(t, len(r.full), 5, "the values fill several arrays")
+	require.Same(t, first, &r.full[0][0], "a filled array is never copied")
+	slices.Sort(all)
+	require.Equal(t, all, r.sorted())
+}
+
 // TestMergeSorted: merging sorted lists gives the sorted concatenation, for
 // any number of lists (odd ones carried up a level), empty ones and ties.
 func TestMergeSorted(t *testing.T) {

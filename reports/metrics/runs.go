@@ -22,7 +22,14 @@ import (
 // across the runs — so neither merging another sample's runs in (addRuns,
 // by reference) nor summarising them touches every value again.
 type sortedRuns struct {
-	chunk  int // values per initial run (0: defaultChunk)
+	chunk int // values per initial run (0: defaultChunk)
+	// Filled arrays are kept as they are (their sorted runs) and the next
+	// one is twice as large: growing never copies values, and leaves no
+	// garbage (doubling one array copied every value and left as much again
+	// to collect: on the default scenario, half of what the writers
+	// allocated — and every collection slows the engine beside them).
+	full   [][]float64 // sorted runs of the filled arrays, before xs's values
+	nFull  int
 	xs     []float64
 	bounds []int // start of each sorted run, ascending; the tail after the last run is unsorted
 	done   int   // end of the sorted runs
@@ -42,11 +49,7 @@ func (r *sortedRuns) add(v float64) {
 		c = defaultChunk
 	}
 	if len(r.xs) == cap(r.xs) {
-		// Double: append's 1.25× growth of large slices copies every value
-		// about four times over a run.
-		xs := make([]float64, len(r.xs), max(2*cap(r.xs), c))
-		copy(xs, r.xs)
-		r.xs = xs
+		r.grow(c)
 	}
 	r.xs = append(r.xs, v)
 	r.sum.add(v)
@@ -58,6 +61,17 @@ func (r *sortedRuns) add(v float64) {
 			r.bounds = r.bounds[:k-1]
 		}
 	}
+}
+
+// grow keeps the filled xs as runs (one, unless seal made a short run
+// before it filled) and starts an array twice as large.
+func (r *sortedRuns) grow(chunk int) {
+	if len(r.xs) > 0 {
+		r.full = append(r.full, r.xsRuns()...)
+		r.nFull += len(r.xs)
+	}
+	r.xs = make([]float64, 0, max(2*cap(r.xs), chunk))
+	r.bounds, r.done = r.bounds[:0], 0
 }
 
 // seal sorts the unsorted tail and makes it a run.
@@ -116,15 +130,28 @@ func (r *sortedRuns) merge(a, m, c int) {
 func (r *sortedRuns) addRuns(o *sortedRuns) {
 	o.seal()
 	r.extra = append(r.extra, o.runs()...)
-	r.nExtra += len(o.xs) + o.nExtra
+	r.nExtra += o.len()
 	r.sum.merge(&o.sum)
 }
 
-// runs returns the sorted runs (the unsorted tail sealed first), xs's then
-// the adopted ones; empty runs left out.
+// runs returns the sorted runs (the unsorted tail sealed first): the filled
+// arrays', xs's, then the adopted ones; empty runs left out.
 func (r *sortedRuns) runs() [][]float64 {
+	out := make([][]float64, 0, len(r.full)+len(r.bounds)+1+len(r.extra))
+	out = append(out, r.full...)
+	out = append(out, r.xsRuns()...)
+	for _, x := range r.extra {
+		if len(x) > 0 {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// xsRuns seals xs and returns its non-empty runs.
+func (r *sortedRuns) xsRuns() [][]float64 {
 	r.seal()
-	out := make([][]float64, 0, len(r.bounds)+len(r.extra))
+	var out [][]float64
 	for k, b := range r.bounds {
 		e := r.done
 		if k+1 < len(r.bounds) {
@@ -134,20 +161,16 @@ func (r *sortedRuns) runs() [][]float64 {
 			out = append(out, r.xs[b:e])
 		}
 	}
-	for _, x := range r.extra {
-		if len(x) > 0 {
-			out = append(out, x)
-		}
-	}
 	return out
 }
 
 // sorted returns all values in ascending order (stable). Call it once, after
 // the last add; the values stay owned by r.
 func (r *sortedRuns) sorted() []float64 {
-	if len(r.extra) > 0 {
+	if len(r.full) > 0 || len(r.extra) > 0 {
 		all := mergeSorted(r.runs(), r.len())
-		r.xs, r.bounds, r.done, r.extra, r.nExtra = all, []int{0}, len(all), nil, 0
+		r.xs, r.bounds, r.done = all, []int{0}, len(all)
+		r.full, r.nFull, r.extra, r.nExtra = nil, 0, nil, 0
 	}
 	r.seal()
 	for k := len(r.bounds) - 1; k >= 1; k-- {
@@ -158,7 +181,7 @@ func (r *sortedRuns) sorted() []float64 {
 	return r.xs
 }
 
-func (r *sortedRuns) len() int { return len(r.xs) + r.nExtra }
+func (r *sortedRuns) len() int { return r.nFull + len(r.xs) + r.nExtra }
 
 // dist summarises the values without merging the runs: the same figures as
 // SummariseSorted of the sorted values.

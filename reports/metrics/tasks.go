@@ -71,7 +71,7 @@ type TaskStats struct {
 	slowdown  sortedRuns
 	jobIdx    map[jobKey]int32 // jobs whose id does not fit dense
 	dense     [][]int32        // [framework][job id] → index+1 into jobs, for small ids
-	jobs      []jobAcc
+	jobs      jobTable
 	sawSubmit bool
 }
 
@@ -95,18 +95,40 @@ func (s *TaskStats) job(k jobKey, submit, end float64) *jobAcc {
 		}
 		slot = &d[k.job]
 	} else if i, ok := s.jobIdx[k]; ok {
-		return &s.jobs[i]
+		return s.jobs.at(int(i))
 	}
 	if slot != nil && *slot > 0 {
-		return &s.jobs[*slot-1]
+		return s.jobs.at(int(*slot - 1))
 	}
-	s.jobs = append(s.jobs, jobAcc{job: k.job, fw: k.fw, submit: submit, end: end})
+	i, j := s.jobs.add()
+	*j = jobAcc{job: k.job, fw: k.fw, submit: submit, end: end}
 	if slot != nil {
-		*slot = int32(len(s.jobs))
+		*slot = int32(i + 1)
 	} else {
-		s.jobIdx[k] = int32(len(s.jobs) - 1)
+		s.jobIdx[k] = int32(i)
 	}
-	return &s.jobs[len(s.jobs)-1]
+	return j
+}
+
+// jobTable holds the jobs in fixed-size pages: growing never copies them
+// (a slice grown by append copied 23 MB of jobs several times over on the
+// default scenario, garbage for the collector).
+type jobTable struct {
+	pages [][]jobAcc
+	n     int
+}
+
+const jobPage = 4096
+
+func (t *jobTable) at(i int) *jobAcc { return &t.pages[i/jobPage][i%jobPage] }
+
+// add appends a zero job and returns its index and itself.
+func (t *jobTable) add() (int, *jobAcc) {
+	if t.n == len(t.pages)*jobPage {
+		t.pages = append(t.pages, make([]jobAcc, jobPage))
+	}
+	t.n++
+	return t.n - 1, t.at(t.n - 1)
 }
 
 // NewTaskStats returns an empty accumulator.
@@ -184,8 +206,8 @@ func (s *TaskStats) Merge(o *TaskStats) {
 		s.waitsBy[g].addRuns(&o.waitsBy[g])
 	}
 	s.slowdown.addRuns(&o.slowdown)
-	for i := range o.jobs {
-		oj := &o.jobs[i]
+	for i := range o.jobs.n {
+		oj := o.jobs.at(i)
 		j := s.job(jobKey{oj.fw, oj.job}, oj.submit, oj.end)
 		j.submit = math.Min(j.submit, oj.submit)
 		j.end = math.Max(j.end, oj.end)
@@ -242,8 +264,8 @@ func (s *TaskStats) Summary() TaskSummary {
 		defer close(jctDone)
 		jctFw := map[int32][]float64{}
 		var dense [][]float64 // frameworks below denseFws: no map access per job
-		for i := range s.jobs {
-			j := &s.jobs[i]
+		for i := range s.jobs.n {
+			j := s.jobs.at(i)
 			if j.incomplete || !j.finished {
 				continue
 			}
@@ -276,7 +298,7 @@ func (s *TaskStats) Summary() TaskSummary {
 	out.WaitSByPrio = s.waitsBy[byPriority].groups()
 	out.WaitSByClass = s.waitsBy[byClass].groups()
 	<-jctDone
-	out.JobsTotal = len(s.jobs)
+	out.JobsTotal = s.jobs.n
 	out.JobsCompleted = jctN
 	return out
 }
