@@ -24,10 +24,10 @@ import (
 type sortedRuns struct {
 	chunk int // values per initial run (0: defaultChunk)
 	// Filled arrays are kept as they are (their sorted runs) and the next
-	// one is twice as large: growing never copies values, and leaves no
-	// garbage (doubling one array copied every value and left as much again
-	// to collect: on the default scenario, half of what the writers
-	// allocated — and every collection slows the engine beside them).
+	// one is twice as large: growing never copies values nor leaves garbage
+	// (doubling one array copied every value and left as much again for the
+	// garbage collector: on the default scenario, half of what the writers
+	// allocated).
 	full   [][]float64 // sorted runs of the filled arrays, before xs's values
 	nFull  int
 	xs     []float64
