@@ -27,11 +27,12 @@ func cpuTime() time.Duration {
 // collector's cost as a percentage of the metrics-off run, in wall time and
 // in CPU time (user+system, less sensitive to other processes): the median
 // over the iterations of each pair's ratio, which follows a machine whose
-// speed drifts better than a ratio of medians. "On" means the collector and
-// every Parquet/JSON output, without the HTML report. It also reports where
-// the wall time goes, medians of each: the engine's run (engine-s-*) and the
-// rest — building the scenario, and with metrics on opening and closing the
-// outputs (rest-s-*), of which closing them (close-s-on).
+// speed drifts better than a ratio of medians, and for wall time also the
+// quartiles of those ratios. "On" means the collector and every Parquet/JSON
+// output, without the HTML report. It also reports where the wall time goes,
+// medians of each: the engine's run (engine-s-*) and the rest — building the
+// scenario, and with metrics on opening and closing the outputs (rest-s-*),
+// of which closing them (close-s-on).
 //
 //	go test -run '^$' -bench MetricsOverhead -benchtime 6x -cpu 2 ./reports/
 func BenchmarkMetricsOverhead(b *testing.B) {
@@ -62,14 +63,21 @@ func BenchmarkMetricsOverhead(b *testing.B) {
 	}
 	b.ReportMetric(med(wallOff), "wall-s-off")
 	b.ReportMetric(med(wallOn), "wall-s-on")
-	ratio := func(on, off []float64) float64 {
+	ratios := func(on, off []float64) []float64 {
 		r := make([]float64, len(on))
 		for i := range on {
 			r[i] = 100 * (on[i] - off[i]) / off[i]
 		}
-		return med(r)
+		slices.Sort(r)
+		return r
 	}
-	b.ReportMetric(ratio(wallOn, wallOff), "overhead-wall-%")
+	ratio := func(on, off []float64) float64 { return med(ratios(on, off)) }
+	// The pairs' spread (lower and upper quartile) says how far one
+	// measurement can be trusted: ±3 points between runs on a shared VM.
+	rw := ratios(wallOn, wallOff)
+	b.ReportMetric(med(rw), "overhead-wall-%")
+	b.ReportMetric(rw[len(rw)/4], "overhead-wall-q1-%")
+	b.ReportMetric(rw[(3*len(rw))/4], "overhead-wall-q3-%")
 	b.ReportMetric(med(cpuOff), "cpu-s-off")
 	b.ReportMetric(med(cpuOn), "cpu-s-on")
 	b.ReportMetric(ratio(cpuOn, cpuOff), "overhead-cpu-%")
