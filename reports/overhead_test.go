@@ -71,7 +71,6 @@ func BenchmarkMetricsOverhead(b *testing.B) {
 		slices.Sort(r)
 		return r
 	}
-	ratio := func(on, off []float64) float64 { return med(ratios(on, off)) }
 	// The pairs' spread (lower and upper quartile) says how far one
 	// measurement can be trusted: ±3 points between runs on a shared VM.
 	rw := ratios(wallOn, wallOff)
@@ -80,7 +79,7 @@ func BenchmarkMetricsOverhead(b *testing.B) {
 	b.ReportMetric(rw[(3*len(rw))/4], "overhead-wall-q3-%")
 	b.ReportMetric(med(cpuOff), "cpu-s-off")
 	b.ReportMetric(med(cpuOn), "cpu-s-on")
-	b.ReportMetric(ratio(cpuOn, cpuOff), "overhead-cpu-%")
+	b.ReportMetric(med(ratios(cpuOn, cpuOff)), "overhead-cpu-%")
 	b.ReportMetric(med(engOff), "engine-s-off")
 	b.ReportMetric(med(engOn), "engine-s-on")
 	b.ReportMetric(med(restOff), "rest-s-off")
