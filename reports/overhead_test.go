@@ -34,7 +34,7 @@ func cpuTime() time.Duration {
 // scenario, and with metrics on opening and closing the outputs (rest-s-*),
 // of which closing them (close-s-on).
 //
-//	go test -run '^$' -bench MetricsOverhead -benchtime 6x -cpu 2 ./reports/
+//	go test -run '^$' -bench MetricsOverhead -benchtime 10x -cpu 2 ./reports/
 func BenchmarkMetricsOverhead(b *testing.B) {
 	var wallOff, wallOn, cpuOff, cpuOn, engOff, engOn, restOff, restOn, closeOn []float64
 	run := func(metrics bool) (wall, cpu time.Duration, res runner.Result) {
