@@ -15,3 +15,13 @@ func SetRowGroupRows(n int64) (restore func()) {
 	rowGroupRows = n
 	return func() { rowGroupRows = old }
 }
+
+// SetRetractLate makes every retraction of a row written ahead in an encoded
+// chunk act as if the chunk had been copied into tasks.parquet already (as
+// when the tasks writer takes it first), and returns a function that
+// restores it.
+func SetRetractLate(late bool) (restore func()) {
+	old := retractLate
+	retractLate = late
+	return func() { retractLate = old }
+}

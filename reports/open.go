@@ -64,6 +64,9 @@ type openChunk struct {
 	copied    bool           // in tasks.parquet already
 }
 
+// retractLate is a test's switch (SetRetractLate).
+var retractLate bool
+
 // openChunkRows bounds the rows encoded when the run stops (the last,
 // partial chunk) and the records kept in memory.
 var openChunkRows = 8 * 1024
@@ -152,7 +155,7 @@ func (o *openWriter) retractSeq(seq int64) {
 		c := &o.chunks[ci]
 		if _, ok := slices.BinarySearch(c.seqs, seq); ok {
 			o.dirty = true
-			if c.copied {
+			if c.copied || retractLate {
 				o.drop[seq] = true
 			} else {
 				if c.retracted == nil {
@@ -293,7 +296,7 @@ func (o *openWriter) finish(reached bool) (stats *metrics.TaskStats, drop map[in
 	}
 	if !reached {
 		for _, c := range o.chunks {
-			if c.copied {
+			if c.copied || retractLate {
 				for _, s := range c.seqs {
 					o.drop[s] = true
 				}
