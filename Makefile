@@ -16,6 +16,7 @@ run: build
 
 test:
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
 	$(GO) test -count=1 -timeout 30m ./...
 
 bench:
