@@ -16,7 +16,6 @@ run: build
 
 test:
 	$(GO) vet ./...
-	$(GO) mod tidy -diff
 	$(GO) test -count=1 -timeout 30m ./...
 
 bench:
@@ -33,6 +32,7 @@ fuzz:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
 
 clean:
 	rm -rf bin out
