@@ -53,27 +53,12 @@ func TestCgroupTaskRunsWithLimits(t *testing.T) {
 
 func TestCgroupBuiltinWorkloadsFinish(t *testing.T) {
 	requireRoot(t)
-	r := newRunner(t)
-	for _, w := range []agentapi.Workload{
-		{Kind: agentapi.WorkloadSleep, DurationMs: 200},
-		{Kind: agentapi.WorkloadCPU, DurationMs: 200},
-		{Kind: agentapi.WorkloadMemory, DurationMs: 100, MemoryMiB: 16},
-	} {
-		t.Run(w.Kind, func(t *testing.T) {
-			p := startTask(t, r, launch("builtin-"+w.Kind, 500, 64, w), KindCgroup)
-			e := waitExit(t, p)
-			assert.Equal(t, 0, e.ExitCode, "shim log:\n%s\nstderr: %s", shimLogOf(p), readSandbox(t, p, "stderr"))
-			assert.False(t, e.OOMKilled)
-		})
-	}
+	builtinWorkloadsFinish(t, newRunner(t), KindCgroup, "builtin-")
 }
 
 func TestCgroupOverMemoryIsOOMKilled(t *testing.T) {
 	requireRoot(t)
-	r := newRunner(t)
-	p := startTask(t, r, launch("oom", 500, 32, agentapi.Workload{Kind: agentapi.WorkloadMemory, MemoryMiB: 128, DurationMs: 5000}), KindCgroup)
-	e := waitExit(t, p)
-	assert.True(t, e.OOMKilled, "exit %+v; shim log:\n%s", e, shimLogOf(p))
+	e := overMemoryExit(t, newRunner(t), KindCgroup, "oom")
 	assert.Equal(t, int(syscall.SIGKILL), e.Signal)
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocsim/allocsim/realrun/agentapi"
@@ -116,6 +117,33 @@ func waitExit(t *testing.T, p *Process) *Exit {
 	defer cancel()
 	e, err := p.Wait(ctx)
 	require.NoError(t, err, "task did not end; shim log:\n%s", shimLogOf(p))
+	return e
+}
+
+// builtinWorkloadsFinish runs each built-in workload as a task of kind (ids
+// prefix + workload) and checks that it exits 0 without being OOM-killed.
+func builtinWorkloadsFinish(t *testing.T, r *Runner, kind, prefix string) {
+	for _, w := range []agentapi.Workload{
+		{Kind: agentapi.WorkloadSleep, DurationMs: 200},
+		{Kind: agentapi.WorkloadCPU, DurationMs: 200},
+		{Kind: agentapi.WorkloadMemory, DurationMs: 100, MemoryMiB: 16},
+	} {
+		t.Run(w.Kind, func(t *testing.T) {
+			p := startTask(t, r, launch(prefix+w.Kind, 500, 64, w), kind)
+			e := waitExit(t, p)
+			assert.Equal(t, 0, e.ExitCode, "shim log:\n%s\nstderr: %s", shimLogOf(p), readSandbox(t, p, "stderr"))
+			assert.False(t, e.OOMKilled)
+		})
+	}
+}
+
+// overMemoryExit runs a task of kind that allocates 128 MiB under a 32 MiB
+// limit, checks that it was OOM-killed and returns its exit.
+func overMemoryExit(t *testing.T, r *Runner, kind, id string) *Exit {
+	w := agentapi.Workload{Kind: agentapi.WorkloadMemory, MemoryMiB: 128, DurationMs: 5000}
+	p := startTask(t, r, launch(id, 500, 32, w), kind)
+	e := waitExit(t, p)
+	assert.True(t, e.OOMKilled, "exit %+v; shim log:\n%s\nstderr: %s", e, shimLogOf(p), readSandbox(t, p, "stderr"))
 	return e
 }
 

@@ -84,27 +84,12 @@ func TestRuncContainerNamespacesAndLimits(t *testing.T) {
 
 func TestRuncBuiltinWorkloadsFinish(t *testing.T) {
 	requireRunc(t)
-	r := newRunner(t)
-	for _, w := range []agentapi.Workload{
-		{Kind: agentapi.WorkloadSleep, DurationMs: 200},
-		{Kind: agentapi.WorkloadCPU, DurationMs: 200},
-		{Kind: agentapi.WorkloadMemory, DurationMs: 100, MemoryMiB: 16},
-	} {
-		t.Run(w.Kind, func(t *testing.T) {
-			p := startTask(t, r, launch("ctr-"+w.Kind, 500, 64, w), KindRunc)
-			e := waitExit(t, p)
-			assert.Equal(t, 0, e.ExitCode, "shim log:\n%s\nstderr: %s", shimLogOf(p), readSandbox(t, p, "stderr"))
-			assert.False(t, e.OOMKilled)
-		})
-	}
+	builtinWorkloadsFinish(t, newRunner(t), KindRunc, "ctr-")
 }
 
 func TestRuncOverMemoryIsOOMKilled(t *testing.T) {
 	requireRunc(t)
-	r := newRunner(t)
-	p := startTask(t, r, launch("ctr-oom", 500, 32, agentapi.Workload{Kind: agentapi.WorkloadMemory, MemoryMiB: 128, DurationMs: 5000}), KindRunc)
-	e := waitExit(t, p)
-	assert.True(t, e.OOMKilled, "exit %+v; shim log:\n%s\nstderr: %s", e, shimLogOf(p), readSandbox(t, p, "stderr"))
+	overMemoryExit(t, newRunner(t), KindRunc, "ctr-oom")
 }
 
 func TestRuncKillStopsContainer(t *testing.T) {
