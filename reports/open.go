@@ -296,7 +296,7 @@ func (o *openWriter) finish(reached bool) (stats *metrics.TaskStats, drop map[in
 	}
 	if !reached {
 		for _, c := range o.chunks {
-			if c.copied || retractLate {
+			if c.copied {
 				for _, s := range c.seqs {
 					o.drop[s] = true
 				}
