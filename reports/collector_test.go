@@ -194,3 +194,26 @@ func TestCollectorAbortLeavesNothing(t *testing.T) {
 	ents, _ = os.ReadDir(dir)
 	assert.Empty(t, ents)
 }
+
+// A run folder damaged after the run (a truncated copy, a flipped byte)
+// gives an error naming the file; ForEachTask used to panic on it.
+func TestDamagedRunFilesGiveErrors(t *testing.T) {
+	dir := t.TempDir()
+	reportstest.TinyRun(t, dir)
+	damage := func(file string, edit func([]byte) []byte) {
+		p := filepath.Join(dir, file)
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(p, edit(b), 0o644))
+	}
+	damage(reports.TasksFile, func(b []byte) []byte { return b[:len(b)/2] })
+	err := reports.ForEachTask(dir, func(*reports.TaskRow) error { return nil })
+	require.ErrorContains(t, err, filepath.Join(dir, reports.TasksFile)+": not a Parquet file")
+
+	damage(reports.TimeseriesFile, func(b []byte) []byte {
+		b[len(b)-5] = 0x3c // the footer length's high byte: ~1 GB
+		return b
+	})
+	_, err = reports.ReadTable(dir, reports.TimeseriesFile)
+	require.ErrorContains(t, err, "does not fit in the file")
+}

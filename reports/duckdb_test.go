@@ -131,3 +131,19 @@ func TestParquetReadByDuckDB(t *testing.T) {
 		}
 	}
 }
+
+// Files written by another tool open through the same checks
+// (internal/safeparquet) as the run's own: DuckDB's layout of pages, row
+// groups and statistics differs from parquet-go's.
+func TestReadTableOfAFileDuckDBWrote(t *testing.T) {
+	db := reportstest.NewDuckDB(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, reports.TimeseriesFile)
+	db.Query(t, fmt.Sprintf(`COPY (SELECT i::DOUBLE AS time_s, (i * 0.5)::DOUBLE AS cpu_alloc_frac FROM range(5000) t(i))
+		TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1024)`, reportstest.ParquetPath(path)))
+	tab, err := reports.ReadTable(dir, reports.TimeseriesFile)
+	require.NoError(t, err)
+	require.Equal(t, []string{"time_s", "cpu_alloc_frac"}, tab.Columns)
+	require.Len(t, tab.Data[1], 5000)
+	assert.Equal(t, 4999*0.5, tab.Data[1][4999])
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/allocsim/allocsim/internal/safeparquet"
 	"github.com/allocsim/allocsim/reports/metrics"
 	"github.com/parquet-go/parquet-go"
 )
@@ -19,7 +20,11 @@ func ForEachTask(dir string, fn func(r *TaskRow) error) error {
 		return err
 	}
 	defer f.Close()
-	rd := parquet.NewGenericReader[TaskRow](f)
+	pf, err := safeparquet.OpenFile(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	rd := parquet.NewGenericReader[TaskRow](pf)
 	defer rd.Close()
 	buf := make([]TaskRow, 1024)
 	var row int64
@@ -91,11 +96,7 @@ func ReadTable(dir, file string) (*Table, error) {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	pf, err := parquet.OpenFile(f, st.Size())
+	pf, err := safeparquet.OpenFile(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -110,3 +110,21 @@ func TestCanonicalMissingDir(t *testing.T) {
 	_, err := OpenCanonical(t.TempDir())
 	require.ErrorContains(t, err, "no machines.parquet or tasks.parquet")
 }
+
+// A damaged canonical file gives an error naming it, at once: a flipped
+// high byte of the footer length used to cost a gigabyte of memory first.
+func TestCanonicalDamagedFooterLength(t *testing.T) {
+	dir := filepath.Join(tracesDir(t), "google-2011")
+	r, err := OpenGoogle2011(dir, Google2011Options{MaxParts: 1})
+	require.NoError(t, err)
+	out := t.TempDir()
+	_, err = WriteCanonical(out, Sample(r, SampleOptions{End: 10 * allocator.Minute, Every: 50, Seed: 1}), nil)
+	require.NoError(t, err)
+	p := filepath.Join(out, TasksFile)
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	b[len(b)-5] = 0x3c
+	require.NoError(t, os.WriteFile(p, b, 0o644))
+	_, err = OpenCanonical(out)
+	require.ErrorContains(t, err, p+": footer length")
+}

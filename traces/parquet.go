@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/allocsim/allocsim/internal/safeparquet"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/allocsim/allocsim/allocator"
@@ -213,7 +214,7 @@ func OpenCanonical(dir string) (r Reader, err error) {
 	c := &canonical{meof: true, teof: true, meta: map[string]string{}, tname: filepath.Join(dir, TasksFile)}
 	found := false
 	if f, err := os.Open(filepath.Join(dir, MachinesFile)); err == nil {
-		pf, err := openParquet(f)
+		pf, err := safeparquet.OpenFile(f)
 		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("%s: %w", f.Name(), err)
@@ -222,7 +223,7 @@ func OpenCanonical(dir string) (r Reader, err error) {
 		c.readMeta(pf)
 	}
 	if f, err := os.Open(filepath.Join(dir, TasksFile)); err == nil {
-		pf, err := openParquet(f)
+		pf, err := safeparquet.OpenFile(f)
 		if err != nil {
 			c.Close()
 			f.Close()
@@ -242,14 +243,6 @@ func OpenCanonical(dir string) (r Reader, err error) {
 	}
 	c.mbuf = make([]machineRow, 0, 1024)
 	return c, nil
-}
-
-func openParquet(f *os.File) (*parquet.File, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	return parquet.OpenFile(f, st.Size())
 }
 
 func (c *canonical) readMeta(pf *parquet.File) {
