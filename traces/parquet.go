@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/allocsim/allocsim/internal/safeparquet"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/internal/safeparquet"
 )
 
 // Canonical file names inside a canonical trace directory.

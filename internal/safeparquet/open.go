@@ -10,6 +10,7 @@ package safeparquet
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -74,7 +75,7 @@ func readFooter(r io.ReaderAt, size int64) ([]byte, error) {
 	if !bytes.Equal(head[:4], magic) || !bytes.Equal(tail[4:], magic) {
 		return nil, fmt.Errorf("not a Parquet file: it must begin and end with %q (encrypted footers are not supported)", magic)
 	}
-	n := int64(uint32(tail[0]) | uint32(tail[1])<<8 | uint32(tail[2])<<16 | uint32(tail[3])<<24)
+	n := int64(binary.LittleEndian.Uint32(tail[:4]))
 	if n == 0 || n > size-12 {
 		return nil, fmt.Errorf("footer length %d does not fit in the file's %d bytes (truncated or damaged)", n, size)
 	}
@@ -119,8 +120,8 @@ func checkPages(r io.ReaderAt, f *parquet.File, dataEnd int64) error {
 }
 
 // checkPage checks the page header at pos and returns the length of the
-// header and its page, which must end by end. Headers are small but hold statistics of any size,
-// so the window read grows until the header fits.
+// header and its page, which must end by end. Headers are small but hold
+// statistics of any size, so the window read grows until the header fits.
 func checkPage(r io.ReaderAt, pos, end int64, buf *[]byte) (int64, error) {
 	for window := int64(256); ; window *= 4 {
 		window = min(window, end-pos)
