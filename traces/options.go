@@ -2,6 +2,7 @@ package traces
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -48,8 +49,8 @@ func ParseShape(s string) (Shape, error) {
 			out.CPUMilli = m
 		case "mem", "disk":
 			n, err := parseMiB(v)
-			if err != nil || n <= 0 {
-				return out, fmt.Errorf("shape %q: %s %q: want a positive size such as 128GiB", s, k, v)
+			if err != nil {
+				return out, fmt.Errorf("shape %q: %s %q: want a size such as 128GiB, from 1MiB to 1ZiB", s, k, v)
 			}
 			if k == "mem" {
 				out.MemMiB = n
@@ -77,8 +78,19 @@ func parseMiB(v string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return int64(f*float64(mult) + 0.5), nil
+	// Checked before converting: Go leaves the conversion of an out-of-range
+	// float to int64 to the platform (amd64 gives a negative number, arm64
+	// saturates), so "1e30GiB" or "Inf" must not reach it.
+	m := math.Round(f * float64(mult))
+	if math.IsNaN(m) || m < 1 || m > maxShapeMiB {
+		return 0, fmt.Errorf("%q is not between 1MiB and %dMiB", v, int64(maxShapeMiB))
+	}
+	return int64(m), nil
 }
+
+// maxShapeMiB bounds a shape's sizes (1 ZiB, far above any machine) so that
+// every accepted size is a whole number a float64 holds exactly.
+const maxShapeMiB = 1 << 50
 
 // Options are shared by every reader.
 type Options struct {
