@@ -80,16 +80,16 @@ func (s *Scenario) checkRoles() error {
 	}
 	for i, r := range s.Roles {
 		p := sprintf("roles[%d]", i)
-		if r.Name == "" {
-			return s.errAt(p+".name", "must not be empty")
+		if err := allocator.ValidateRoleName(r.Name); err != nil {
+			return s.errAt(p+".name", "%v", err)
 		}
 		for j := range i {
 			if s.Roles[j].Name == r.Name {
 				return s.errAt(p+".name", "duplicate role %q", r.Name)
 			}
 		}
-		if r.Weight <= 0 {
-			return s.errAt(p+".weight", "must be > 0, got %g", r.Weight)
+		if err := allocator.ValidateWeight(r.Weight); err != nil {
+			return s.errAt(p+".weight", "%v", err)
 		}
 		g, l := r.Quota.Guarantee.Resources(), r.Quota.Limit.Resources()
 		for d := range allocator.NumResources {

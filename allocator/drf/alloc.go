@@ -163,14 +163,16 @@ func (a *Alloc) buildRoles() error {
 	byName := map[string]int32{}
 	roleOf := map[string]int{}
 	for i, r := range a.cfg.Roles {
-		if r.Name == "" || strings.HasPrefix(r.Name, "/") || strings.HasSuffix(r.Name, "/") || strings.Contains(r.Name, "//") {
-			return fmt.Errorf("drf allocator: role %d: bad role name %q", i, r.Name)
+		if err := allocator.ValidateRoleName(r.Name); err != nil {
+			return fmt.Errorf("drf allocator: role %d: %w", i, err)
 		}
 		if _, dup := roleOf[r.Name]; dup {
 			return fmt.Errorf("drf allocator: role %q defined twice", r.Name)
 		}
-		if r.Weight < 0 {
-			return fmt.Errorf("drf allocator: role %q: negative weight %v", r.Name, r.Weight)
+		if r.Weight != 0 { // 0: unset, weight 1
+			if err := allocator.ValidateWeight(r.Weight); err != nil {
+				return fmt.Errorf("drf allocator: role %q: weight %w", r.Name, err)
+			}
 		}
 		roleOf[r.Name] = i
 	}

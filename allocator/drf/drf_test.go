@@ -504,3 +504,26 @@ func TestRandomSorterOrder(t *testing.T) {
 		require.NoError(t, w2.a.Decline(0, o[0].ID, 0))
 	}
 }
+
+// Roles are checked as Mesos checks them: names by its rules, weights
+// positive and finite (a NaN weight used to pass as weight 1, +Inf to put
+// its role ahead of every other for good).
+func TestRolesRejected(t *testing.T) {
+	for _, c := range []struct {
+		roles []allocator.RoleInfo
+		msg   string
+	}{
+		{[]allocator.RoleInfo{{Name: "a"}, {Name: "a b"}}, `role 1: role "a b": whitespace`},
+		{[]allocator.RoleInfo{{Name: "eng/."}}, `role 0: role "eng/.": "." cannot be a path component`},
+		{[]allocator.RoleInfo{{Name: "a//b"}}, "empty path component"},
+		{[]allocator.RoleInfo{{Name: "a"}, {Name: "a"}}, `role "a" defined twice`},
+		{[]allocator.RoleInfo{{Name: "a", Weight: math.NaN()}}, `role "a": weight must be a positive finite number, got NaN`},
+		{[]allocator.RoleInfo{{Name: "a", Weight: math.Inf(1)}}, `role "a": weight must be a positive finite number, got +Inf`},
+		{[]allocator.RoleInfo{{Name: "a", Weight: -1}}, `role "a": weight must be a positive finite number, got -1`},
+	} {
+		_, err := New(Config{Cluster: allocator.NewCluster(), Roles: c.roles, Interval: allocator.Second, Rand: rand.New(rand.NewPCG(1, 2))})
+		if assert.Error(t, err, c.msg) {
+			assert.Contains(t, err.Error(), c.msg)
+		}
+	}
+}

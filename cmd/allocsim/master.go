@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -94,7 +95,8 @@ func runMaster(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// parseRoles reads "a,b=2,c" into roles with weights.
+// parseRoles reads "a,b=2,c" into roles with weights (Mesos's --weights
+// syntax, with the roles themselves).
 func parseRoles(s string) ([]allocator.RoleInfo, error) {
 	var out []allocator.RoleInfo
 	for _, part := range strings.Split(s, ",") {
@@ -103,9 +105,13 @@ func parseRoles(s string) ([]allocator.RoleInfo, error) {
 			continue
 		}
 		name, w, hasW := strings.Cut(part, "=")
-		r := allocator.RoleInfo{Name: name, Weight: 1}
+		r := allocator.RoleInfo{Name: strings.TrimSpace(name), Weight: 1}
+		if err := allocator.ValidateRoleName(r.Name); err != nil {
+			return nil, fmt.Errorf("--roles: %w", err)
+		}
 		if hasW {
-			if _, err := fmt.Sscanf(w, "%g", &r.Weight); err != nil || r.Weight <= 0 {
+			var err error
+			if r.Weight, err = strconv.ParseFloat(strings.TrimSpace(w), 64); err != nil || allocator.ValidateWeight(r.Weight) != nil {
 				return nil, fmt.Errorf("--roles: weight of %q must be a positive number, got %q", name, w)
 			}
 		}

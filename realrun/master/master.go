@@ -59,6 +59,12 @@ func New(cfg Config) (*Master, error) {
 		offers: map[allocator.OfferID]*offer{}, trigger: make(chan struct{}, 1),
 	}
 	for i, r := range c.Roles {
+		if err := allocator.ValidateRoleName(r.Name); err != nil {
+			return nil, fmt.Errorf("master: %w", err)
+		}
+		if err := allocator.ValidateWeight(r.Weight); err != nil {
+			return nil, fmt.Errorf("master: role %q: weight %w", r.Name, err)
+		}
 		if _, dup := m.roleIdx[r.Name]; dup {
 			return nil, fmt.Errorf("master: role %q listed twice", r.Name)
 		}
