@@ -57,6 +57,12 @@ type Summary struct {
 	OffersDeclined   int64 `json:"offers_declined"`
 	OffersRescinded  int64 `json:"offers_rescinded"`
 	FiltersInstalled int64 `json:"filters_installed"`
+	// Shared-state (omega) transactions: committed, with a conflict, the
+	// task claims they refused, and the schedulers' summed decision time.
+	Transactions   int64   `json:"transactions"`
+	TxConflicted   int64   `json:"transactions_conflicted"`
+	Conflicts      int64   `json:"claims_conflicted"`
+	SchedulerBusyS float64 `json:"scheduler_busy_s"`
 
 	Tasks           metrics.TaskSummary `json:"tasks"`
 	WaitSByFw       []NamedDist         `json:"wait_s_by_framework"`
@@ -102,8 +108,10 @@ func (c *Collector) summary(st sim.Stats) Summary {
 		Launched: k.Launched, Requeued: k.Requeued, PlaceFailures: k.PlaceFailures,
 		OffersMade: k.Offers, OffersAccepted: k.Accepted, OffersDeclined: k.Declined,
 		OffersRescinded: k.Rescinded, FiltersInstalled: k.FiltersInstalled,
-		Tasks:      ts,
-		Frameworks: c.names.frameworks, Roles: c.names.roles,
+		Transactions: k.Transactions, TxConflicted: k.TxConflicted, Conflicts: k.Conflicts,
+		SchedulerBusyS: k.SchedulerBusy.Seconds(),
+		Tasks:          ts,
+		Frameworks:     c.names.frameworks, Roles: c.names.roles,
 	}
 	fill := func(gs []metrics.Group, name func(int32) string) []NamedDist {
 		out := make([]NamedDist, 0, len(gs))

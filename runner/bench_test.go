@@ -40,3 +40,24 @@ func BenchmarkDefaultScenario(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOmegaDefaultScenario runs the default scenario's workload under
+// the shared-state mode (omega, fine-grained incremental transactions,
+// think times of 10 ms a job and 0.5 ms a task), metrics off.
+func BenchmarkOmegaDefaultScenario(b *testing.B) {
+	var events int64
+	for b.Loop() {
+		s := workloads.Default()
+		s.Allocator.Name = "omega"
+		s.Allocator.Params = map[string]any{"think_job": 0.01, "think_task": 0.0005}
+		res, err := Run(s, Options{NoMetrics: true, Out: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Stats.Counters.Transactions == 0 {
+			b.Fatal("no transactions: not the omega mode")
+		}
+		events += res.Stats.Counters.Events
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/allocsim/allocsim/reports"
 	"github.com/allocsim/allocsim/sim"
 	_ "github.com/allocsim/allocsim/sim/offers" // registers the "drf" and "static" modes
+	_ "github.com/allocsim/allocsim/sim/omega"  // registers the "omega" mode
 	"github.com/allocsim/allocsim/workloads"
 )
 

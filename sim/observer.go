@@ -40,6 +40,12 @@ type Counters struct {
 	Declined         int64
 	Rescinded        int64
 	FiltersInstalled int64
+
+	// Shared-state modes (omega).
+	Transactions  int64          // transactions committed (each with at least one claim)
+	TxConflicted  int64          // transactions with at least one claim refused
+	Conflicts     int64          // task claims refused at commit
+	SchedulerBusy allocator.Time // simulated time the schedulers spent deciding, summed
 }
 
 // CycleStats describes one allocation cycle.

@@ -1,0 +1,209 @@
+package omega
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/allocator/index"
+	_ "github.com/allocsim/allocsim/allocator/placement" // registers the placement policies
+	"github.com/allocsim/allocsim/sim"
+)
+
+func init() { sim.RegisterMode("omega", newMode) }
+
+// mode holds the shared cell and the schedulers, one per framework.
+type mode struct {
+	e      *sim.Engine
+	env    sim.ModeEnv
+	cell   cellParams
+	idx    *index.Free
+	scheds []sched
+	// agentSeq counts, per agent, the claims committed on it and its changes
+	// of state: coarse conflict detection compares it with the copy's.
+	agentSeq []uint32
+	hCommit  sim.HandlerID
+	hRetry   sim.HandlerID
+}
+
+// sched is one framework's scheduler.
+type sched struct {
+	params schedParams
+	placer allocator.Placer // nil: first-fit through the index
+	queue  []entry          // pending attempts, oldest first, from head on
+	head   int
+	// busy: a decision is in flight (its claims wait for the commit).
+	busy      bool
+	commitDue bool
+	think     allocator.Time // of the decision in flight
+	claims    []claim
+	// retries are groups of attempts waiting retry_delay to be queued again
+	// (in order: the delay is the same for all).
+	retries [][]entry
+}
+
+// entry is a queued attempt; seq tells a reused task slot from it.
+type entry struct {
+	id  sim.TaskID
+	seq int64
+	job int64
+}
+
+// claim is one task's part of a decision: where it goes (placed false: the
+// private copy had no room for it) and the agent's sequence number the
+// decision saw, counting the decision's own earlier claims there.
+type claim struct {
+	entry
+	p        allocator.Placement
+	placed   bool
+	held     bool // applied to the cluster while the decision is made
+	agentSeq uint32
+}
+
+func newMode(env sim.ModeEnv) (sim.Mode, error) {
+	p := env.Params
+	if err := p.Check(append([]string{"placement", "conflicts", "transactions"}, schedKeys...)...); err != nil {
+		return nil, fmt.Errorf("omega: %w", err)
+	}
+	m := &mode{env: env}
+	if err := m.cell.read(p); err != nil {
+		return nil, fmt.Errorf("omega: %w", err)
+	}
+	def := defaultSched
+	if err := def.read(p); err != nil {
+		return nil, fmt.Errorf("omega: %w", err)
+	}
+	placement, err := p.String("placement", "first-fit")
+	if err != nil {
+		return nil, fmt.Errorf("omega: %w", err)
+	}
+	m.scheds = make([]sched, len(env.Frameworks))
+	for i, f := range env.Frameworks {
+		s := &m.scheds[i]
+		s.params = def
+		if err := f.Params.Check(schedKeys...); err != nil {
+			return nil, fmt.Errorf("omega: framework %q: %w", f.Name, err)
+		}
+		err := s.params.read(f.Params)
+		if err == nil {
+			err = s.params.check()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("omega: framework %q: %w", f.Name, err)
+		}
+		name := placement
+		if f.Placement != "" {
+			name = f.Placement
+		}
+		if s.placer, err = m.newPlacer(name); err != nil {
+			return nil, fmt.Errorf("omega: framework %q: %w", f.Name, err)
+		}
+	}
+	return m, nil
+}
+
+// newPlacer builds a registered policy; first-fit is nil (the index answers
+// it in O(log n)).
+func (m *mode) newPlacer(name string) (allocator.Placer, error) {
+	switch strings.ToLower(name) {
+	case "first-fit", "firstfit", "first_fit":
+		return nil, nil
+	}
+	rnd := m.env.Rand
+	if rnd == nil {
+		rnd = sim.Stream(0, "mode")
+	}
+	return allocator.NewPlacer(name, nil, allocator.PlacerEnv{Rand: rnd, Typical: m.env.Typical})
+}
+
+func (m *mode) Init(e *sim.Engine) error {
+	m.e = e
+	m.idx = index.New(e.Cluster())
+	m.hCommit = e.RegisterHandler(sim.HandlerFunc(m.handleCommit))
+	m.hRetry = e.RegisterHandler(sim.HandlerFunc(m.handleRetry))
+	return nil
+}
+
+// TaskPending queues the attempt with its framework's scheduler.
+func (m *mode) TaskPending(_ allocator.Time, id sim.TaskID) {
+	t := m.e.Task(id)
+	fw := int(t.Spec.Framework)
+	if fw < 0 || fw >= len(m.scheds) {
+		m.e.Fail(fmt.Errorf("omega: task %d of unknown framework %d", t.Seq, fw))
+		return
+	}
+	s := &m.scheds[fw]
+	s.queue = append(s.queue, entry{id: id, seq: t.Seq, job: t.Spec.Job})
+	if !s.busy {
+		m.e.TriggerCycle() // after this instant's other submissions: a job is decided whole
+	}
+}
+
+// AgentChanged counts as a change of the agent for coarse conflicts.
+func (m *mode) AgentChanged(_ allocator.Time, a allocator.AgentID) {
+	m.growAgents()
+	m.agentSeq[a]++
+}
+
+func (m *mode) growAgents() {
+	if n := m.e.Cluster().NumAgents(); n > len(m.agentSeq) {
+		m.agentSeq = append(m.agentSeq, make([]uint32, n-len(m.agentSeq))...)
+	}
+}
+
+// TaskEnded: queue entries of ended attempts are recognised by seq.
+func (m *mode) TaskEnded(allocator.Time, sim.TaskID) {}
+
+// ResourcesFreed: schedulers do not watch the cell; they retry on a timer.
+func (m *mode) ResourcesFreed(allocator.Time, allocator.AgentID) {}
+
+// Cycle commits the decisions whose think time is over, then starts one on
+// every idle scheduler with work, in framework order.
+func (m *mode) Cycle(now allocator.Time) {
+	m.growAgents()
+	for i := range m.scheds {
+		s := &m.scheds[i]
+		if s.commitDue {
+			m.commit(now, s, i)
+		}
+		if !s.busy {
+			m.decide(now, s, i)
+		}
+	}
+}
+
+func (m *mode) handleCommit(_ allocator.Time, arg int64) {
+	m.scheds[arg].commitDue = true
+	m.e.TriggerCycle()
+}
+
+// handleRetry queues the oldest group of attempts waiting to be retried.
+func (m *mode) handleRetry(_ allocator.Time, arg int64) {
+	s := &m.scheds[arg]
+	s.queue = append(s.queue, s.retries[0]...)
+	s.retries[0] = nil
+	s.retries = s.retries[1:]
+	if !s.busy {
+		m.e.TriggerCycle()
+	}
+}
+
+// live reports whether a queued attempt is still the pending one it was.
+func (m *mode) live(en *entry) bool {
+	t := m.e.Task(en.id)
+	return t.Seq == en.seq && t.State == sim.StatePending
+}
+
+// retry puts attempts back at the end of the queue after the retry delay.
+func (m *mode) retry(now allocator.Time, s *sched, i int, es []entry) {
+	if len(es) == 0 {
+		return
+	}
+	if s.params.retry == 0 {
+		s.queue = append(s.queue, es...)
+		return
+	}
+	s.retries = append(s.retries, slices.Clone(es))
+	m.e.At(now+s.params.retry, m.hRetry, int64(i))
+}

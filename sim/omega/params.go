@@ -1,0 +1,82 @@
+package omega
+
+import (
+	"fmt"
+
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// schedParams are one scheduler's settings: the mode's params give the
+// defaults, a framework's own params override them. Defaults are the Omega
+// paper's batch scheduler (t_job = 0.1 s, t_task = 5 ms) and its simulator's
+// 1 s before a job with unplaced tasks is queued again.
+type schedParams struct {
+	thinkJob, thinkTask allocator.Time
+	retry               allocator.Time
+}
+
+var defaultSched = schedParams{
+	thinkJob:  100 * allocator.Millisecond,
+	thinkTask: 5 * allocator.Millisecond,
+	retry:     allocator.Second,
+}
+
+var schedKeys = []string{"think_job", "think_task", "retry_delay"}
+
+func (s *schedParams) read(p allocator.Params) error {
+	for _, k := range []struct {
+		key string
+		v   *allocator.Time
+	}{{"think_job", &s.thinkJob}, {"think_task", &s.thinkTask}, {"retry_delay", &s.retry}} {
+		v, err := p.Float(k.key, k.v.Seconds())
+		if err != nil {
+			return err
+		}
+		if !(v >= 0 && v <= 86400) {
+			return fmt.Errorf("parameter %q: want seconds from 0 to 86400, got %v", k.key, v)
+		}
+		*k.v = allocator.FromSeconds(v)
+	}
+	return nil
+}
+
+// check rejects a scheduler that could retry a job that does not fit at
+// one instant forever.
+func (s *schedParams) check() error {
+	if s.thinkJob == 0 && s.thinkTask == 0 && s.retry == 0 {
+		return fmt.Errorf("think_job, think_task and retry_delay cannot all be 0")
+	}
+	return nil
+}
+
+// cellParams are the shared cluster's rules, set for the mode as a whole.
+type cellParams struct {
+	coarse bool // conflicts by sequence numbers, not by resource fit
+	gang   bool // all-or-nothing transactions, not incremental
+}
+
+func (c *cellParams) read(p allocator.Params) error {
+	conflicts, err := p.String("conflicts", "fine")
+	if err != nil {
+		return err
+	}
+	switch conflicts {
+	case "fine", "resource-fit":
+	case "coarse", "sequence-numbers":
+		c.coarse = true
+	default:
+		return fmt.Errorf("parameter \"conflicts\": want fine (resource-fit) or coarse (sequence-numbers), got %q", conflicts)
+	}
+	tx, err := p.String("transactions", "incremental")
+	if err != nil {
+		return err
+	}
+	switch tx {
+	case "incremental":
+	case "gang", "all-or-nothing":
+		c.gang = true
+	default:
+		return fmt.Errorf("parameter \"transactions\": want incremental or gang (all-or-nothing), got %q", tx)
+	}
+	return nil
+}
