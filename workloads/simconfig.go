@@ -83,7 +83,7 @@ func (s *Scenario) SimConfig() (sim.Config, error) {
 		Typical:    typical,
 	})
 	if err != nil {
-		return sim.Config{}, s.errAt("allocator.params", "%s: %v", s.Allocator.Name, err)
+		return sim.Config{}, s.errAt("allocator.params", "%v", err) // modes name themselves
 	}
 	return sim.Config{
 		Cluster:        c,
