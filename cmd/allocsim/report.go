@@ -19,14 +19,15 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	}
 	fs := newFlagSet("report", "report RUN_DIR\n       allocsim report compare [--out DIR] RUN_A RUN_B [RUN_C …]\n\n"+
 		"Regenerates RUN_DIR/report.html and RUN_DIR/figures/ from the run's Parquet and JSON files.", stderr)
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fs.Usage()
 		return errUsage
 	}
-	dir := fs.Arg(0)
+	dir := pos[0]
 	if err := html.Generate(dir); err != nil {
 		return err
 	}
@@ -39,15 +40,16 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		"Puts runs side by side: a table with differences from RUN_A and overlaid figures,\n"+
 		"as DIR/compare.html (self-contained) and DIR/compare.md.", stderr)
 	out := fs.String("out", filepath.Join("out", "compare"), "output folder")
-	if err := parseFlags(fs, args); err != nil {
+	runs, err := parseArgs(fs, args) // flags may come before or after the run folders
+	if err != nil {
 		return err
 	}
-	if fs.NArg() < 2 {
+	if len(runs) < 2 {
 		fmt.Fprintln(stderr, "allocsim report compare: need at least two run folders")
 		fs.Usage()
 		return errUsage
 	}
-	if err := html.Compare(fs.Args(), *out); err != nil {
+	if err := html.Compare(runs, *out); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(*out, html.CompareHTML), filepath.Join(*out, html.CompareMD))

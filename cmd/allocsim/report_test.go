@@ -38,6 +38,12 @@ func TestReportAndCompareCommands(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "| figure | seed1 | seed2 | seed2 − seed1 |")
 	assert.True(t, strings.Contains(stdout.String(), "compare.html"))
+	// Flags may follow the run folders, as in every other subcommand.
+	out2 := filepath.Join(base, "cmp2")
+	require.Equal(t, 0, Main([]string{"report", "compare", runs[0], runs[1], "--out", out2}, &stdout, &stderr), stderr.String())
+	md2, err := os.ReadFile(filepath.Join(out2, "compare.md"))
+	require.NoError(t, err)
+	assert.Equal(t, string(md), string(md2))
 
 	// Usage errors: no run folder; one run only; a folder that is not a run.
 	assert.Equal(t, 2, Main([]string{"report"}, &stdout, &stderr))

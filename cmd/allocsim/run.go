@@ -25,17 +25,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	noReport := fs.Bool("no-report", false, "do not write report.html and figures")
 	quiet := fs.Bool("quiet", false, "no progress bar and no summary table")
 	estimate := fs.Bool("estimate", false, "print the expected load of each synthetic stream and exit without running")
-	// Flags may come before or after the scenario path.
-	var pos []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	pos, err := parseArgs(fs, args) // flags may come before or after the scenario path
+	if err != nil {
+		return err
 	}
 	if len(pos) > 1 {
 		fmt.Fprintf(stderr, "allocsim run: one scenario file at most, got %d\n", len(pos))

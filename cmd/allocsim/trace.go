@@ -111,22 +111,6 @@ func (r *readerFlags) meta(format, path string) map[string]string {
 	return map[string]string{traces.MetaFormat: format, traces.MetaShape: sh.String(), traces.MetaSource: path}
 }
 
-// parseArgs parses flags placed before or after the positional arguments.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
 func runTraceConvert(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("trace convert", "trace convert [--format F] IN -o OUT", stderr)
 	var rf readerFlags
