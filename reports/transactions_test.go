@@ -1,0 +1,47 @@
+package reports_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/reports"
+	"github.com/allocsim/allocsim/sim"
+)
+
+// A hand-made run of a shared-state mode's counters: at the first sample 4
+// transactions, 1 of them with a conflict refusing 2 claims; at the second
+// 10, 3 and 5; schedulers busy 2.5 s in all.
+func TestTransactionCounters(t *testing.T) {
+	cl := allocator.NewCluster()
+	_, err := cl.AddAgent(allocator.AgentSpec{Name: "a0", Capacity: allocator.Res(1000, 1024, 0, 0)})
+	require.NoError(t, err)
+	mode, err := sim.NewMode("monolithic", sim.ModeEnv{})
+	require.NoError(t, err)
+	e, err := sim.New(sim.Config{Cluster: cl, Source: &sim.SliceSource{}, Mode: mode})
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "run")
+	c, err := reports.NewCollector(dir, reports.Meta{Cluster: cl})
+	require.NoError(t, err)
+
+	k := e.Counters()
+	k.Transactions, k.TxConflicted, k.Conflicts = 4, 1, 2
+	c.Sample(60*allocator.Second, e)
+	k.Transactions, k.TxConflicted, k.Conflicts, k.SchedulerBusy = 10, 3, 5, 2500*allocator.Millisecond
+	c.Sample(120*allocator.Second, e)
+	require.NoError(t, c.Close(sim.Stats{End: 120 * allocator.Second, Counters: *k, Wall: time.Second}))
+
+	ts, err := reports.ReadTable(dir, reports.TimeseriesFile)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{4, 10}, ts.Col("transactions"))
+	assert.Equal(t, []float64{1, 3}, ts.Col("transactions_conflicted"))
+	assert.Equal(t, []float64{2, 5}, ts.Col("claims_conflicted"))
+	sum, err := reports.ReadSummary(dir)
+	require.NoError(t, err)
+	assert.Equal(t, [3]int64{10, 3, 5}, [3]int64{sum.Transactions, sum.TxConflicted, sum.Conflicts})
+	assert.Equal(t, 2.5, sum.SchedulerBusyS)
+}
