@@ -2,10 +2,10 @@ package frag
 
 import (
 	"fmt"
-	"github.com/allocsim/allocsim/allocator"
 	"math"
-	"runtime"
-	"sync"
+
+	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/bench/parallel"
 )
 
 // Matrix is policies × workloads × seeds on one cluster.
@@ -45,50 +45,18 @@ func (m Matrix) Run() (*Results, error) {
 			}
 		}
 	}
-	n := m.Jobs
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
-	}
-	n = min(n, max(len(jobs), 1))
-	next := make(chan job)
-	done := make(chan error)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range next {
-				r := Run{Cluster: m.Input.Cluster, Workload: &m.Input.Workloads[j.w], Policy: m.Policies[j.p], Seed: m.Seeds[j.s], Target: m.Target, Params: m.Params}
-				cur, err := r.Execute()
-				if err != nil {
-					err = fmt.Errorf("%s, %s, seed %d: %w", res.Workloads[j.w], r.Policy, r.Seed, err)
-				}
-				res.Curves[j.w][j.p][j.s] = cur
-				done <- err
-			}
-		}()
-	}
-	go func() {
-		for _, j := range jobs {
-			next <- j
+	err := parallel.Do(len(jobs), m.Jobs, func(i int) error {
+		j := jobs[i]
+		r := Run{Cluster: m.Input.Cluster, Workload: &m.Input.Workloads[j.w], Policy: m.Policies[j.p], Seed: m.Seeds[j.s], Target: m.Target, Params: m.Params}
+		cur, err := r.Execute()
+		res.Curves[j.w][j.p][j.s] = cur
+		if err != nil {
+			return fmt.Errorf("%s, %s, seed %d: %w", res.Workloads[j.w], r.Policy, r.Seed, err)
 		}
-		close(next)
-		wg.Wait()
-		close(done)
-	}()
-	var first error
-	finished := 0
-	for err := range done {
-		finished++
-		if err != nil && first == nil {
-			first = err
-		}
-		if m.Progress != nil {
-			m.Progress(finished, len(jobs))
-		}
-	}
-	if first != nil {
-		return nil, first
+		return nil
+	}, m.Progress)
+	if err != nil {
+		return nil, err
 	}
 	return res, nil
 }

@@ -1,0 +1,127 @@
+package sweep
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/allocsim/allocsim/bench/parallel"
+	"github.com/allocsim/allocsim/reports"
+	"github.com/allocsim/allocsim/runner"
+	"github.com/allocsim/allocsim/workloads"
+)
+
+// Matrix is a scenario file, the axes swept over it and the seeds.
+type Matrix struct {
+	File  string // the scenario file's name (errors, relative paths)
+	Doc   []byte // its contents
+	Axes  []Axis
+	Seeds []uint64
+	Jobs  int    // parallel runs; GOMAXPROCS if ≤ 0
+	Out   string // each run's folder is Out/runs/<point>-seed<seed>
+	// Progress, when set, is called after each finished run (from one goroutine).
+	Progress func(done, total int)
+}
+
+// Point is one combination of axis values.
+type Point struct {
+	Sets []Set
+}
+
+// Label names the point ("base" without axes).
+func (p Point) Label() string {
+	if len(p.Sets) == 0 {
+		return "base"
+	}
+	s := make([]string, len(p.Sets))
+	for i, set := range p.Sets {
+		s[i] = set.String()
+	}
+	return strings.Join(s, " ")
+}
+
+// Points lists every combination, the first axis varying slowest.
+func (m Matrix) Points() []Point {
+	pts := []Point{{}}
+	for _, a := range m.Axes {
+		var next []Point
+		for _, p := range pts {
+			for _, v := range a.Values {
+				sets := append(append([]Set(nil), p.Sets...), Set{a.Path, v})
+				next = append(next, Point{Sets: sets})
+			}
+		}
+		pts = next
+	}
+	return pts
+}
+
+// Results are the summaries of every run, indexed [point][seed].
+type Results struct {
+	Points    []Point
+	Seeds     []uint64
+	Summaries [][]*reports.Summary
+	Dirs      [][]string
+}
+
+// check parses a point's scenario and, for a synthetic workload, builds its
+// simulation (the allocator and its parameters included) without running
+// it. A trace scenario's simulation is built only when its run starts: that
+// opens the trace.
+func check(file string, doc []byte) error {
+	s, err := workloads.Parse(file, doc)
+	if err != nil || s.Workload.Trace != nil {
+		return err
+	}
+	_, err = s.SimConfig()
+	return err
+}
+
+// Run checks every point's scenario first (so that a bad value fails before
+// anything runs), then runs the matrix.
+func (m Matrix) Run() (*Results, error) {
+	pts := m.Points()
+	docs := make([][]byte, len(pts))
+	for i, p := range pts {
+		doc, err := Apply(m.Doc, p.Sets)
+		if err == nil {
+			err = check(m.File, doc)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s with %s: %w", m.File, p.Label(), err)
+		}
+		docs[i] = doc
+	}
+	res := &Results{Points: pts, Seeds: m.Seeds, Summaries: make([][]*reports.Summary, len(pts)), Dirs: make([][]string, len(pts))}
+	type job struct{ p, s int }
+	var jobs []job
+	for p := range pts {
+		res.Summaries[p] = make([]*reports.Summary, len(m.Seeds))
+		res.Dirs[p] = make([]string, len(m.Seeds))
+		for s := range m.Seeds {
+			res.Dirs[p][s] = filepath.Join(m.Out, "runs", fmt.Sprintf("%02d-seed%d", p, m.Seeds[s]))
+			jobs = append(jobs, job{p, s})
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(m.Out, "runs"), 0o755); err != nil {
+		return nil, err
+	}
+	err := parallel.Do(len(jobs), m.Jobs, func(i int) error {
+		j := jobs[i]
+		s, err := workloads.Parse(m.File, docs[j.p])
+		if err == nil {
+			var r runner.Result
+			r, err = runner.Run(s, runner.Options{Out: res.Dirs[j.p][j.s], Seed: m.Seeds[j.s], SeedSet: true, NoReport: true})
+			res.Summaries[j.p][j.s] = r.Summary
+		}
+		if err != nil {
+			return fmt.Errorf("%s, seed %d: %w", pts[j.p].Label(), m.Seeds[j.s], err)
+		}
+		return nil
+	}, m.Progress)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}

@@ -1,0 +1,133 @@
+package sweep
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/allocsim/allocsim/reports"
+)
+
+// Metric is one headline figure of a run's summary.json.
+type Metric struct {
+	Name string
+	Get  func(*reports.Summary) float64
+}
+
+// Metrics are the figures a sweep reports, named as in summary.json.
+var Metrics = []Metric{
+	{"launched", func(s *reports.Summary) float64 { return float64(s.Launched) }},
+	{"wait_mean_s", func(s *reports.Summary) float64 { return s.Tasks.WaitS.Mean }},
+	{"wait_p99_s", func(s *reports.Summary) float64 { return s.Tasks.WaitS.P99 }},
+	{"jct_p50_s", func(s *reports.Summary) float64 { return s.Tasks.JCTS.P50 }},
+	{"makespan_s", func(s *reports.Summary) float64 { return s.Tasks.MakespanS }},
+	{"cpu_alloc_mean_frac", func(s *reports.Summary) float64 { return s.AllocMeanFrac.CPU }},
+	{"gpu_alloc_mean_frac", func(s *reports.Summary) float64 { return s.AllocMeanFrac.GPU }},
+	{"jain_roles_mean", func(s *reports.Summary) float64 { return s.JainRolesMean }},
+	{"gpu_frag_mean_frac", func(s *reports.Summary) float64 { return s.GPUFragMeanFrac }},
+	{"offers_made", func(s *reports.Summary) float64 { return float64(s.OffersMade) }},
+	{"transactions", func(s *reports.Summary) float64 { return float64(s.Transactions) }},
+	{"claims_conflicted", func(s *reports.Summary) float64 { return float64(s.Conflicts) }},
+	{"scheduler_busy_s", func(s *reports.Summary) float64 { return s.SchedulerBusyS }},
+}
+
+// num formats a table cell: whole numbers in full, others to four
+// significant digits (one decimal from 1,000 up), never with an exponent
+// below 10^15.
+func num(v float64) string {
+	switch a := math.Abs(v); {
+	case math.IsNaN(v) || math.IsInf(v, 0) || a >= 1e15:
+		return strconv.FormatFloat(v, 'g', 4, 64)
+	case v == math.Trunc(v):
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 1000:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'g', 4, 64)
+	}
+}
+
+// WriteRuns writes one tab-separated row per run: each axis's value, the
+// seed, the run folder and every metric.
+func WriteRuns(w io.Writer, axes []Axis, r *Results) error {
+	head := make([]string, 0, len(axes)+2+len(Metrics))
+	for _, a := range axes {
+		head = append(head, a.Path)
+	}
+	head = append(head, "seed", "dir")
+	for _, m := range Metrics {
+		head = append(head, m.Name)
+	}
+	if _, err := fmt.Fprintln(w, strings.Join(head, "\t")); err != nil {
+		return err
+	}
+	for p, pt := range r.Points {
+		for s, seed := range r.Seeds {
+			row := make([]string, 0, len(head))
+			for _, set := range pt.Sets {
+				row = append(row, set.Value)
+			}
+			row = append(row, strconv.FormatUint(seed, 10), r.Dirs[p][s])
+			for _, m := range Metrics {
+				row = append(row, strconv.FormatFloat(m.Get(r.Summaries[p][s]), 'g', -1, 64))
+			}
+			if _, err := fmt.Fprintln(w, strings.Join(row, "\t")); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// WriteTable writes a Markdown table, one row per point: each axis's value,
+// then every metric's mean over the seeds ± its sample standard deviation
+// (the mean alone with one seed).
+func WriteTable(w io.Writer, axes []Axis, r *Results) error {
+	var b strings.Builder
+	b.WriteString("|")
+	for _, a := range axes {
+		b.WriteString(" " + a.Path + " |")
+	}
+	for _, m := range Metrics {
+		b.WriteString(" " + m.Name + " |")
+	}
+	b.WriteString("\n|")
+	for range len(axes) + len(Metrics) {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	xs := make([]float64, len(r.Seeds))
+	for p, pt := range r.Points {
+		b.WriteString("|")
+		for _, set := range pt.Sets {
+			b.WriteString(" " + strings.ReplaceAll(set.Value, "|", `\|`) + " |")
+		}
+		for _, m := range Metrics {
+			for s := range r.Seeds {
+				xs[s] = m.Get(r.Summaries[p][s])
+			}
+			mean, sd := stat.MeanStdDev(xs, nil)
+			if len(xs) < 2 {
+				fmt.Fprintf(&b, " %s |", num(mean))
+			} else {
+				fmt.Fprintf(&b, " %s ± %s |", num(mean), num(sd))
+			}
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "\n%d runs: %s × %s (mean ± sample standard deviation over the seeds)\n",
+		len(r.Points)*len(r.Seeds), plural(len(r.Points), "setting"), plural(len(r.Seeds), "seed"))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}

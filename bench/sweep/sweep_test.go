@@ -1,0 +1,158 @@
+package sweep
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/allocsim/allocsim/runner"
+	"github.com/allocsim/allocsim/workloads"
+)
+
+func TestParseAxis(t *testing.T) {
+	for in, want := range map[string]Axis{
+		"allocator.name=monolithic,omega":       {"allocator.name", []string{"monolithic", "omega"}},
+		" seed = 7 ":                            {"seed", []string{"7"}},
+		"allocator.params={a: 1, b: [2, 3]},{}": {"allocator.params", []string{"{a: 1, b: [2, 3]}", "{}"}},
+		"frameworks.0.params.think_job=0.1":     {"frameworks.0.params.think_job", []string{"0.1"}},
+	} {
+		got, err := ParseAxis(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for in, msg := range map[string]string{
+		"allocator.name":      "want path=value",
+		"=omega":              "want path=value",
+		"allocator..name=x":   "empty component",
+		"allocator.name=a,,b": "an empty value",
+		"allocator.name=":     "an empty value",
+		"x={a: 1":             "unbalanced",
+	} {
+		_, err := ParseAxis(in)
+		if assert.Error(t, err, in) {
+			assert.Contains(t, err.Error(), msg, in)
+		}
+	}
+}
+
+const doc = `# a comment that stays
+name: s
+allocator:
+  name: monolithic
+  params: {placement: first-fit}
+frameworks:
+  - {name: a, role: r}
+  - {name: b, role: r}
+`
+
+func TestApply(t *testing.T) {
+	out, err := Apply([]byte(doc), []Set{
+		{"allocator.name", "omega"},                    // replaced
+		{"allocator.params.think_job", "0.5"},          // added to a flow mapping
+		{"frameworks.1.params", "{think_task: 0.001}"}, // added under a list element
+		{"horizon", "1h"},                              // added at the top
+	})
+	require.NoError(t, err)
+	s := string(out)
+	assert.True(t, strings.HasPrefix(s, "# a comment that stays\n"), s)
+	for _, want := range []string{"name: omega", "think_job: 0.5", "{name: b, role: r, params: {think_task: 0.001}}", "horizon: 1h"} {
+		assert.Contains(t, s, want)
+	}
+	assert.Less(t, strings.Index(s, "allocator:"), strings.Index(s, "frameworks:"), "keys keep their order")
+
+	for _, c := range []struct {
+		set Set
+		msg string
+	}{
+		{Set{"frameworks.2.name", "c"}, "frameworks is a list of 2: want an index from 0 to 1, got \"2\""},
+		{Set{"frameworks.x", "c"}, "want an index"},
+		{Set{"name.first", "c"}, "name is a value, not a mapping or a list"},
+		{Set{"allocator.name", "[unclosed"}, "the value is not YAML"},
+	} {
+		_, err := Apply([]byte(doc), []Set{c.set})
+		if assert.Error(t, err, c.set.String()) {
+			assert.Contains(t, err.Error(), c.msg)
+			assert.Contains(t, err.Error(), c.set.String())
+		}
+	}
+}
+
+func TestPoints(t *testing.T) {
+	m := Matrix{Axes: []Axis{{"a", []string{"1", "2"}}, {"b", []string{"x", "y", "z"}}}}
+	var labels []string
+	for _, p := range m.Points() {
+		labels = append(labels, p.Label())
+	}
+	assert.Equal(t, []string{"a=1 b=x", "a=1 b=y", "a=1 b=z", "a=2 b=x", "a=2 b=y", "a=2 b=z"}, labels)
+	assert.Equal(t, "base", Matrix{}.Points()[0].Label())
+}
+
+func small(t *testing.T) []byte {
+	t.Helper()
+	data, err := os.ReadFile("../../examples/small.yaml")
+	require.NoError(t, err)
+	return data
+}
+
+// A sweep's figures are each run's own: the same with one or two parallel
+// runs, and equal to running the scenario with that setting and seed alone.
+func TestSweep(t *testing.T) {
+	base := t.TempDir()
+	m := Matrix{File: "../../examples/small.yaml", Doc: small(t), Seeds: []uint64{1, 2},
+		Axes: []Axis{{"allocator.name", []string{"monolithic", "omega"}}, {"allocator.params", []string{"{}"}}}}
+	var tables [2]string
+	for i, jobs := range []int{1, 2} {
+		m.Jobs, m.Out = jobs, filepath.Join(base, []string{"j1", "j2"}[i])
+		res, err := m.Run()
+		require.NoError(t, err)
+		var b bytes.Buffer
+		require.NoError(t, WriteTable(&b, m.Axes, res))
+		tables[i] = b.String()
+		if i == 0 {
+			var runs bytes.Buffer
+			require.NoError(t, WriteRuns(&runs, m.Axes, res))
+			lines := strings.Split(strings.TrimSpace(runs.String()), "\n")
+			require.Len(t, lines, 5, "a header and 2 settings × 2 seeds")
+			assert.True(t, strings.HasPrefix(lines[3], "omega\t{}\t1\t"), lines[3])
+
+			// The omega run with seed 2, alone.
+			s, err := workloads.Parse(m.File, mustApply(t, m.Doc, res.Points[1].Sets))
+			require.NoError(t, err)
+			alone, err := runner.Run(s, runner.Options{Out: filepath.Join(base, "alone"), Seed: 2, SeedSet: true, NoReport: true})
+			require.NoError(t, err)
+			assert.Equal(t, *alone.Summary, *res.Summaries[1][1])
+			assert.Positive(t, res.Summaries[1][1].Transactions)
+			assert.Zero(t, res.Summaries[0][1].Transactions)
+			_, err = os.Stat(filepath.Join(res.Dirs[1][1], "summary.json"))
+			assert.NoError(t, err)
+		}
+	}
+	assert.Equal(t, tables[0], tables[1])
+	assert.Contains(t, tables[0], "| monolithic | {} |")
+	assert.Contains(t, tables[0], "4 runs: 2 settings × 2 seeds")
+}
+
+func mustApply(t *testing.T, doc []byte, sets []Set) []byte {
+	t.Helper()
+	out, err := Apply(doc, sets)
+	require.NoError(t, err)
+	return out
+}
+
+// A setting the scenario rejects stops the sweep before any run.
+func TestSweepRejectsBadSettingFirst(t *testing.T) {
+	out := t.TempDir()
+	m := Matrix{File: "small.yaml", Doc: small(t), Seeds: []uint64{1}, Out: out,
+		Axes: []Axis{{"allocator.name", []string{"monolithic", "nope"}}}}
+	_, err := m.Run()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "small.yaml with allocator.name=nope")
+	assert.Contains(t, err.Error(), `unknown allocator "nope"`)
+	_, statErr := os.Stat(filepath.Join(out, "runs"))
+	assert.True(t, os.IsNotExist(statErr), "nothing ran")
+}
