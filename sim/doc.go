@@ -17,7 +17,9 @@
 // Engine.Kill. A mode that needs timers registers a Handler once and
 // schedules it with Engine.At(when, handler, arg): events carry an int64, not
 // a closure, so scheduling does not allocate. The built-in mode "monolithic"
-// is a central priority queue with a placement policy (monolithic.go).
+// is a central priority queue with a placement policy (monolithic.go); the
+// two-level modes "drf" and "static" are in sim/offers, the shared-state
+// mode "omega" in sim/omega (import them to register them).
 //
 // An Observer (the reports collector) sees every task start and end, a
 // sample every Config.SampleInterval and every cycle.

@@ -17,4 +17,6 @@
 // The private copy is not a copy: a decision is made at its start against
 // the live cluster (the job's own claims applied tentatively and rolled back
 // before the think time begins), which is what a copy taken then would show.
+//
+// Import it for its side effect of registering the mode with sim.
 package omega
