@@ -2,6 +2,7 @@ package figures
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -119,6 +120,9 @@ func ForRun(r *Run) ([]Figure, error) {
 		Series: []Series{{Name: "on partly used GPUs", X: x, Y: ts.Col("gpu_frag_frac")},
 			{Name: "FGD expected fragment", X: x, Y: ts.Col("gpu_fgd_frag_frac")}}})
 	specs = append(specs, cycleSpec([]*Run{r}))
+	if tx := ts.Col("transactions"); len(tx) > 0 && tx[len(tx)-1] > 0 {
+		specs = append(specs, conflictSpec(ts, x, xl))
+	}
 
 	figs := make([]Figure, 0, len(specs))
 	for _, s := range specs {
@@ -129,6 +133,27 @@ func ForRun(r *Run) ([]Figure, error) {
 		figs = append(figs, f)
 	}
 	return figs, nil
+}
+
+// conflictSpec is a shared-state run's conflict fraction per sample
+// interval: of the transactions committed in the interval, the fraction
+// with a refused claim (a gap where none was committed).
+func conflictSpec(ts *reports.Table, x []float64, xl string) Spec {
+	tx, bad := ts.Col("transactions"), ts.Col("transactions_conflicted")
+	frac := make([]float64, len(tx))
+	for i := range tx {
+		dt, db := tx[i], bad[i]
+		if i > 0 {
+			dt, db = dt-tx[i-1], db-bad[i-1]
+		}
+		frac[i] = math.NaN()
+		if dt > 0 {
+			frac[i] = db / dt
+		}
+	}
+	return Spec{Name: "conflicts", Title: "Shared-state transactions with a conflict, per sample interval", XLabel: xl,
+		YLabel: "fraction of transactions", YMin: f64(0), YMax: f64(1),
+		Series: []Series{{Name: "with a refused claim", X: x, Y: frac}}}
 }
 
 func unitOf(res string) string {
