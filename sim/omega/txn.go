@@ -2,6 +2,7 @@ package omega
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/sim"
@@ -38,7 +39,7 @@ func (m *mode) decide(now allocator.Time, s *sched, i int) {
 	for k := range s.claims {
 		cl := &s.claims[k]
 		req := m.e.Task(cl.id).Spec.Req
-		if containsReq(noRoom, req) {
+		if slices.Contains(noRoom, req) {
 			continue
 		}
 		p, ok := m.place(s, req)
@@ -67,15 +68,6 @@ func (m *mode) decide(now allocator.Time, s *sched, i int) {
 	s.think = s.params.thinkJob + allocator.Time(len(s.claims))*s.params.thinkTask
 	s.busy = true
 	m.e.At(now+s.think, m.hCommit, int64(i))
-}
-
-func containsReq(rs []allocator.Request, r allocator.Request) bool {
-	for _, x := range rs {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 // place picks an agent and devices for req on the cluster as it is.
