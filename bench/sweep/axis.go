@@ -2,10 +2,7 @@ package sweep
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Axis is one swept setting: the dotted path of a value in the scenario
@@ -58,73 +55,4 @@ func ParseAxis(s string) (Axis, error) {
 		return Axis{}, fmt.Errorf("%q: unbalanced brackets in the values", s)
 	}
 	return a, nil
-}
-
-// Set is one value given to one path.
-type Set struct{ Path, Value string }
-
-func (s Set) String() string { return s.Path + "=" + s.Value }
-
-// Apply returns the scenario file doc with every set applied: an existing
-// value is replaced, a missing key of a mapping is added, a list element is
-// addressed by its index. The file's keys keep their order and comments.
-func Apply(doc []byte, sets []Set) ([]byte, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(doc, &root); err != nil {
-		return nil, err
-	}
-	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
-		return nil, fmt.Errorf("the scenario file is empty")
-	}
-	for _, s := range sets {
-		var v yaml.Node
-		if err := yaml.Unmarshal([]byte(s.Value), &v); err != nil || len(v.Content) == 0 {
-			return nil, fmt.Errorf("%s: the value is not YAML", s)
-		}
-		target, err := find(root.Content[0], s.Path)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s, err)
-		}
-		*target = *v.Content[0]
-	}
-	return yaml.Marshal(&root)
-}
-
-// find walks the path from n, adding missing mapping keys, and returns the
-// node at its end.
-func find(n *yaml.Node, path string) (*yaml.Node, error) {
-	walked := ""
-	for c := range strings.SplitSeq(path, ".") {
-		switch n.Kind {
-		case yaml.MappingNode:
-			var next *yaml.Node
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == c {
-					next = n.Content[i+1]
-				}
-			}
-			if next == nil {
-				next = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-				n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: c}, next)
-			}
-			n = next
-		case yaml.SequenceNode:
-			i, err := strconv.Atoi(c)
-			if err != nil || i < 0 || i >= len(n.Content) {
-				return nil, fmt.Errorf("%s is a list of %d: want an index from 0 to %d, got %q", where(walked), len(n.Content), len(n.Content)-1, c)
-			}
-			n = n.Content[i]
-		default:
-			return nil, fmt.Errorf("%s is a value, not a mapping or a list: no %q under it", where(walked), c)
-		}
-		walked = strings.TrimPrefix(walked+"."+c, ".")
-	}
-	return n, nil
-}
-
-func where(path string) string {
-	if path == "" {
-		return "the file's top level"
-	}
-	return path
 }

@@ -3,8 +3,6 @@ package sweep
 import (
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // FuzzParseAxis: no input panics; an accepted axis has a path of non-empty
@@ -25,26 +23,6 @@ func FuzzParseAxis(f *testing.F) {
 			if strings.TrimSpace(v) == "" {
 				t.Fatalf("%q: an empty value in %+v", s, a)
 			}
-		}
-	})
-}
-
-// FuzzApply: no document, path or value panics, and what Apply returns is
-// YAML again.
-func FuzzApply(f *testing.F) {
-	f.Add(doc, "allocator.params.think_job", "0.5")
-	f.Add(doc, "frameworks.1", "{name: c}")
-	f.Add("a: [1, 2]", "a.5", "x")
-	f.Add("- 1\n- 2", "0", "x")
-	f.Add("", "a", "b")
-	f.Fuzz(func(t *testing.T, d, path, value string) {
-		out, err := Apply([]byte(d), []Set{{path, value}})
-		if err != nil {
-			return
-		}
-		var n yaml.Node
-		if err := yaml.Unmarshal(out, &n); err != nil {
-			t.Fatalf("Apply(%q, %s=%s) gave YAML that does not parse: %v", d, path, value, err)
 		}
 	})
 }

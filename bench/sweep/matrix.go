@@ -26,7 +26,7 @@ type Matrix struct {
 
 // Point is one combination of axis values.
 type Point struct {
-	Sets []Set
+	Sets []workloads.Set
 }
 
 // Label names the point ("base" without axes).
@@ -48,7 +48,7 @@ func (m Matrix) Points() []Point {
 		var next []Point
 		for _, p := range pts {
 			for _, v := range a.Values {
-				sets := append(append([]Set(nil), p.Sets...), Set{a.Path, v})
+				sets := append(append([]workloads.Set(nil), p.Sets...), workloads.Set{Path: a.Path, Value: v})
 				next = append(next, Point{Sets: sets})
 			}
 		}
@@ -84,7 +84,7 @@ func (m Matrix) Run() (*Results, error) {
 	pts := m.Points()
 	docs := make([][]byte, len(pts))
 	for i, p := range pts {
-		doc, err := Apply(m.Doc, p.Sets)
+		doc, err := workloads.ApplySets(m.Doc, p.Sets)
 		if err == nil {
 			err = check(m.File, doc)
 		}

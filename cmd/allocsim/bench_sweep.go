@@ -38,7 +38,7 @@ func runBenchSweep(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	m := sweep.Matrix{File: "default", Doc: workloads.DefaultYAML(), Jobs: *jobs, Out: *out}
+	m := sweep.Matrix{File: workloads.DefaultFile, Doc: workloads.DefaultYAML(), Jobs: *jobs, Out: *out}
 	if len(pos) == 1 {
 		if m.Doc, err = os.ReadFile(pos[0]); err != nil {
 			return err

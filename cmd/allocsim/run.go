@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/bench/sweep"
 	"github.com/allocsim/allocsim/reports/html"
 	"github.com/allocsim/allocsim/runner"
 	"github.com/allocsim/allocsim/workloads"
@@ -25,6 +26,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	noReport := fs.Bool("no-report", false, "do not write report.html and figures")
 	quiet := fs.Bool("quiet", false, "no progress bar and no summary table")
 	estimate := fs.Bool("estimate", false, "print the expected load of each synthetic stream and exit without running")
+	var sets stringList
+	fs.Var(&sets, "set", "set a value of the scenario file by its dotted path, e.g. allocator.name=omega or\n"+
+		"allocator.params.think_job=0.05 (YAML values); repeatable")
 	pos, err := parseArgs(fs, args) // flags may come before or after the scenario path
 	if err != nil {
 		return err
@@ -34,14 +38,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	var s *workloads.Scenario
-	if len(pos) == 0 {
-		s = workloads.Default()
-	} else {
-		var err error
-		if s, err = workloads.Load(pos[0]); err != nil {
-			return err
-		}
+	s, err := loadScenario(pos, sets)
+	if err != nil {
+		return err
 	}
 	if *estimate {
 		est, err := s.Estimate(20000)
@@ -96,4 +95,40 @@ func newBar(w io.Writer, s *workloads.Scenario) *progressbar.ProgressBar {
 		progressbar.OptionThrottle(100_000_000),
 		progressbar.OptionClearOnFinish(),
 	)
+}
+
+// loadScenario reads the scenario file (the embedded default without one)
+// with the --set values applied.
+func loadScenario(pos []string, sets []string) (*workloads.Scenario, error) {
+	name, doc := workloads.DefaultFile, workloads.DefaultYAML()
+	if len(pos) == 1 {
+		var err error
+		if doc, err = os.ReadFile(pos[0]); err != nil {
+			return nil, err
+		}
+		name = pos[0]
+	}
+	if len(sets) == 0 {
+		return workloads.Parse(name, doc)
+	}
+	var all []workloads.Set
+	for _, s := range sets {
+		a, err := sweep.ParseAxis(s)
+		if err != nil {
+			return nil, fmt.Errorf("--set %w", err)
+		}
+		if len(a.Values) != 1 {
+			return nil, fmt.Errorf("--set %q: one value (allocsim bench sweep runs several)", s)
+		}
+		all = append(all, workloads.Set{Path: a.Path, Value: a.Values[0]})
+	}
+	doc, err := workloads.ApplySets(doc, all)
+	if err != nil {
+		return nil, fmt.Errorf("--set %w", err)
+	}
+	s, err := workloads.Parse(name, doc)
+	if err != nil {
+		return nil, fmt.Errorf("with --set: %w", err)
+	}
+	return s, nil
 }

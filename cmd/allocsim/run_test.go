@@ -111,3 +111,31 @@ func TestRunEstimate(t *testing.T) {
 	}
 	assert.NoDirExists(t, dir, "--estimate does not run")
 }
+
+// TestRunSet: --set changes the scenario without editing it; a bad path or
+// value is an error that says so.
+func TestRunSet(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"run", smallScenario, "--quiet", "--no-report", "--out", dir,
+		"--set", "allocator.name=omega", "--set", "allocator.params={think_job: 0.05}"}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr: %s", stderr.String())
+	summary, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(summary), `"allocator": "omega"`)
+	assert.Contains(t, string(summary), `"think_job": 0.05`)
+	assert.NotContains(t, string(summary), `"transactions": 0,`)
+
+	for _, c := range []struct {
+		set, msg string
+	}{
+		{"allocator.name=omega,drf", "one value (allocsim bench sweep runs several)"},
+		{"frameworks.9.name=x", "frameworks is a list of"},
+		{"allocator.name=nope", `unknown allocator "nope"`},
+		{"horizon=-1h", "horizon: must not be negative"},
+	} {
+		stderr.Reset()
+		assert.Equal(t, 1, Main([]string{"run", smallScenario, "--quiet", "--no-report", "--out", dir, "--set", c.set}, &stdout, &stderr), c.set)
+		assert.Contains(t, stderr.String(), c.msg, c.set)
+	}
+}

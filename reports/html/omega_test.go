@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/allocsim/allocsim/bench/sweep"
 	"github.com/allocsim/allocsim/reports"
 	"github.com/allocsim/allocsim/reports/html"
 	"github.com/allocsim/allocsim/runner"
@@ -20,7 +19,7 @@ import (
 func TestReportOfSharedStateRun(t *testing.T) {
 	data, err := os.ReadFile("../../examples/small.yaml")
 	require.NoError(t, err)
-	doc, err := sweep.Apply(data, []sweep.Set{{Path: "allocator.name", Value: "omega"}, {Path: "allocator.params", Value: "{conflicts: coarse}"}})
+	doc, err := workloads.ApplySets(data, []workloads.Set{{Path: "allocator.name", Value: "omega"}, {Path: "allocator.params", Value: "{conflicts: coarse}"}})
 	require.NoError(t, err)
 	s, err := workloads.Parse("small.yaml", doc)
 	require.NoError(t, err)
