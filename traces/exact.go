@@ -2,6 +2,7 @@ package traces
 
 import (
 	"bufio"
+	"cmp"
 	"container/heap"
 	"encoding/binary"
 	"errors"
@@ -96,7 +97,7 @@ func (s *spiller) add(e lateEnd) {
 }
 
 func (s *spiller) spill() error {
-	slices.SortFunc(s.buf, func(a, b lateEnd) int { return cmpInt64(a.seq, b.seq) })
+	slices.SortFunc(s.buf, func(a, b lateEnd) int { return cmp.Compare(a.seq, b.seq) })
 	f, err := os.CreateTemp(s.dir, ".allocsim-late-ends-*.bin")
 	if err != nil {
 		return err
@@ -120,7 +121,7 @@ func (s *spiller) finish() error {
 	if len(s.files) > 0 && len(s.buf) > 0 {
 		return s.spill()
 	}
-	slices.SortFunc(s.buf, func(a, b lateEnd) int { return cmpInt64(a.seq, b.seq) })
+	slices.SortFunc(s.buf, func(a, b lateEnd) int { return cmp.Compare(a.seq, b.seq) })
 	return nil
 }
 
@@ -129,16 +130,6 @@ func (s *spiller) cleanup() {
 		os.Remove(f)
 	}
 	s.files = nil
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 const lateEndSize = 8 + 8 + 8 + 1 + 1

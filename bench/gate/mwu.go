@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -26,7 +27,7 @@ func MannWhitneyP(x, y []float64) float64 {
 	for _, v := range y {
 		all = append(all, obs{v, false})
 	}
-	slices.SortFunc(all, func(a, b obs) int { return cmpFloat(a.v, b.v) })
+	slices.SortFunc(all, func(a, b obs) int { return cmp.Compare(a.v, b.v) })
 	// Ranks, ties sharing their mean rank; tieSum is Σ(t³ − t) over tie groups.
 	rankX, tieSum := 0.0, 0.0
 	for i := 0; i < len(all); {
@@ -59,16 +60,6 @@ func MannWhitneyP(x, y []float64) float64 {
 		return 1
 	}
 	return math.Min(1, math.Erfc(z/math.Sqrt2))
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // exactP is the two-sided p-value of U = u for samples of n and m values
