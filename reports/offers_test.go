@@ -18,16 +18,7 @@ import (
 // offers of which 1 is accepted and 2 declined; the engine's run-wide
 // counters say 300 made, 100 accepted, 200 declined, 7 rescinded.
 func TestOffersAndCycleWallTime(t *testing.T) {
-	cl := allocator.NewCluster()
-	_, err := cl.AddAgent(allocator.AgentSpec{Name: "a0", Capacity: allocator.Res(1000, 1024, 0, 0)})
-	require.NoError(t, err)
-	mode, err := sim.NewMode("monolithic", sim.ModeEnv{})
-	require.NoError(t, err)
-	e, err := sim.New(sim.Config{Cluster: cl, Source: &sim.SliceSource{}, Mode: mode})
-	require.NoError(t, err)
-	dir := filepath.Join(t.TempDir(), "run")
-	c, err := reports.NewCollector(dir, reports.Meta{Cluster: cl})
-	require.NoError(t, err)
+	e, c, dir := handRun(t)
 
 	for i := range 100 {
 		c.CycleDone(allocator.Time(i)*allocator.Second, time.Duration(i+1)*time.Millisecond,
@@ -64,4 +55,21 @@ func TestOffersAndCycleWallTime(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, metrics.Dist{N: 100, Mean: 50.5, Min: 1, P50: 50, P90: 90, P99: 99, Max: 100}, tm.CycleWallMS)
 	assert.InDelta(t, 5.05, tm.CycleWallSumS, 1e-9)
+}
+
+// handRun makes a collector for a one-agent engine that never runs: a test
+// calls the observer hooks and sets the engine's counters itself.
+func handRun(t *testing.T) (*sim.Engine, *reports.Collector, string) {
+	t.Helper()
+	cl := allocator.NewCluster()
+	_, err := cl.AddAgent(allocator.AgentSpec{Name: "a0", Capacity: allocator.Res(1000, 1024, 0, 0)})
+	require.NoError(t, err)
+	mode, err := sim.NewMode("monolithic", sim.ModeEnv{})
+	require.NoError(t, err)
+	e, err := sim.New(sim.Config{Cluster: cl, Source: &sim.SliceSource{}, Mode: mode})
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "run")
+	c, err := reports.NewCollector(dir, reports.Meta{Cluster: cl})
+	require.NoError(t, err)
+	return e, c, dir
 }

@@ -1,7 +1,6 @@
 package reports_test
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,16 +16,7 @@ import (
 // transactions, 1 of them with a conflict refusing 2 claims; at the second
 // 10, 3 and 5; schedulers busy 2.5 s in all.
 func TestTransactionCounters(t *testing.T) {
-	cl := allocator.NewCluster()
-	_, err := cl.AddAgent(allocator.AgentSpec{Name: "a0", Capacity: allocator.Res(1000, 1024, 0, 0)})
-	require.NoError(t, err)
-	mode, err := sim.NewMode("monolithic", sim.ModeEnv{})
-	require.NoError(t, err)
-	e, err := sim.New(sim.Config{Cluster: cl, Source: &sim.SliceSource{}, Mode: mode})
-	require.NoError(t, err)
-	dir := filepath.Join(t.TempDir(), "run")
-	c, err := reports.NewCollector(dir, reports.Meta{Cluster: cl})
-	require.NoError(t, err)
+	e, c, dir := handRun(t)
 
 	k := e.Counters()
 	k.Transactions, k.TxConflicted, k.Conflicts = 4, 1, 2
