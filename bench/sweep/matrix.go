@@ -20,6 +20,10 @@ type Matrix struct {
 	Seeds []uint64
 	Jobs  int    // parallel runs; GOMAXPROCS if ≤ 0
 	Out   string // each run's folder is Out/runs/<point>-seed<seed>
+	// SummariesOnly keeps of each run only its summary.json, as
+	// Out/summaries/<point>-seed<seed>.json: a sweep of the default scenario
+	// otherwise keeps ~50 MB of Parquet files a run.
+	SummariesOnly bool
 	// Progress, when set, is called after each finished run (from one goroutine).
 	Progress func(done, total int)
 }
@@ -94,27 +98,30 @@ func (m Matrix) Run() (*Results, error) {
 		docs[i] = doc
 	}
 	res := &Results{Points: pts, Seeds: m.Seeds, Summaries: make([][]*reports.Summary, len(pts)), Dirs: make([][]string, len(pts))}
+	sub := "runs"
+	if m.SummariesOnly {
+		sub = "summaries"
+	}
 	type job struct{ p, s int }
 	var jobs []job
 	for p := range pts {
 		res.Summaries[p] = make([]*reports.Summary, len(m.Seeds))
 		res.Dirs[p] = make([]string, len(m.Seeds))
 		for s := range m.Seeds {
-			res.Dirs[p][s] = filepath.Join(m.Out, "runs", fmt.Sprintf("%02d-seed%d", p, m.Seeds[s]))
+			res.Dirs[p][s] = filepath.Join(m.Out, sub, fmt.Sprintf("%02d-seed%d", p, m.Seeds[s]))
+			if m.SummariesOnly {
+				res.Dirs[p][s] += ".json"
+			}
 			jobs = append(jobs, job{p, s})
 		}
 	}
-	if err := os.MkdirAll(filepath.Join(m.Out, "runs"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(m.Out, sub), 0o755); err != nil {
 		return nil, err
 	}
 	err := parallel.Do(len(jobs), m.Jobs, func(i int) error {
 		j := jobs[i]
-		s, err := workloads.Parse(m.File, docs[j.p])
-		if err == nil {
-			var r runner.Result
-			r, err = runner.Run(s, runner.Options{Out: res.Dirs[j.p][j.s], Seed: m.Seeds[j.s], SeedSet: true, NoReport: true})
-			res.Summaries[j.p][j.s] = r.Summary
-		}
+		sum, err := m.run(docs[j.p], m.Seeds[j.s], res.Dirs[j.p][j.s])
+		res.Summaries[j.p][j.s] = sum
 		if err != nil {
 			return fmt.Errorf("%s, seed %d: %w", pts[j.p].Label(), m.Seeds[j.s], err)
 		}
@@ -124,4 +131,31 @@ func (m Matrix) Run() (*Results, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// run runs one scenario with one seed into dir, or, keeping summaries only,
+// into a temporary folder whose summary.json becomes the file dir.
+func (m Matrix) run(doc []byte, seed uint64, dir string) (*reports.Summary, error) {
+	s, err := workloads.Parse(m.File, doc)
+	if err != nil {
+		return nil, err
+	}
+	out := dir
+	if m.SummariesOnly {
+		if out, err = os.MkdirTemp(filepath.Dir(dir), ".run-*"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(out)
+	}
+	r, err := runner.Run(s, runner.Options{Out: out, Seed: seed, SeedSet: true, NoReport: true})
+	if err != nil {
+		return nil, err
+	}
+	if m.SummariesOnly {
+		// A rename in one folder: the file appears complete or not at all.
+		if err := os.Rename(filepath.Join(out, reports.SummaryFile), dir); err != nil {
+			return nil, err
+		}
+	}
+	return r.Summary, nil
 }

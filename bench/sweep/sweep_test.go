@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,4 +114,32 @@ func TestSweepRejectsBadSettingFirst(t *testing.T) {
 	assert.Contains(t, err.Error(), `unknown allocator "nope"`)
 	_, statErr := os.Stat(filepath.Join(out, "runs"))
 	assert.True(t, os.IsNotExist(statErr), "nothing ran")
+}
+
+// Keeping summaries only gives the same figures and leaves one JSON file a
+// run, nothing else.
+func TestSweepSummariesOnly(t *testing.T) {
+	base := t.TempDir()
+	m := Matrix{File: "../../examples/small.yaml", Doc: small(t), Seeds: []uint64{1}, Jobs: 2,
+		Axes: []Axis{{"allocator.name", []string{"monolithic", "omega"}}, {"allocator.params", []string{"{}"}}}}
+	var tables [2]string
+	for i, only := range []bool{false, true} {
+		m.SummariesOnly, m.Out = only, filepath.Join(base, fmt.Sprint(only))
+		res, err := m.Run()
+		require.NoError(t, err)
+		var b bytes.Buffer
+		require.NoError(t, WriteTable(&b, m.Axes, res))
+		tables[i] = b.String()
+	}
+	assert.Equal(t, tables[0], tables[1])
+	entries, err := os.ReadDir(filepath.Join(base, "true", "summaries"))
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{"00-seed1.json", "01-seed1.json"}, names)
+	sum, err := os.ReadFile(filepath.Join(base, "true", "summaries", "01-seed1.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(sum), `"allocator": "omega"`)
 }

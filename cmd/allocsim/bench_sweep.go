@@ -29,6 +29,7 @@ func runBenchSweep(args []string, stdout, stderr io.Writer) error {
 	seeds := fs.String("seeds", "1", "seeds: a list and/or ranges, e.g. 1-5 or 1,5,7-9")
 	jobs := fs.Int("j", 0, "parallel runs (default GOMAXPROCS)")
 	out := fs.String("out", filepath.Join("out", "sweep"), "output folder")
+	summaries := fs.Bool("summaries-only", false, "keep only each run's summary.json (DIR/summaries/), not its Parquet files")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -38,7 +39,7 @@ func runBenchSweep(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	m := sweep.Matrix{File: workloads.DefaultFile, Doc: workloads.DefaultYAML(), Jobs: *jobs, Out: *out}
+	m := sweep.Matrix{File: workloads.DefaultFile, Doc: workloads.DefaultYAML(), Jobs: *jobs, Out: *out, SummariesOnly: *summaries}
 	if len(pos) == 1 {
 		if m.Doc, err = os.ReadFile(pos[0]); err != nil {
 			return err
