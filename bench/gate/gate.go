@@ -37,7 +37,7 @@ type Row struct {
 	Key          Key
 	OldMedian    float64
 	NewMedian    float64
-	Delta        float64 // (new − old) / old; +Inf-free: 0 when old is 0 and new is too
+	Delta        float64 // (new − old) / old; with old 0: 0 if new is 0 too, else 1
 	P            float64
 	NOld, NNew   int
 	HigherBetter bool

@@ -11,7 +11,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/allocsim/allocsim/bench/sweep"
-	"github.com/allocsim/allocsim/workloads"
 )
 
 func init() {
@@ -39,12 +38,9 @@ func runBenchSweep(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	m := sweep.Matrix{File: workloads.DefaultFile, Doc: workloads.DefaultYAML(), Jobs: *jobs, Out: *out, SummariesOnly: *summaries}
-	if len(pos) == 1 {
-		if m.Doc, err = os.ReadFile(pos[0]); err != nil {
-			return err
-		}
-		m.File = pos[0]
+	m := sweep.Matrix{Jobs: *jobs, Out: *out, SummariesOnly: *summaries}
+	if m.File, m.Doc, err = scenarioFile(pos); err != nil {
+		return err
 	}
 	for _, s := range sets {
 		a, err := sweep.ParseAxis(s)

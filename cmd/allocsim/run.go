@@ -97,16 +97,22 @@ func newBar(w io.Writer, s *workloads.Scenario) *progressbar.ProgressBar {
 	)
 }
 
+// scenarioFile returns the name and text of the scenario file named by the
+// positional arguments, or of the embedded default without one.
+func scenarioFile(pos []string) (string, []byte, error) {
+	if len(pos) == 0 {
+		return workloads.DefaultFile, workloads.DefaultYAML(), nil
+	}
+	doc, err := os.ReadFile(pos[0])
+	return pos[0], doc, err
+}
+
 // loadScenario reads the scenario file (the embedded default without one)
 // with the --set values applied.
 func loadScenario(pos []string, sets []string) (*workloads.Scenario, error) {
-	name, doc := workloads.DefaultFile, workloads.DefaultYAML()
-	if len(pos) == 1 {
-		var err error
-		if doc, err = os.ReadFile(pos[0]); err != nil {
-			return nil, err
-		}
-		name = pos[0]
+	name, doc, err := scenarioFile(pos)
+	if err != nil {
+		return nil, err
 	}
 	if len(sets) == 0 {
 		return workloads.Parse(name, doc)
@@ -122,7 +128,7 @@ func loadScenario(pos []string, sets []string) (*workloads.Scenario, error) {
 		}
 		all = append(all, workloads.Set{Path: a.Path, Value: a.Values[0]})
 	}
-	doc, err := workloads.ApplySets(doc, all)
+	doc, err = workloads.ApplySets(doc, all)
 	if err != nil {
 		return nil, fmt.Errorf("--set %w", err)
 	}

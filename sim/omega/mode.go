@@ -13,8 +13,12 @@ import (
 
 func init() { sim.RegisterMode("omega", newMode) }
 
-// mode holds the shared cell and the schedulers, one per framework.
+// mode holds the shared cell and the schedulers, one per framework. It needs
+// no TaskEnded hook (queue entries of ended attempts are recognised by seq)
+// and no ResourcesFreed (schedulers do not watch the cell: they retry on a
+// timer).
 type mode struct {
+	sim.BaseMode
 	e      *sim.Engine
 	env    sim.ModeEnv
 	cell   cellParams
@@ -151,12 +155,6 @@ func (m *mode) growAgents() {
 		m.agentSeq = append(m.agentSeq, make([]uint32, n-len(m.agentSeq))...)
 	}
 }
-
-// TaskEnded: queue entries of ended attempts are recognised by seq.
-func (m *mode) TaskEnded(allocator.Time, sim.TaskID) {}
-
-// ResourcesFreed: schedulers do not watch the cell; they retry on a timer.
-func (m *mode) ResourcesFreed(allocator.Time, allocator.AgentID) {}
 
 // Cycle commits the decisions whose think time is over, then starts one on
 // every idle scheduler with work, in framework order.
