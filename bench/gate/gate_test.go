@@ -120,3 +120,33 @@ func TestReport(t *testing.T) {
 	empty := Compare(old, mustParse(t, "PASS\n"), o)
 	assert.False(t, empty.Passed(), "nothing compared is not a pass")
 }
+
+// TestWriteLayout pins the whole output: without a correction it is what
+// it was before corrections existed; with Holm, "p (adj)" follows the raw
+// p, and a row too short to be tested shows "-".
+func TestWriteLayout(t *testing.T) {
+	old := mustParse(t, runs("BenchmarkA", "ns/op", 100, 6)+runs("BenchmarkB", "ns/op", 100, 6)+runs("BenchmarkC", "ns/op", 100, 3))
+	cur := mustParse(t, runs("BenchmarkA", "ns/op", 130, 6)+runs("BenchmarkB", "ns/op", 100, 6)+runs("BenchmarkC", "ns/op", 100, 3))
+	for _, c := range []struct {
+		corr Correction
+		want string
+	}{
+		{NoCorrection, `benchmark     unit   base   change  delta   p      runs  verdict
+p BenchmarkA  ns/op  99.95  129.9   +30.0%  0.002  6+6   REGRESSION
+p BenchmarkB  ns/op  99.95  99.95   +0.0%   1.000  6+6   ~
+p BenchmarkC  ns/op  100    100     +0.0%   1.000  3+3   too few runs
+FAIL: 1 metric(s) worse by more than 5.0% (medians; Mann-Whitney U p < alpha)
+`},
+		{Holm, `benchmark     unit   base   change  delta   p      p (adj)  runs  verdict
+p BenchmarkA  ns/op  99.95  129.9   +30.0%  0.002  0.004    6+6   REGRESSION
+p BenchmarkB  ns/op  99.95  99.95   +0.0%   1.000  1.000    6+6   ~
+p BenchmarkC  ns/op  100    100     +0.0%   1.000  -        3+3   too few runs
+FAIL: 1 metric(s) worse by more than 5.0% (medians; Mann-Whitney U p < alpha after the Holm correction over 2 metric(s))
+`},
+	} {
+		o := Options{MaxRegression: 0.05, Correction: c.corr}
+		var b bytes.Buffer
+		require.NoError(t, Compare(old, cur, o).Write(&b, o))
+		assert.Equal(t, c.want, b.String(), c.corr)
+	}
+}

@@ -15,12 +15,15 @@ func init() {
 }
 
 func runBenchGate(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench gate", "bench gate [--max-regression 5] [--alpha 0.05] [--higher-is-better UNITS] BASE.txt CHANGE.txt\n\n"+
+	fs := newFlagSet("bench gate", "bench gate [--max-regression 5] [--alpha 0.05] [--correction holm] [--higher-is-better UNITS] BASE.txt CHANGE.txt\n\n"+
 		"Compares every metric of every benchmark in both files of `go test -bench . -count 6` output (medians,\n"+
 		"two-sided Mann-Whitney U test) and exits with status 1 if one got worse by more than --max-regression\n"+
-		"percent with p < --alpha, or if there are too few runs to tell.", stderr)
+		"percent with p < --alpha, or if there are too few runs to tell. The p-values are Holm-adjusted over\n"+
+		"all metrics tested (--correction none: each metric on its own), so that testing many does not make\n"+
+		"a failure by chance likely; the table shows the adjusted p next to the raw one.", stderr)
 	maxReg := fs.Float64("max-regression", 5, "how much worse (percent) a metric's median may get")
 	alpha := fs.Float64("alpha", 0.05, "significance level")
+	correction := fs.String("correction", string(gate.Holm), "multiple-comparison correction: holm (Holm-Bonferroni over all metrics tested) or none")
 	higher := fs.String("higher-is-better", "", "comma-separated units where more is better, besides those ending in /s")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -37,7 +40,11 @@ func runBenchGate(args []string, stdout, stderr io.Writer) error {
 	if !(*alpha > 0 && *alpha < 1) {
 		return fmt.Errorf("--alpha %v: want a level between 0 and 1", *alpha)
 	}
-	o := gate.Options{MaxRegression: *maxReg / 100, Alpha: *alpha}
+	corr, err := gate.ParseCorrection(*correction)
+	if err != nil {
+		return err
+	}
+	o := gate.Options{MaxRegression: *maxReg / 100, Alpha: *alpha, Correction: corr}
 	for _, u := range strings.Split(*higher, ",") {
 		if u = strings.TrimSpace(u); u != "" {
 			o.HigherIsBetter = append(o.HigherIsBetter, u)
