@@ -306,14 +306,21 @@ func (c *Cluster) FitsWithin(id AgentID, req Request, ceiling Resources) bool {
 }
 
 func (c *Cluster) gpuFits(a *Agent, req Request) bool {
+	return DevicesFit(c.gpuFree[a.gpuOff:a.gpuOff+a.NumGPUs], a.GPUModel, req)
+}
+
+// DevicesFit reports whether req's GPU part fits devices with the given free
+// milli-GPU on an agent of the given model: one device with the share, or k
+// fully free devices. Policies that weigh a hypothetical state (resources a
+// preemption would free, say) call it on their own copy of the devices.
+func DevicesFit(devs []int32, model ModelID, req Request) bool {
 	g := req.Res[GPU]
 	if g == 0 {
 		return true
 	}
-	if !req.GPUModels.Allows(a.GPUModel) {
+	if !req.GPUModels.Allows(model) {
 		return false
 	}
-	devs := c.gpuFree[a.gpuOff : a.gpuOff+a.NumGPUs]
 	if g < 1000 {
 		for _, f := range devs {
 			if int64(f) >= g {

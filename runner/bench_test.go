@@ -1,9 +1,11 @@
 package runner
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 
+	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/workloads"
 )
 
@@ -60,4 +62,33 @@ func BenchmarkOmegaDefaultScenario(b *testing.B) {
 		events += res.Stats.Counters.Events
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkPreemptionGoogle2011 replays the first hour of the shared Google
+// 2011 trace (examples/google2011-trace.yaml) with and without priority
+// preemption in the monolithic mode, metrics off: what preemption costs
+// on a contended cluster of 12.5k machines.
+func BenchmarkPreemptionGoogle2011(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		b.Run(fmt.Sprintf("preemption=%v", on), func(b *testing.B) {
+			var events, preempted int64
+			for b.Loop() {
+				s := google2011(b)
+				if on {
+					s.Allocator.Params["preemption"] = true
+				}
+				res, err := Run(s, Options{NoMetrics: true, Out: b.TempDir()})
+				if err != nil {
+					b.Fatal(err)
+				}
+				events += res.Stats.Counters.Events
+				preempted += res.Stats.Counters.Ended[allocator.OutcomePreempted]
+			}
+			if on && preempted == 0 {
+				b.Fatal("nothing preempted")
+			}
+			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(preempted)/float64(b.N), "preempted/run")
+		})
+	}
 }

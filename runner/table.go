@@ -36,6 +36,9 @@ func WriteSummary(w io.Writer, r Result) error {
 	if n := c.Ended[allocator.OutcomeLost]; n > 0 {
 		row("tasks lost", "%s", group(n))
 	}
+	if n := c.Ended[allocator.OutcomePreempted]; n > 0 {
+		row("tasks preempted", "%s (%s attempts requeued in all)", group(n), group(c.Requeued))
+	}
 	row("cycles", "%s (%s triggered)", group(c.Cycles), group(c.TriggeredCycles))
 	if c.Transactions > 0 {
 		row("transactions", "%s (%s with a conflict, %s task claims refused); schedulers busy %s",

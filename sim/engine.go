@@ -254,7 +254,7 @@ func (e *Engine) finish() {
 		t := e.tasks.at(id)
 		switch t.State {
 		case StatePending:
-			e.end(id, allocator.OutcomeUnscheduled, false)
+			e.end(id, allocator.OutcomeUnscheduled, false, false)
 		case StateRunning:
 			t.End = e.now
 			if e.obs != nil {

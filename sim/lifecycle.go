@@ -50,8 +50,27 @@ func (e *Engine) Kill(id TaskID, o allocator.Outcome) error {
 	if t.State != StatePending && t.State != StateRunning {
 		return fmt.Errorf("sim: kill of task %d in state %s", t.Seq, t.State)
 	}
-	e.end(id, o, true)
+	e.end(id, o, true, e.requeues(o))
 	return nil
+}
+
+// Preempt ends running task id as preempted to make room for another task
+// and submits it again as a new attempt, whatever Config.Requeue says: a
+// scheduler that evicts work to run more important work puts the evicted
+// work back in its queue (Borg). The caller then launches the preemptor.
+func (e *Engine) Preempt(id TaskID) error {
+	t := e.tasks.at(id)
+	if t.State != StateRunning {
+		return fmt.Errorf("sim: preemption of task %d in state %s", t.Seq, t.State)
+	}
+	e.end(id, allocator.OutcomePreempted, true, true)
+	return nil
+}
+
+// requeues: whether an attempt that ended with o by the trace's or the
+// failure model's doing is submitted again (Config.Requeue).
+func (e *Engine) requeues(o allocator.Outcome) bool {
+	return e.cfg.Requeue && (o == allocator.OutcomeLost || o == allocator.OutcomePreempted)
 }
 
 func (e *Engine) handleEnd(now allocator.Time, arg int64) {
@@ -60,11 +79,12 @@ func (e *Engine) handleEnd(now allocator.Time, arg int64) {
 	if t.gen != uint32(arg>>32) || t.State != StateRunning {
 		return // the task was killed or lost before its end
 	}
-	e.end(id, t.Spec.Outcome, true)
+	e.end(id, t.Spec.Outcome, true, e.requeues(t.Spec.Outcome))
 }
 
-// end finishes an attempt; notifyFree tells the mode its agent has room.
-func (e *Engine) end(id TaskID, o allocator.Outcome, notifyFree bool) {
+// end finishes an attempt; notifyFree tells the mode its agent has room;
+// requeue submits the task again as a new attempt.
+func (e *Engine) end(id TaskID, o allocator.Outcome, notifyFree, requeue bool) {
 	t := e.tasks.at(id)
 	wasRunning := t.State == StateRunning
 	agent := t.Placement.Agent
@@ -96,7 +116,7 @@ func (e *Engine) end(id TaskID, o allocator.Outcome, notifyFree bool) {
 	e.mode.TaskEnded(e.now, id)
 	spec, attempt := t.Spec, t.Attempt
 	e.tasks.release(id)
-	if e.cfg.Requeue && (o == allocator.OutcomeLost || o == allocator.OutcomePreempted) {
+	if requeue {
 		e.counters.Requeued++
 		e.submit(spec, attempt+1)
 	}
@@ -132,7 +152,7 @@ func (e *Engine) agentDown(a allocator.AgentID, remove bool) {
 	}
 	e.cluster.SetUp(a, false)
 	for id := e.onAgent[a]; id != NoTask; id = e.onAgent[a] {
-		e.end(id, allocator.OutcomeLost, false)
+		e.end(id, allocator.OutcomeLost, false, e.requeues(allocator.OutcomeLost))
 	}
 	e.lastProgress = e.now
 	e.mode.AgentChanged(e.now, a)

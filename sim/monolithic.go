@@ -34,6 +34,8 @@ type monolithic struct {
 	idx       *index.Free
 	scanLimit int
 	trigger   bool
+	preempt   *preemptParams // nil: no preemption
+	pre       *Preemptor
 
 	levels  []prioLevel // by priority, highest first
 	levelOf map[int32]int
@@ -82,7 +84,8 @@ type queued struct {
 
 func newMonolithic(env ModeEnv) (Mode, error) {
 	p := env.Params
-	if err := p.Check("placement", "scan_limit", "trigger"); err != nil {
+	if err := p.Check("placement", "scan_limit", "trigger", "preemption", "preemptible_below",
+		"preemption_candidates", "preemption_limit"); err != nil {
 		return nil, fmt.Errorf("monolithic: %w", err)
 	}
 	m := &monolithic{env: env, levelOf: map[int32]int{}, failed: map[allocator.Request]struct{}{},
@@ -106,6 +109,9 @@ func newMonolithic(env ModeEnv) (Mode, error) {
 			return nil, fmt.Errorf("monolithic: parameter \"trigger\": want true or false, got %T", v)
 		}
 		m.trigger = b
+	}
+	if m.preempt, err = parsePreemption(p); err != nil {
+		return nil, fmt.Errorf("monolithic: %w", err)
 	}
 	if m.placer, err = m.newPlacer(m.placement); err != nil {
 		return nil, err
@@ -153,6 +159,9 @@ func isFirstFit(name string) bool {
 func (m *monolithic) Init(e *Engine) error {
 	m.e = e
 	m.idx = index.New(e.Cluster()) // first-fit, and a quick "nothing can fit" test for every policy
+	if pp := m.preempt; pp != nil {
+		m.pre = NewPreemptor(e, pp.protect, pp.candidates, pp.limit)
+	}
 	return nil
 }
 
@@ -183,7 +192,11 @@ func (m *monolithic) TaskPending(now allocator.Time, id TaskID) {
 // TaskEnded counts pending tasks that ended while queued (killed); their
 // entries are recognised by seq and dropped by the next scans.
 func (m *monolithic) TaskEnded(_ allocator.Time, id TaskID) {
-	if t := m.e.Task(id); !t.Started {
+	t := m.e.Task(id)
+	if m.pre != nil {
+		m.pre.Ended(t)
+	}
+	if !t.Started {
 		m.stale++
 		m.dead[t.Spec.Req]++
 	}
@@ -196,7 +209,12 @@ func (m *monolithic) ResourcesFreed(allocator.Time, allocator.AgentID) {
 	}
 }
 
-func (m *monolithic) AgentChanged(allocator.Time, allocator.AgentID) { m.changed = true }
+func (m *monolithic) AgentChanged(allocator.Time, allocator.AgentID) {
+	m.changed = true
+	if m.pre != nil {
+		m.pre.AgentChanged()
+	}
+}
 
 func (m *monolithic) level(prio int32) *prioLevel {
 	if i, ok := m.levelOf[prio]; ok {
@@ -227,8 +245,13 @@ func (m *monolithic) Cycle(now allocator.Time) {
 		clear(m.failed) // clearing costs the map's capacity even when empty
 	}
 	m.minimal = m.minimal[:0]
+	if m.pre != nil {
+		m.pre.NewCycle()
+	}
 	misses := 0
 	for li := range m.levels {
+		// Preempted tasks are requeued at their (lower, existing) level
+		// during the scan: m.levels does not move.
 		if !m.scan(&m.levels[li], triggered, &misses) {
 			return
 		}
@@ -264,15 +287,17 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 			}
 		}
 		k := 1 // entries kept
-		if m.knownToFail(&ent.req) {
-			if !checkDead && !triggered {
-				k = min(left, m.scanLimit-*misses)
-			}
-		} else if m.place(ent.id, &ent.req) {
+		known := m.knownToFail(&ent.req)
+		if (!known && m.place(ent.id, &ent.req)) || (!triggered && m.preemptFor(ent.id)) {
 			r++
 			left--
 			*misses = 0
 			continue
+		}
+		if known {
+			if !checkDead && !triggered {
+				k = min(left, m.scanLimit-*misses)
+			}
 		} else {
 			m.failed[ent.req] = struct{}{}
 			if len(m.minimal) < maxMinimal {
@@ -391,5 +416,24 @@ func (m *monolithic) place(id TaskID, req *allocator.Request) bool {
 		m.e.Fail(fmt.Errorf("monolithic (%s): %w", m.placement, err))
 		return false
 	}
+	if m.pre != nil {
+		m.pre.Started(t)
+	}
 	return true
+}
+
+// preemptFor makes room for a task that could not be placed by preempting
+// lower-priority ones, when the scenario asks for preemption. Only
+// periodic cycles preempt: a triggered cycle serves the head of the queue
+// cheaply, and a preemption waits at most one interval.
+func (m *monolithic) preemptFor(id TaskID) bool {
+	if m.pre == nil {
+		return false
+	}
+	ok, err := m.pre.Place(id)
+	if err != nil {
+		m.e.Fail(fmt.Errorf("monolithic preemption: %w", err))
+		return false
+	}
+	return ok
 }
