@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 )
 
 // prioTask is a task of the given priority, CPUs (milli) and milli-GPU.
@@ -225,6 +227,62 @@ func gpuCluster(t testing.TB) *allocator.Cluster {
 	return c
 }
 
+// runPreempting runs the monolithic mode with params on randomPrioJobs(seed)
+// on gpuCluster, checking the preemptor's accounting after every cycle.
+func runPreempting(t *testing.T, seed uint64, params allocator.Params) (*preemptLog, Stats, error) {
+	m0, err := NewMode("monolithic", ModeEnv{Params: params})
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	m := m0.(*monolithic)
+	hc := &heldChecked{monolithic: m, t: t}
+	var mode Mode = m
+	if m.preempt != nil {
+		mode = hc
+	}
+	rec := &preemptLog{prio: map[int64]int32{}, agent: map[int64]allocator.AgentID{}}
+	e, err := New(Config{Cluster: gpuCluster(t), Source: &SliceSource{Inputs: randomPrioJobs(seed)}, Mode: mode,
+		Interval: sec, Horizon: 300 * sec, Observer: rec, Requeue: true})
+	require.NoError(t, err)
+	st, err := e.Run()
+	require.NoError(t, err)
+	if m.preempt != nil {
+		require.Positive(t, hc.checks)
+	}
+	return rec, st, nil
+}
+
+// checkPreemptions: every run of preempted attempts in the log is followed
+// by the start, on their agent, of a task of higher priority than each of
+// them and than protect; it returns how many were preempted.
+func checkPreemptions(t *testing.T, r *preemptLog, protect int32) int64 {
+	var victims []int64
+	var preempted int64
+	for _, line := range r.log {
+		var at float64
+		var seq int64
+		var agent allocator.AgentID
+		switch {
+		case scan(line, "%g end %d preempted", &at, &seq):
+			victims = append(victims, seq)
+			preempted++
+		case scan(line, "%g start %d on %d", &at, &seq, &agent):
+			for _, v := range victims {
+				require.Less(t, r.prio[v], r.prio[seq], "%d preempted for %d", v, seq)
+				require.Less(t, r.prio[v], protect, "protected %d preempted", v)
+				require.Equal(t, r.agent[v], agent, "%d preempted on another agent than %d starts", v, seq)
+			}
+			victims = victims[:0]
+		case scan(line, "%g submit %d", &at, &seq):
+			// a victim requeued
+		default:
+			require.Empty(t, victims, "preemptions not followed by a start: %q", line)
+		}
+	}
+	require.Empty(t, victims, "preemptions at the end of the log")
+	return preempted
+}
+
 // TestPreemptionInvariants: on random contended workloads, every preemption
 // evicts only lower-priority, unprotected tasks on the agent the preemptor
 // then starts on; every victim is requeued; the accounting holds after
@@ -233,60 +291,51 @@ func gpuCluster(t testing.TB) *allocator.Cluster {
 func TestPreemptionInvariants(t *testing.T) {
 	var waitOn, waitOff float64
 	for seed := range uint64(8) {
-		run := func(params allocator.Params) (*preemptLog, Stats) {
-			m := mono(t, params).(*monolithic)
-			hc := &heldChecked{monolithic: m, t: t}
-			var mode Mode = m
-			if m.preempt != nil {
-				mode = hc
-			}
-			rec := &preemptLog{prio: map[int64]int32{}, agent: map[int64]allocator.AgentID{}}
-			e, err := New(Config{Cluster: gpuCluster(t), Source: &SliceSource{Inputs: randomPrioJobs(seed)}, Mode: mode,
-				Interval: sec, Horizon: 300 * sec, Observer: rec, Requeue: true})
-			require.NoError(t, err)
-			st, err := e.Run()
-			require.NoError(t, err)
-			if m.preempt != nil {
-				require.Positive(t, hc.checks)
-			}
-			return rec, st
-		}
 		params := allocator.Params{"preemption": true, "preemptible_below": 4, "preemption_candidates": 2, "preemption_limit": 3}
-		on, st := run(params)
-		again, _ := run(params)
+		on, st, _ := runPreempting(t, seed, params)
+		again, _, _ := runPreempting(t, seed, params)
 		require.Equal(t, on.log, again.log, "seed %d: not deterministic", seed)
-		off, _ := run(nil)
+		off, _, _ := runPreempting(t, seed, nil)
 
-		var victims []int64
-		preempted := 0
-		for _, line := range on.log {
-			var at float64
-			var seq int64
-			var agent allocator.AgentID
-			switch {
-			case scan(line, "%g end %d preempted", &at, &seq):
-				victims = append(victims, seq)
-				preempted++
-			case scan(line, "%g start %d on %d", &at, &seq, &agent):
-				for _, v := range victims {
-					assert.Less(t, on.prio[v], on.prio[seq], "seed %d: %d preempted for %d", seed, v, seq)
-					assert.Less(t, on.prio[v], int32(4), "seed %d: protected %d preempted", seed, v)
-					assert.Equal(t, on.agent[v], agent, "seed %d: %d preempted on another agent than %d starts", seed, v, seq)
-				}
-				victims = victims[:0]
-			case scan(line, "%g submit %d", &at, &seq):
-				// a victim requeued
-			default:
-				require.Empty(t, victims, "seed %d: preemptions not followed by a start: %q", seed, line)
-			}
-		}
+		preempted := checkPreemptions(t, on, 4)
 		assert.Positive(t, preempted, "seed %d: nothing preempted", seed)
-		assert.EqualValues(t, preempted, st.Counters.Ended[allocator.OutcomePreempted])
+		assert.Equal(t, preempted, st.Counters.Ended[allocator.OutcomePreempted])
 		waitOn += meanWait(on, 4)
 		waitOff += meanWait(off, 4)
 	}
 	t.Logf("wait on %.2f off %.2f", waitOn, waitOff)
 	assert.Less(t, waitOn, waitOff/2, "priority-4 tasks should wait far less with preemption")
+}
+
+// FuzzPreemption: any monolithic params a scenario can hold, on a random
+// contended workload, either are refused or run with every preemption and
+// the accounting checked.
+func FuzzPreemption(f *testing.F) {
+	for _, s := range []string{
+		"{preemption: true}",
+		"{preemption: true, preemptible_below: 2, preemption_candidates: 1, preemption_limit: 1}",
+		"{preemption: true, preemptible_below: -1}",
+		"{preemption: true, preemption_limit: 0, placement: best-fit}",
+		"{preemption: true, placement: fgd, scan_limit: 1, trigger: false}",
+	} {
+		f.Add(uint64(1), s)
+	}
+	f.Fuzz(func(t *testing.T, seed uint64, doc string) {
+		var p map[string]any
+		if yaml.Unmarshal([]byte(doc), &p) != nil {
+			return
+		}
+		r, _, err := runPreempting(t, seed, p)
+		if err != nil {
+			return
+		}
+		protect := int32(math.MaxInt32)
+		if _, ok := p["preemptible_below"]; ok {
+			v, _ := allocator.Params(p).Float("preemptible_below", 0) // valid: the mode accepted it
+			protect = int32(v)
+		}
+		checkPreemptions(t, r, protect)
+	})
 }
 
 func scan(line, format string, args ...any) bool {
