@@ -27,14 +27,6 @@ func parsePreemption(p allocator.Params) (*preemptParams, error) {
 		}
 		on = b
 	}
-	if !on {
-		for _, k := range []string{"preemptible_below", "preemption_candidates", "preemption_limit"} {
-			if _, set := p[k]; set {
-				return nil, fmt.Errorf("parameter %q: set only with preemption: true", k)
-			}
-		}
-		return nil, nil
-	}
 	whole := func(key string, def, lo, hi float64) (float64, error) {
 		v, err := p.Float(key, def)
 		if err != nil {
@@ -56,6 +48,9 @@ func parsePreemption(p allocator.Params) (*preemptParams, error) {
 	limit, err := whole("preemption_limit", 100, 0, 1<<30)
 	if err != nil {
 		return nil, err
+	}
+	if !on {
+		return nil, nil // the other settings are checked, so that a sweep can turn preemption off and on
 	}
 	return &preemptParams{protect: int32(protect), candidates: int(cand), limit: int(limit)}, nil
 }
