@@ -31,8 +31,8 @@ func TestReportShowsPreemption(t *testing.T) {
 	page, err := os.ReadFile(filepath.Join(dir, reports.ReportFile))
 	require.NoError(t, err)
 	for label, want := range map[string]int64{
-		"attempts preempted": c.Ended[allocator.OutcomePreempted],
-		"attempts requeued":  c.Requeued,
+		"attempts preempted":                 c.Ended[allocator.OutcomePreempted],
+		"attempts requeued":                  c.Requeued,
 		"attempts lost \\(agent failures\\)": 0,
 	} {
 		m := regexp.MustCompile(`<td>` + label + `</td>\s*<td[^>]*>([0-9,]+)</td>`).FindSubmatch(page)
