@@ -21,6 +21,7 @@ type Metric struct {
 // Metrics are the figures a sweep reports, named as in summary.json.
 var Metrics = []Metric{
 	{"launched", func(s *reports.Summary) float64 { return float64(s.Launched) }},
+	{"preempted", func(s *reports.Summary) float64 { return float64(s.Tasks.Outcomes["preempted"]) }},
 	{"wait_mean_s", func(s *reports.Summary) float64 { return s.Tasks.WaitS.Mean }},
 	{"wait_p99_s", func(s *reports.Summary) float64 { return s.Tasks.WaitS.P99 }},
 	{"jct_p50_s", func(s *reports.Summary) float64 { return s.Tasks.JCTS.P50 }},
@@ -85,18 +86,29 @@ func WriteRuns(w io.Writer, axes []Axis, r *Results) error {
 
 // WriteTable writes a Markdown table, one row per point: each axis's value,
 // then every metric's mean over the seeds ± its sample standard deviation
-// (the mean alone with one seed).
+// (the mean alone with one seed). Metrics that are zero in every run (the
+// offers of a mode without offers, say) are left out of the table and
+// named under it; runs.tsv keeps them all.
 func WriteTable(w io.Writer, axes []Axis, r *Results) error {
+	var shown []Metric
+	var zero []string
+	for _, m := range Metrics {
+		if r.allZero(m) {
+			zero = append(zero, m.Name)
+		} else {
+			shown = append(shown, m)
+		}
+	}
 	var b strings.Builder
 	b.WriteString("|")
 	for _, a := range axes {
 		b.WriteString(" " + a.Path + " |")
 	}
-	for _, m := range Metrics {
+	for _, m := range shown {
 		b.WriteString(" " + m.Name + " |")
 	}
 	b.WriteString("\n|")
-	for range len(axes) + len(Metrics) {
+	for range len(axes) + len(shown) {
 		b.WriteString("---|")
 	}
 	b.WriteString("\n")
@@ -106,7 +118,7 @@ func WriteTable(w io.Writer, axes []Axis, r *Results) error {
 		for _, set := range pt.Sets {
 			b.WriteString(" " + strings.ReplaceAll(set.Value, "|", `\|`) + " |")
 		}
-		for _, m := range Metrics {
+		for _, m := range shown {
 			for s := range r.Seeds {
 				xs[s] = m.Get(r.Summaries[p][s])
 			}
@@ -121,8 +133,22 @@ func WriteTable(w io.Writer, axes []Axis, r *Results) error {
 	}
 	fmt.Fprintf(&b, "\n%d runs: %s × %s (mean ± sample standard deviation over the seeds)\n",
 		len(r.Points)*len(r.Seeds), plural(len(r.Points), "setting"), plural(len(r.Seeds), "seed"))
+	if len(zero) > 0 {
+		fmt.Fprintf(&b, "Zero in every run (left out): %s\n", strings.Join(zero, ", "))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func (r *Results) allZero(m Metric) bool {
+	for p := range r.Points {
+		for s := range r.Seeds {
+			if m.Get(r.Summaries[p][s]) != 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func plural(n int, what string) string {

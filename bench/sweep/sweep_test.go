@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/allocsim/allocsim/reports"
 	"github.com/allocsim/allocsim/runner"
 	"github.com/allocsim/allocsim/workloads"
 )
@@ -142,4 +143,28 @@ func TestSweepSummariesOnly(t *testing.T) {
 	sum, err := os.ReadFile(filepath.Join(base, "true", "summaries", "01-seed1.json"))
 	require.NoError(t, err)
 	assert.Contains(t, string(sum), `"allocator": "omega"`)
+}
+
+// The table leaves out figures that are zero in every run and says so;
+// runs.tsv keeps every column.
+func TestTableLeavesOutAllZeroMetrics(t *testing.T) {
+	sum := func(launched, offers int64) *reports.Summary {
+		return &reports.Summary{Launched: launched, OffersMade: offers}
+	}
+	axes := []Axis{{"allocator.name", []string{"a", "b"}}}
+	r := &Results{Seeds: []uint64{1, 2},
+		Points:    []Point{{Sets: []workloads.Set{{Path: "allocator.name", Value: "a"}}}, {Sets: []workloads.Set{{Path: "allocator.name", Value: "b"}}}},
+		Dirs:      [][]string{{"d1", "d2"}, {"d3", "d4"}},
+		Summaries: [][]*reports.Summary{{sum(1, 0), sum(3, 0)}, {sum(5, 0), sum(5, 2)}}}
+	var b bytes.Buffer
+	require.NoError(t, WriteTable(&b, axes, r))
+	want := "| allocator.name | launched | offers_made |\n|---|---|---|\n" +
+		"| a | 2 ± 1.414 | 0 ± 0 |\n| b | 5 ± 0 | 1 ± 1.414 |\n\n" +
+		"4 runs: 2 settings × 2 seeds (mean ± sample standard deviation over the seeds)\n" +
+		"Zero in every run (left out): preempted, wait_mean_s, wait_p99_s, jct_p50_s, makespan_s, cpu_alloc_mean_frac, " +
+		"gpu_alloc_mean_frac, jain_roles_mean, gpu_frag_mean_frac, transactions, claims_conflicted, scheduler_busy_s\n"
+	assert.Equal(t, want, b.String())
+	var runs bytes.Buffer
+	require.NoError(t, WriteRuns(&runs, axes, r))
+	assert.Contains(t, strings.SplitN(runs.String(), "\n", 2)[0], "\toffers_made\ttransactions\t")
 }
