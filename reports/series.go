@@ -37,9 +37,9 @@ import (
 //     expected idle milli-GPU a typical GPU task could not use;
 //     gpu_fgd_frag_frac is it over all free milli-GPU. NaN when the workload
 //     has no typical GPU shapes.
-//   - offers_*, cycles, launched, and the shared-state mode's transactions,
-//     transactions_conflicted, claims_conflicted: run-wide counters so far
-//     (cumulative).
+//   - offers_*, cycles, launched, the shared-state mode's transactions,
+//     transactions_conflicted, claims_conflicted, and the attempts
+//     preempted and lost: run-wide counters so far (cumulative).
 
 // seriesWriter writes timeseries.parquet.
 type seriesWriter struct {
@@ -74,7 +74,8 @@ func seriesColumns(m Meta) []Column {
 		Column{"offers_made", colInt64}, Column{"offers_accepted", colInt64},
 		Column{"offers_declined", colInt64}, Column{"offers_rescinded", colInt64},
 		Column{"cycles", colInt64}, Column{"launched", colInt64},
-		Column{"transactions", colInt64}, Column{"transactions_conflicted", colInt64}, Column{"claims_conflicted", colInt64})
+		Column{"transactions", colInt64}, Column{"transactions_conflicted", colInt64}, Column{"claims_conflicted", colInt64},
+		Column{"preempted", colInt64}, Column{"lost", colInt64})
 	roles := make([]string, len(m.Roles))
 	for i, r := range m.Roles {
 		roles[i] = r.Name
@@ -189,6 +190,7 @@ type sampleSnap struct {
 	cycles, launched    int64
 	tx, txConflicted    int64
 	conflicts           int64
+	preempted, lost     int64
 	corr                []fwLive // events at the sample's instant processed before it
 }
 
@@ -199,6 +201,7 @@ func (s *seriesWriter) snap(now allocator.Time, c *Collector, k *sim.Counters) {
 	sn := sampleSnap{time: now, total: total, alloc: total.Sub(cl.Free()), fgd: s.fgdFrag(cl),
 		offers: k.Offers, accepted: k.Accepted, declined: k.Declined, rescinded: k.Rescinded,
 		cycles: k.Cycles, launched: k.Launched, tx: k.Transactions, txConflicted: k.TxConflicted, conflicts: k.Conflicts,
+		preempted: k.Ended[allocator.OutcomePreempted], lost: k.Ended[allocator.OutcomeLost],
 		corr: slices.Clone(c.corr)}
 	sn.gpuFree, sn.gpuFrag = s.gpuFrag(cl)
 	s.snaps = append(s.snaps, sn)
@@ -275,6 +278,8 @@ func (s *seriesWriter) row(sn *sampleSnap, fws []fwLive, c *Collector) error {
 	w.Int(sn.tx)
 	w.Int(sn.txConflicted)
 	w.Int(sn.conflicts)
+	w.Int(sn.preempted)
+	w.Int(sn.lost)
 	for _, u := range s.roleUsed {
 		w.Float(u.DominantShare(total, 0))
 	}

@@ -35,3 +35,20 @@ func TestTransactionCounters(t *testing.T) {
 	assert.Equal(t, [3]int64{10, 3, 5}, [3]int64{sum.Transactions, sum.TxConflicted, sum.Conflicts})
 	assert.Equal(t, 2.5, sum.SchedulerBusyS)
 }
+
+// Preempted and lost attempts are cumulative columns of the time series,
+// read from the engine's counters at each sample.
+func TestEvictionCounters(t *testing.T) {
+	e, c, dir := handRun(t)
+	k := e.Counters()
+	k.Ended[allocator.OutcomePreempted], k.Ended[allocator.OutcomeLost] = 2, 0
+	c.Sample(60*allocator.Second, e)
+	k.Ended[allocator.OutcomePreempted], k.Ended[allocator.OutcomeLost] = 7, 1
+	c.Sample(120*allocator.Second, e)
+	require.NoError(t, c.Close(sim.Stats{End: 120 * allocator.Second, Counters: *k, Wall: time.Second}))
+
+	ts, err := reports.ReadTable(dir, reports.TimeseriesFile)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{2, 7}, ts.Col("preempted"))
+	assert.Equal(t, []float64{0, 1}, ts.Col("lost"))
+}

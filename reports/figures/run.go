@@ -123,6 +123,9 @@ func ForRun(r *Run) ([]Figure, error) {
 	if tx := ts.Col("transactions"); len(tx) > 0 && tx[len(tx)-1] > 0 {
 		specs = append(specs, conflictSpec(ts, x, xl))
 	}
+	if ev, ok := evictionSpec(ts, x, xl); ok {
+		specs = append(specs, ev)
+	}
 
 	figs := make([]Figure, 0, len(specs))
 	for _, s := range specs {
@@ -154,6 +157,29 @@ func conflictSpec(ts *reports.Table, x []float64, xl string) Spec {
 	return Spec{Name: "conflicts", Title: "Shared-state transactions with a conflict, per sample interval", XLabel: xl,
 		YLabel: "fraction of transactions", YMin: f64(0), YMax: f64(1),
 		Series: []Series{{Name: "with a refused claim", X: x, Y: frac}}}
+}
+
+// evictionSpec counts, per sample interval, the attempts preempted and
+// lost with their agent; ok is false when a run had neither (or was written
+// before timeseries.parquet had the columns).
+func evictionSpec(ts *reports.Table, x []float64, xl string) (Spec, bool) {
+	s := Spec{Name: "evictions", Title: "Attempts preempted and lost, per sample interval", XLabel: xl,
+		YLabel: "task attempts", YMin: f64(0)}
+	for _, name := range []string{"preempted", "lost"} {
+		c := ts.Col(name)
+		if len(c) == 0 || c[len(c)-1] == 0 {
+			continue
+		}
+		per := make([]float64, len(c))
+		for i := range c {
+			per[i] = c[i]
+			if i > 0 {
+				per[i] -= c[i-1]
+			}
+		}
+		s.Series = append(s.Series, Series{Name: name, X: x, Y: per})
+	}
+	return s, len(s.Series) > 0
 }
 
 func unitOf(res string) string {

@@ -26,3 +26,28 @@ func TestConflictSpec(t *testing.T) {
 	_, err := Render(s)
 	require.NoError(t, err)
 }
+
+// Attempts preempted and lost per interval come from the cumulative
+// columns; a series that stays at zero is left out, and a run with neither
+// (or without the columns) gets no figure.
+func TestEvictionSpec(t *testing.T) {
+	ts := &reports.Table{Columns: []string{"preempted", "lost"}, Data: [][]float64{{3, 3, 10, 12}, {0, 0, 0, 0}}}
+	s, ok := evictionSpec(ts, []float64{1, 2, 3, 4}, "time (min)")
+	require.True(t, ok)
+	require.Len(t, s.Series, 1)
+	assert.Equal(t, "preempted", s.Series[0].Name)
+	assert.Equal(t, []float64{3, 0, 7, 2}, s.Series[0].Y)
+	_, err := Render(s)
+	require.NoError(t, err)
+
+	ts.Data[1] = []float64{1, 1, 1, 4}
+	s, ok = evictionSpec(ts, []float64{1, 2, 3, 4}, "time (min)")
+	require.True(t, ok)
+	require.Len(t, s.Series, 2)
+	assert.Equal(t, []float64{1, 0, 0, 3}, s.Series[1].Y)
+
+	_, ok = evictionSpec(&reports.Table{Columns: []string{"preempted", "lost"}, Data: [][]float64{{0, 0}, {0, 0}}}, []float64{1, 2}, "")
+	assert.False(t, ok)
+	_, ok = evictionSpec(&reports.Table{}, nil, "")
+	assert.False(t, ok, "a run written before the columns existed")
+}

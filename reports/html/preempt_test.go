@@ -30,6 +30,7 @@ func TestReportShowsPreemption(t *testing.T) {
 	require.NoError(t, html.Generate(dir))
 	page, err := os.ReadFile(filepath.Join(dir, reports.ReportFile))
 	require.NoError(t, err)
+	assert.Contains(t, string(page), `id="fig-evictions"`)
 	for label, want := range map[string]int64{
 		"attempts preempted":                 c.Ended[allocator.OutcomePreempted],
 		"attempts requeued":                  c.Requeued,
