@@ -8,8 +8,8 @@ import (
 // Axis is one swept setting: the dotted path of a value in the scenario
 // file and the values it takes (YAML scalars or flow collections).
 type Axis struct {
-	Path   string
-	Values []string
+	Path   string   `json:"path"`
+	Values []string `json:"values"`
 }
 
 // ParseAxis reads "path=v1,v2,…". Commas inside brackets or braces belong to

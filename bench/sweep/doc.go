@@ -5,5 +5,6 @@
 // runs once per seed, in parallel, and the headline figures of its
 // summary.json are tabulated per combination (mean and standard deviation
 // over the seeds). Runs are independent and seeded: the results do not
-// depend on the number of parallel runs.
+// depend on the number of parallel runs, nor on splitting the runs into
+// shards (Shard) run apart and merged from their manifests (Merge).
 package sweep

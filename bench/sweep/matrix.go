@@ -24,6 +24,8 @@ type Matrix struct {
 	// Out/summaries/<point>-seed<seed>.json: a sweep of the default scenario
 	// otherwise keeps ~50 MB of Parquet files a run.
 	SummariesOnly bool
+	// Shard, when set, runs only part of the runs (see Shard).
+	Shard Shard
 	// Progress, when set, is called after each finished run (from one goroutine).
 	Progress func(done, total int)
 }
@@ -61,12 +63,27 @@ func (m Matrix) Points() []Point {
 	return pts
 }
 
-// Results are the summaries of every run, indexed [point][seed].
+// Results are the summaries of every run, indexed [point][seed]; a run
+// outside the sweep's shard has a nil summary.
 type Results struct {
 	Points    []Point
 	Seeds     []uint64
 	Summaries [][]*reports.Summary
 	Dirs      [][]string
+	Shard     Shard
+}
+
+// runs counts the runs that have a summary.
+func (r *Results) runs() int {
+	n := 0
+	for p := range r.Summaries {
+		for _, s := range r.Summaries[p] {
+			if s != nil {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // check parses a point's scenario and, for a synthetic workload, builds its
@@ -97,7 +114,8 @@ func (m Matrix) Run() (*Results, error) {
 		}
 		docs[i] = doc
 	}
-	res := &Results{Points: pts, Seeds: m.Seeds, Summaries: make([][]*reports.Summary, len(pts)), Dirs: make([][]string, len(pts))}
+	res := &Results{Points: pts, Seeds: m.Seeds, Summaries: make([][]*reports.Summary, len(pts)), Dirs: make([][]string, len(pts)),
+		Shard: m.Shard}
 	sub := "runs"
 	if m.SummariesOnly {
 		sub = "summaries"
@@ -112,7 +130,9 @@ func (m Matrix) Run() (*Results, error) {
 			if m.SummariesOnly {
 				res.Dirs[p][s] += ".json"
 			}
-			jobs = append(jobs, job{p, s})
+			if m.Shard.Has(p*len(m.Seeds) + s) {
+				jobs = append(jobs, job{p, s})
+			}
 		}
 	}
 	if err := os.MkdirAll(filepath.Join(m.Out, sub), 0o755); err != nil {

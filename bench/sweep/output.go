@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,6 +69,9 @@ func WriteRuns(w io.Writer, axes []Axis, r *Results) error {
 	}
 	for p, pt := range r.Points {
 		for s, seed := range r.Seeds {
+			if r.Summaries[p][s] == nil {
+				continue // another shard's
+			}
 			row := make([]string, 0, len(head))
 			for _, set := range pt.Sets {
 				row = append(row, set.Value)
@@ -112,15 +116,21 @@ func WriteTable(w io.Writer, axes []Axis, r *Results) error {
 		b.WriteString("---|")
 	}
 	b.WriteString("\n")
-	xs := make([]float64, len(r.Seeds))
+	xs := make([]float64, 0, len(r.Seeds))
 	for p, pt := range r.Points {
+		if !slices.ContainsFunc(r.Summaries[p], func(s *reports.Summary) bool { return s != nil }) {
+			continue // another shard's
+		}
 		b.WriteString("|")
 		for _, set := range pt.Sets {
 			b.WriteString(" " + strings.ReplaceAll(set.Value, "|", `\|`) + " |")
 		}
 		for _, m := range shown {
-			for s := range r.Seeds {
-				xs[s] = m.Get(r.Summaries[p][s])
+			xs = xs[:0]
+			for _, sum := range r.Summaries[p] {
+				if sum != nil {
+					xs = append(xs, m.Get(sum))
+				}
 			}
 			mean, sd := stat.MeanStdDev(xs, nil)
 			if len(xs) < 2 {
@@ -131,8 +141,14 @@ func WriteTable(w io.Writer, axes []Axis, r *Results) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\n%d runs: %s × %s (mean ± sample standard deviation over the seeds)\n",
-		len(r.Points)*len(r.Seeds), plural(len(r.Points), "setting"), plural(len(r.Seeds), "seed"))
+	if r.Shard.Count > 0 {
+		fmt.Fprintf(&b, "\nshard %s: %d of the %d runs of %s × %s (mean ± sample standard deviation over the seeds run here;\n"+
+			"allocsim bench sweep merge puts the shards together)\n",
+			r.Shard, r.runs(), len(r.Points)*len(r.Seeds), plural(len(r.Points), "setting"), plural(len(r.Seeds), "seed"))
+	} else {
+		fmt.Fprintf(&b, "\n%d runs: %s × %s (mean ± sample standard deviation over the seeds)\n",
+			len(r.Points)*len(r.Seeds), plural(len(r.Points), "setting"), plural(len(r.Seeds), "seed"))
+	}
 	if len(zero) > 0 {
 		fmt.Fprintf(&b, "Zero in every run (left out): %s\n", strings.Join(zero, ", "))
 	}
@@ -142,8 +158,8 @@ func WriteTable(w io.Writer, axes []Axis, r *Results) error {
 
 func (r *Results) allZero(m Metric) bool {
 	for p := range r.Points {
-		for s := range r.Seeds {
-			if m.Get(r.Summaries[p][s]) != 0 {
+		for _, sum := range r.Summaries[p] {
+			if sum != nil && m.Get(sum) != 0 {
 				return false
 			}
 		}

@@ -18,10 +18,16 @@ func init() {
 }
 
 func runBenchSweep(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench sweep", "bench sweep [--set path=v1,v2 …] [--seeds 1-5] [-j N] [--out DIR] [scenario.yaml]\n\n"+
+	if len(args) > 0 && args[0] == "merge" {
+		return runBenchSweepMerge(args[1:], stdout, stderr)
+	}
+	fs := newFlagSet("bench sweep", "bench sweep [--set path=v1,v2 …] [--seeds 1-5] [-j N] [--shard i/n] [--out DIR] [scenario.yaml]\n"+
+		"       allocsim bench sweep merge [--out DIR] SHARD_DIR…\n\n"+
 		"Runs the scenario (the embedded default without one) for every combination of the --set values\n"+
-		"and every seed; writes each run's folder under DIR/runs/, one row per run to DIR/runs.tsv, and\n"+
-		"prints the per-setting means ± standard deviations (also DIR/sweep.md).", stderr)
+		"and every seed; writes each run's folder under DIR/runs/, one row per run to DIR/runs.tsv, the\n"+
+		"matrix and its runs to DIR/sweep.json, and prints the per-setting means ± standard deviations\n"+
+		"(also DIR/sweep.md). --shard i/n runs only every n-th run (for spreading a sweep over CI jobs);\n"+
+		"merge puts the shards' folders back together into the unsharded sweep's table.", stderr)
 	var sets stringList
 	fs.Var(&sets, "set", "a value of the scenario file by its dotted path and the values it takes, e.g.\n"+
 		"allocator.name=monolithic,omega or allocator.params.think_job=0.01,0.1; repeat for more axes")
@@ -29,6 +35,7 @@ func runBenchSweep(args []string, stdout, stderr io.Writer) error {
 	jobs := fs.Int("j", 0, "parallel runs (default GOMAXPROCS)")
 	out := fs.String("out", filepath.Join("out", "sweep"), "output folder")
 	summaries := fs.Bool("summaries-only", false, "keep only each run's summary.json (DIR/summaries/), not its Parquet files")
+	shard := fs.String("shard", "", "run only shard i of n of the runs, e.g. 2/4 (merge the shards with bench sweep merge)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -52,6 +59,11 @@ func runBenchSweep(args []string, stdout, stderr io.Writer) error {
 	if m.Seeds, err = parseSeeds(*seeds); err != nil {
 		return fmt.Errorf("--seeds: %w", err)
 	}
+	if *shard != "" {
+		if m.Shard, err = sweep.ParseShard(*shard); err != nil {
+			return fmt.Errorf("--shard %w", err)
+		}
+	}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar := progressbar.NewOptions(len(m.Points())*len(m.Seeds), progressbar.OptionSetWriter(stderr),
 			progressbar.OptionSetDescription("bench sweep"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
@@ -62,19 +74,53 @@ func runBenchSweep(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return writeSweep(*out, m.Axes, res, m.Manifest(res, *out), stdout)
+}
+
+// writeSweep writes a sweep folder's runs.tsv, sweep.md and sweep.json, and
+// prints the table.
+func writeSweep(out string, axes []sweep.Axis, res *sweep.Results, man sweep.Manifest, stdout io.Writer) error {
 	var runs, table bytes.Buffer
-	if err := sweep.WriteRuns(&runs, m.Axes, res); err != nil {
+	if err := sweep.WriteRuns(&runs, axes, res); err != nil {
 		return err
 	}
-	if err := sweep.WriteTable(&table, m.Axes, res); err != nil {
+	if err := sweep.WriteTable(&table, axes, res); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(*out, "runs.tsv"), runs.Bytes()); err != nil {
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(*out, "sweep.md"), table.Bytes()); err != nil {
+	if err := writeFileAtomic(filepath.Join(out, "runs.tsv"), runs.Bytes()); err != nil {
 		return err
 	}
-	_, err = stdout.Write(table.Bytes())
+	if err := writeFileAtomic(filepath.Join(out, "sweep.md"), table.Bytes()); err != nil {
+		return err
+	}
+	if err := sweep.WriteManifest(out, man); err != nil {
+		return err
+	}
+	_, err := stdout.Write(table.Bytes())
 	return err
+}
+
+func runBenchSweepMerge(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench sweep merge", "bench sweep merge [--out DIR] SHARD_DIR…\n\n"+
+		"Merges the folders of a sweep run in shards (bench sweep --shard i/n, same scenario file, --set\n"+
+		"axes and seeds): checks that every run is in exactly one of them, then writes DIR/runs.tsv,\n"+
+		"DIR/sweep.md and DIR/sweep.json as the unsharded sweep would have, and prints the table.", stderr)
+	out := fs.String("out", filepath.Join("out", "sweep"), "output folder")
+	dirs, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(dirs) == 0 {
+		fmt.Fprintln(stderr, "allocsim bench sweep merge: no shard folders given")
+		fs.Usage()
+		return errUsage
+	}
+	res, man, err := sweep.Merge(dirs, *out)
+	if err != nil {
+		return err
+	}
+	return writeSweep(*out, man.Axes, res, man, stdout)
 }

@@ -47,3 +47,40 @@ func TestBenchSweep(t *testing.T) {
 		assert.Contains(t, stderr.String(), c.msg, c.args)
 	}
 }
+
+// A sweep run in two shards and merged prints the unsharded sweep's table.
+func TestBenchSweepShardMerge(t *testing.T) {
+	base := t.TempDir()
+	args := []string{"bench", "sweep", smallScenario, "--set", "allocator.name=monolithic,omega", "--set", "allocator.params={}",
+		"--seeds", "3-4", "--summaries-only"}
+	var whole, stderr bytes.Buffer
+	require.Equal(t, 0, Main(append(args, "--out", filepath.Join(base, "whole")), &whole, &stderr), stderr.String())
+	for _, i := range []string{"1", "2"} {
+		var stdout bytes.Buffer
+		require.Equal(t, 0, Main(append(args, "--shard", i+"/2", "--out", filepath.Join(base, "s"+i)), &stdout, &stderr), stderr.String())
+		assert.Contains(t, stdout.String(), "shard "+i+"/2: 2 of the 4 runs")
+	}
+	var merged bytes.Buffer
+	out := filepath.Join(base, "merged")
+	require.Equal(t, 0, Main([]string{"bench", "sweep", "merge", "--out", out, filepath.Join(base, "s2"), filepath.Join(base, "s1")},
+		&merged, &stderr), stderr.String())
+	assert.Equal(t, whole.String(), merged.String())
+	for _, f := range []string{"runs.tsv", "sweep.md", "sweep.json"} {
+		_, err := os.Stat(filepath.Join(out, f))
+		assert.NoError(t, err, f)
+	}
+
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"sweep", "--shard", "3/2"}, 1, `--shard "3/2": want i/n`},
+		{[]string{"sweep", "merge"}, 2, "no shard folders given"},
+		{[]string{"sweep", "merge", "--out", out, filepath.Join(base, "s1")}, 1, "in none of the folders (shards given: 1/2)"},
+	} {
+		stderr.Reset()
+		assert.Equal(t, c.code, Main(append([]string{"bench"}, c.args...), &bytes.Buffer{}, &stderr), c.args)
+		assert.Contains(t, stderr.String(), c.msg, c.args)
+	}
+}
