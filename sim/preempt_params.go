@@ -33,7 +33,7 @@ func parsePreemption(p allocator.Params) (*preemptParams, error) {
 			return 0, err
 		}
 		if v != math.Trunc(v) || v < lo || v > hi {
-			return 0, fmt.Errorf("parameter %q: want a whole number in [%v, %v], got %v", key, lo, hi, v)
+			return 0, fmt.Errorf("parameter %q: want a whole number in [%.0f, %.0f], got %v", key, lo, hi, v)
 		}
 		return v, nil
 	}
