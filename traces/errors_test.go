@@ -90,6 +90,15 @@ func TestMalformedRowsNameFileLineColumn(t *testing.T) {
 			"x.swf", []string{"x.swf:4", "column run time", "-1 for unknown"}},
 		{"swf short line", "swf", map[string]string{"x.swf": "1 0 0 10\n"},
 			"x.swf", []string{"x.swf:1", "18 whitespace-separated fields"}},
+		// Times in seconds beyond what int64 microseconds hold used to wrap
+		// to negative times (out of order) and negative run times.
+		{"openb creation overflows µs", "openb", map[string]string{"openb_node_list_gpu_node.csv": "sn,cpu_milli,memory_mib,gpu,model\n",
+			"p.csv": "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\n" +
+				"a,1,1,0,0,,LS,Succeeded,1,2,\nb,1,1,0,0,,LS,Succeeded,9223372036855,9223372036856,\n"},
+			"p.csv", []string{"p.csv:3", "column creation_time", "from 0 to 9223372036854"}},
+		{"openb scheduled overflows µs", "openb", map[string]string{"openb_node_list_gpu_node.csv": "sn,cpu_milli,memory_mib,gpu,model\n",
+			"p.csv": "name,cpu_milli,memory_mib,num_gpu,gpu_milli,creation_time,scheduled_time\na,1,1,0,0,1,9223372036855\n"},
+			"p.csv", []string{"p.csv:2", "column scheduled_time"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -214,17 +214,19 @@ func parseOpenbPod(t *csvTable, c *[11]int) (OpenbPod, *ParseError) {
 	if c[8] < 0 {
 		return p, nil
 	}
-	if p.Creation, ok = parseInt(f[c[8]]); !ok || p.Creation < 0 {
-		return p, t.errAt(c[8], "seconds, an integer ≥ 0")
+	// Times are bounded so that Task's conversion to microseconds cannot
+	// overflow (a wrapped time came out negative and out of order).
+	if p.Creation, ok = parseInt(f[c[8]]); !ok || p.Creation < 0 || p.Creation > maxSeconds {
+		return p, t.errAt(c[8], fmt.Sprintf("seconds, an integer from 0 to %d", maxSeconds))
 	}
 	if c[9] >= 0 {
-		if p.Deletion, ok = parseInt(f[c[9]]); !ok || p.Deletion < p.Creation {
-			return p, t.errAt(c[9], "seconds, an integer ≥ creation_time")
+		if p.Deletion, ok = parseInt(f[c[9]]); !ok || p.Deletion < p.Creation || p.Deletion > maxSeconds {
+			return p, t.errAt(c[9], fmt.Sprintf("seconds, an integer from creation_time to %d", maxSeconds))
 		}
 	}
 	if c[10] >= 0 {
 		if s := f[c[10]]; len(s) > 0 {
-			if p.Scheduled, ok = parseInt(s); !ok || p.Scheduled < p.Creation || (p.Deletion >= 0 && p.Scheduled > p.Deletion) {
+			if p.Scheduled, ok = parseInt(s); !ok || p.Scheduled < p.Creation || p.Scheduled > maxSeconds || (p.Deletion >= 0 && p.Scheduled > p.Deletion) {
 				return p, t.errAt(c[10], "seconds between creation_time and deletion_time, or empty")
 			}
 		}
