@@ -200,6 +200,18 @@ func (s *swf) parseJob(line []byte) error {
 		return s.bad.handle(&ParseError{File: s.parts.name, Line: s.parts.lineNo(), Column: swfColNames[4],
 			Value: string(f[4]), Expected: "at most 2^20 processors"})
 	}
+	// Bounded so that the conversion to microseconds (and submit + wait)
+	// cannot overflow into a negative time or run.
+	for _, i := range [...]int{1, 2, 3} {
+		limit, what := maxSeconds, "seconds, at most %d"
+		if i == 2 {
+			limit, what = maxSeconds-v[1], "seconds, at most %d (with the submit time)"
+		}
+		if v[i] > limit {
+			return s.bad.handle(&ParseError{File: s.parts.name, Line: s.parts.lineNo(), Column: swfColNames[i],
+				Value: string(f[i]), Expected: fmt.Sprintf(what, limit)})
+		}
+	}
 	submit := allocator.Time(v[1]) * allocator.Second
 	if submit < s.lastT {
 		return s.bad.handle(&ParseError{File: s.parts.name, Line: s.parts.lineNo(), Column: swfColNames[1],
