@@ -105,6 +105,12 @@ func TestMalformedRowsNameFileLineColumn(t *testing.T) {
 			"x.swf", []string{"x.swf:1", "column run time"}},
 		{"swf submit + wait overflows µs", "swf", map[string]string{"x.swf": "1 9223372036850 5 1 2 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"},
 			"x.swf", []string{"x.swf:1", "column wait time", "at most 4 (with the submit time)"}},
+		// The header's node count sizes a slice of machines: a corrupt one
+		// used to allocate until the process died.
+		{"swf MaxNodes too large", "swf", map[string]string{"x.swf": "; MaxProcs: 4\n; MaxNodes: 100000000000\n1 0 0 10 2 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"},
+			"x.swf", []string{"x.swf:2", "column MaxNodes/MaxProcs", "at most 2^20 nodes"}},
+		{"swf MaxProcs per node too large", "swf", map[string]string{"x.swf": "; MaxNodes: 1\n; MaxProcs: 9223372036854775807\n"},
+			"x.swf", []string{"x.swf:2", "column MaxNodes/MaxProcs", "at most 2^20 processors"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -60,7 +60,7 @@ func (s *swf) Close() error  { return s.parts.Close() }
 // header reads the leading ';' lines for MaxNodes/MaxProcs, then queues the
 // machines; it returns the first job line (nil at EOF).
 func (s *swf) header() ([]byte, error) {
-	var nodes, procs int64
+	var nodes, procs, hdrLine int64
 	for {
 		line, err := s.parts.line()
 		if err == io.EOF {
@@ -80,11 +80,11 @@ func (s *swf) header() ([]byte, error) {
 					switch string(bytes.TrimSpace(k)) {
 					case "MaxNodes":
 						if ok {
-							nodes = n
+							nodes, hdrLine = n, s.parts.lineNo()
 						}
 					case "MaxProcs":
 						if ok {
-							procs = n
+							procs, hdrLine = n, s.parts.lineNo()
 						}
 					}
 				}
@@ -103,6 +103,12 @@ func (s *swf) header() ([]byte, error) {
 		}
 		if nodes <= 0 && procs > 0 {
 			nodes = procs / per
+		}
+		// A machine is queued per node: a corrupt header must not make
+		// that loop run (and allocate) for ever, nor per*1000 overflow.
+		if nodes > 1<<20 || per > 1<<20 {
+			return nil, &ParseError{File: s.parts.name, Line: hdrLine, Column: "MaxNodes/MaxProcs",
+				Value: fmt.Sprintf("%d nodes of %d processors", nodes, per), Expected: "at most 2^20 nodes of at most 2^20 processors"}
 		}
 		for i := int64(0); i < nodes; i++ {
 			s.machines = append(s.machines, MachineEvent{Machine: i, Kind: MachineAdd,
