@@ -111,6 +111,14 @@ func TestMalformedRowsNameFileLineColumn(t *testing.T) {
 			"x.swf", []string{"x.swf:2", "column MaxNodes/MaxProcs", "at most 2^20 nodes"}},
 		{"swf MaxProcs per node too large", "swf", map[string]string{"x.swf": "; MaxNodes: 1\n; MaxProcs: 9223372036854775807\n"},
 			"x.swf", []string{"x.swf:2", "column MaxNodes/MaxProcs", "at most 2^20 processors"}},
+		{"alibaba2018 time overflows µs", "alibaba2018", map[string]string{"machine_meta.csv": "m_1,0,1,2,96,100,USING\nm_2,9223372036855,1,2,96,100,USING\n"},
+			"machine_meta.csv", []string{"machine_meta.csv:2", "column time_stamp"}},
+		{"alibaba2018 cpu overflows milli-CPU", "alibaba2018", map[string]string{"machine_meta.csv": "m_1,0,1,2,9223372036854775,100,USING\n"},
+			"machine_meta.csv", []string{"machine_meta.csv:1", "column cpu_num", "0–1048576"}},
+		{"pai cpu overflows milli-CPU", "pai2020", map[string]string{"pai_machine_spec.csv": "a,CPU,9223372036854775,512,0\n"},
+			"pai_machine_spec.csv", []string{"pai_machine_spec.csv:1", "column cap_cpu", "0–1048576"}},
+		{"pai mem overflows MiB", "pai2020", map[string]string{"pai_machine_spec.csv": "a,CPU,96,9223372036854775,0\n"},
+			"pai_machine_spec.csv", []string{"pai_machine_spec.csv:1", "column cap_mem", "0–1073741824"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -8,6 +8,13 @@ import (
 	"github.com/allocsim/allocsim/allocator"
 )
 
+// Bounds on a machine's size in the machine tables, far above any real
+// machine, so that converting to milli-CPU and MiB cannot overflow.
+const (
+	maxCPUs  = 1 << 20
+	maxMemGB = 1 << 30
+)
+
 // sliceReader streams records already in memory (small machine tables).
 type sliceReader struct {
 	recs  []Record
@@ -77,10 +84,12 @@ func OpenAlibaba2018(path string, opt Options) (Reader, error) {
 		r := row{id: string(f[0]), attrs: "fd1=" + string(f[2]) + ",fd2=" + string(f[3]), line: len(rows)}
 		var ok bool
 		var perr *ParseError
-		if r.time, ok = parseInt(f[1]); !ok || r.time < 0 {
-			perr = t.errAt(1, "seconds, an integer ≥ 0")
-		} else if r.cpu, ok = parseInt(f[4]); !ok || r.cpu < 0 {
-			perr = t.errAt(4, "a CPU count ≥ 0")
+		// Bounded so that seconds → µs and cores → milli-CPU cannot overflow
+		// (a wrapped time sorted first but came out negative).
+		if r.time, ok = parseInt(f[1]); !ok || r.time < 0 || r.time > maxSeconds {
+			perr = t.errAt(1, fmt.Sprintf("seconds, an integer from 0 to %d", maxSeconds))
+		} else if r.cpu, ok = parseInt(f[4]); !ok || r.cpu < 0 || r.cpu > maxCPUs {
+			perr = t.errAt(4, fmt.Sprintf("a CPU count 0–%d", maxCPUs))
 		} else if r.mem, ok = scaleDecimal(f[5], memFull); !ok {
 			perr = t.errAt(5, "a normalised memory size 0–100")
 		} else if len(f[0]) == 0 {
@@ -166,10 +175,10 @@ func OpenPAI2020(path string, opt Options) (Reader, error) {
 		switch {
 		case len(f[0]) == 0:
 			perr = t.errAt(0, "a machine id")
-		case !ok1 || cpu < 0:
-			perr = t.errAt(2, "a CPU count ≥ 0")
-		case !ok2 || mem < 0:
-			perr = t.errAt(3, "memory in GB, an integer ≥ 0")
+		case !ok1 || cpu < 0 || cpu > maxCPUs: // bounded: ×1000 must not overflow
+			perr = t.errAt(2, fmt.Sprintf("a CPU count 0–%d", maxCPUs))
+		case !ok2 || mem < 0 || mem > maxMemGB: // bounded: ×1024 must not overflow
+			perr = t.errAt(3, fmt.Sprintf("memory in GB, an integer 0–%d", maxMemGB))
 		case !ok3 || gpu < 0 || gpu > allocator.MaxGPUsPerAgent:
 			perr = t.errAt(4, fmt.Sprintf("a GPU count 0–%d", allocator.MaxGPUsPerAgent))
 		case gpu > 0 && len(f[1]) == 0:
