@@ -369,6 +369,10 @@ func (g *google2019) readTask() error {
 		return g.bad.handle(g.inst.errAt("instance_index", "", "an instance index ≥ 0"))
 	case in.SchedulingClass < 0 || in.SchedulingClass > 3:
 		return g.bad.handle(g.inst.errAt("scheduling_class", strconv.FormatInt(int64(in.SchedulingClass), 10), "0–3"))
+	case in.Priority < 0 || in.Priority > 1<<31-1:
+		// An int32 in the trace's schema; converting a larger value to the
+		// task's int32 priority silently wrapped it (2^32 became 0).
+		return g.bad.handle(g.inst.errAt("priority", strconv.FormatInt(int64(in.Priority), 10), "a priority 0–2147483647"))
 	}
 	t := allocator.Time(*in.Time)
 	if t < g.lastT {
