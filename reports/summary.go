@@ -63,6 +63,7 @@ type Summary struct {
 	TxConflicted   int64   `json:"transactions_conflicted"`
 	Conflicts      int64   `json:"claims_conflicted"`
 	SchedulerBusyS float64 `json:"scheduler_busy_s"`
+	JobsAbandoned  int64   `json:"jobs_abandoned"` // given up after too many decisions
 
 	Tasks           metrics.TaskSummary `json:"tasks"`
 	WaitSByFw       []NamedDist         `json:"wait_s_by_framework"`
@@ -109,7 +110,7 @@ func (c *Collector) summary(st sim.Stats) Summary {
 		OffersMade: k.Offers, OffersAccepted: k.Accepted, OffersDeclined: k.Declined,
 		OffersRescinded: k.Rescinded, FiltersInstalled: k.FiltersInstalled,
 		Transactions: k.Transactions, TxConflicted: k.TxConflicted, Conflicts: k.Conflicts,
-		SchedulerBusyS: k.SchedulerBusy.Seconds(),
+		SchedulerBusyS: k.SchedulerBusy.Seconds(), JobsAbandoned: k.JobsAbandoned,
 		Tasks:          ts,
 		Frameworks:     c.names.frameworks, Roles: c.names.roles,
 	}

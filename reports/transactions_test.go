@@ -22,6 +22,7 @@ func TestTransactionCounters(t *testing.T) {
 	k.Transactions, k.TxConflicted, k.Conflicts = 4, 1, 2
 	c.Sample(60*allocator.Second, e)
 	k.Transactions, k.TxConflicted, k.Conflicts, k.SchedulerBusy = 10, 3, 5, 2500*allocator.Millisecond
+	k.JobsAbandoned = 2
 	c.Sample(120*allocator.Second, e)
 	require.NoError(t, c.Close(sim.Stats{End: 120 * allocator.Second, Counters: *k, Wall: time.Second}))
 
@@ -34,6 +35,7 @@ func TestTransactionCounters(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, [3]int64{10, 3, 5}, [3]int64{sum.Transactions, sum.TxConflicted, sum.Conflicts})
 	assert.Equal(t, 2.5, sum.SchedulerBusyS)
+	assert.Equal(t, int64(2), sum.JobsAbandoned)
 }
 
 // Preempted and lost attempts are cumulative columns of the time series,

@@ -41,8 +41,9 @@ func WriteSummary(w io.Writer, r Result) error {
 	}
 	row("cycles", "%s (%s triggered)", group(c.Cycles), group(c.TriggeredCycles))
 	if c.Transactions > 0 {
-		row("transactions", "%s (%s with a conflict, %s task claims refused); schedulers busy %s",
-			group(c.Transactions), group(c.TxConflicted), group(c.Conflicts), time.Duration(c.SchedulerBusy)*time.Microsecond)
+		row("transactions", "%s (%s with a conflict, %s task claims refused); schedulers busy %s; %s jobs abandoned",
+			group(c.Transactions), group(c.TxConflicted), group(c.Conflicts), time.Duration(c.SchedulerBusy)*time.Microsecond,
+			group(c.JobsAbandoned))
 	}
 	row("events", "%s in %s of engine time: %s events/s", group(c.Events), st.Wall.Round(time.Millisecond), group(int64(r.EventsPerSecond())))
 	row("wall time", "%s", r.Wall.Round(time.Millisecond))

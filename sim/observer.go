@@ -46,6 +46,7 @@ type Counters struct {
 	TxConflicted  int64          // transactions with at least one claim refused
 	Conflicts     int64          // task claims refused at commit
 	SchedulerBusy allocator.Time // simulated time the schedulers spent deciding, summed
+	JobsAbandoned int64          // jobs given up after too many decisions (their attempts end unscheduled)
 }
 
 // CycleStats describes one allocation cycle.

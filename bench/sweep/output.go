@@ -35,6 +35,7 @@ var Metrics = []Metric{
 	{"transactions", func(s *reports.Summary) float64 { return float64(s.Transactions) }},
 	{"claims_conflicted", func(s *reports.Summary) float64 { return float64(s.Conflicts) }},
 	{"scheduler_busy_s", func(s *reports.Summary) float64 { return s.SchedulerBusyS }},
+	{"jobs_abandoned", func(s *reports.Summary) float64 { return float64(s.JobsAbandoned) }},
 }
 
 // num formats a table cell: whole numbers in full, others to four

@@ -73,6 +73,7 @@ var metricRows = []metric{
 	{"transactions with a conflict", "", false, sum(func(s *reports.Summary) float64 { return float64(s.TxConflicted) })},
 	{"task claims refused (conflicts)", "", false, sum(func(s *reports.Summary) float64 { return float64(s.Conflicts) })},
 	{"scheduler busy time", "s", false, sum(func(s *reports.Summary) float64 { return s.SchedulerBusyS })},
+	{"jobs abandoned (shared state)", "", false, sum(func(s *reports.Summary) float64 { return float64(s.JobsAbandoned) })},
 	{"allocation cycles", "", false, sum(func(s *reports.Summary) float64 { return float64(s.Cycles) })},
 	{"simulated time", "s", false, sum(func(s *reports.Summary) float64 { return s.EndS })},
 	{"events", "", false, sum(func(s *reports.Summary) float64 { return float64(s.Events) })},

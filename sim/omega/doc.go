@@ -12,7 +12,9 @@
 // "resource-fit") or coarse-grained (nothing was committed on the agent
 // since the copy: "sequence-numbers"); a transaction commits incrementally
 // (every claim that does not conflict) or all-or-nothing (gang). Tasks left
-// unplaced go back to the end of their scheduler's queue after retry_delay.
+// unplaced go back to the end of their scheduler's queue after retry_delay,
+// until the job is given up as the paper's simulator does (after 100
+// decisions with no task committed, or 1,000 in all).
 //
 // The private copy is not a copy: a decision is made at its start against
 // the live cluster (the job's own claims applied tentatively and rolled back

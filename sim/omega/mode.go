@@ -47,11 +47,16 @@ type sched struct {
 	retries [][]entry
 }
 
-// entry is a queued attempt; seq tells a reused task slot from it.
+// entry is a queued attempt; seq tells a reused task slot from it. tries
+// counts the decisions it was part of, and started whether any task of its
+// job was committed in one of them (a job is abandoned on those, see
+// schedParams).
 type entry struct {
-	id  sim.TaskID
-	seq int64
-	job int64
+	id      sim.TaskID
+	tries   uint16
+	started bool
+	seq     int64
+	job     int64
 }
 
 // claim is one task's part of a decision: where it goes (placed false: the
@@ -193,8 +198,22 @@ func (m *mode) live(en *entry) bool {
 	return t.Seq == en.seq && t.State == sim.StatePending
 }
 
-// retry puts attempts back at the end of the queue after the retry delay.
+// retry puts attempts back at the end of the queue after the retry delay,
+// or gives up on them as the Omega paper's simulator does: after
+// abandon_unplaced decisions of a job none of whose tasks was ever
+// committed, or after abandon_after decisions in all. Given-up attempts end
+// unscheduled now.
 func (m *mode) retry(now allocator.Time, s *sched, i int, es []entry) {
+	if p := &s.params; len(es) > 0 && p.gaveUp(&es[0]) {
+		for k := range es {
+			if err := m.e.Kill(es[k].id, allocator.OutcomeUnscheduled); err != nil {
+				m.e.Fail(fmt.Errorf("omega: %w", err))
+				return
+			}
+		}
+		m.e.Counters().JobsAbandoned++
+		return
+	}
 	if len(es) == 0 {
 		return
 	}

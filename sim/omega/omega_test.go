@@ -12,18 +12,24 @@ import (
 	"github.com/allocsim/allocsim/sim"
 )
 
-// started records each attempt's start (by seq); never started: absent.
+// started records each attempt's start (by seq; never started: absent)
+// and how and when it ended.
 type started struct {
 	at      map[int64]allocator.Time
 	agent   map[int64]allocator.AgentID
 	devices map[int64]allocator.DeviceMask
+	ended   map[int64]string // "<outcome> at <seconds>"
 }
 
 func (o *started) TaskSubmitted(allocator.Time, *sim.Task) {}
 func (o *started) TaskStarted(now allocator.Time, t *sim.Task) {
 	o.at[t.Seq], o.agent[t.Seq], o.devices[t.Seq] = now, t.Placement.Agent, t.Placement.Devices
 }
-func (o *started) TaskEnded(allocator.Time, *sim.Task)                     {}
+func (o *started) TaskEnded(now allocator.Time, t *sim.Task) {
+	if t.State != sim.StateRunning { // not still running at the horizon
+		o.ended[t.Seq] = fmt.Sprintf("%s at %v", t.Outcome, now.Seconds())
+	}
+}
 func (o *started) Sample(allocator.Time, *sim.Engine)                      {}
 func (o *started) CycleDone(allocator.Time, time.Duration, sim.CycleStats) {}
 
@@ -69,7 +75,8 @@ func runOn(t *testing.T, params allocator.Params, agents []allocator.AgentSpec, 
 	}
 	m, err := sim.NewMode("omega", sim.ModeEnv{Params: params, Frameworks: fws, Roles: roles, Rand: sim.Stream(1, "mode")})
 	require.NoError(t, err)
-	obs := &started{at: map[int64]allocator.Time{}, agent: map[int64]allocator.AgentID{}, devices: map[int64]allocator.DeviceMask{}}
+	obs := &started{at: map[int64]allocator.Time{}, agent: map[int64]allocator.AgentID{}, devices: map[int64]allocator.DeviceMask{},
+		ended: map[int64]string{}}
 	e, err := sim.New(sim.Config{Cluster: c, Frameworks: fws, Roles: roles, Source: &sim.SliceSource{Inputs: in},
 		Mode: m, Seed: 1, Observer: obs, Horizon: 50 * allocator.Second})
 	require.NoError(t, err)
@@ -167,6 +174,9 @@ func TestParamsRejected(t *testing.T) {
 		{nil, allocator.Params{"think_task": "fast"}, `framework "a"`},
 		{allocator.Params{"think_job": 0, "think_task": 0, "retry_delay": 0}, nil, `framework "a": think_job, think_task and retry_delay cannot all be 0`},
 		{allocator.Params{"think_job": 0, "think_task": 0}, allocator.Params{"retry_delay": 0}, `framework "a": think_job, think_task and retry_delay cannot all be 0`},
+		{allocator.Params{"abandon_after": -1}, nil, `"abandon_after": want a whole number of decisions from 0 (never) to 65534, got -1`},
+		{allocator.Params{"abandon_after": 1.5}, nil, `"abandon_after": want a whole number`},
+		{nil, allocator.Params{"abandon_unplaced_after": 70000}, `framework "a": parameter "abandon_unplaced_after": want a whole number`},
 	} {
 		fws[0].Params = c.fw
 		_, err := sim.NewMode("omega", sim.ModeEnv{Params: c.p, Frameworks: fws})
@@ -211,4 +221,39 @@ func TestCoarseCountsOwnClaims(t *testing.T) {
 		[]task{{0, 1, 0, 1000, 0}, {0, 1, 0, 1000, 0}})
 	assert.Equal(t, 110*ms, obs.at[1])
 	assert.Zero(t, st.Counters.Conflicts)
+}
+
+// A job none of whose tasks the copy ever has room for is abandoned after
+// abandon_unplaced_after decisions: commits at 0.1, 1.2 and 2.3 s (think
+// 0.1 s, retry 1 s), when its attempt ends unscheduled.
+func TestAbandonUnplaced(t *testing.T) {
+	p := think(0.1, 0)
+	p["abandon_unplaced_after"] = 3
+	st, obs := run(t, p, []int64{1000}, []allocator.Params{nil}, []task{{0, 1, 0, 2000, 0}})
+	assert.Equal(t, "unscheduled at 2.3", obs.ended[0])
+	assert.Equal(t, int64(1), st.Counters.JobsAbandoned)
+}
+
+// A job that got a task committed is abandoned only after abandon_after
+// decisions in all (the fourth, committed at 3.4 s); the task that started
+// runs on.
+func TestAbandonAfter(t *testing.T) {
+	p := think(0.1, 0)
+	p["abandon_unplaced_after"], p["abandon_after"] = 2, 4
+	st, obs := run(t, p, []int64{1000}, []allocator.Params{nil}, []task{{0, 1, 0, 1000, 0}, {0, 1, 0, 1000, 0}})
+	assert.Equal(t, 100*ms, obs.at[0])
+	assert.NotContains(t, obs.ended, int64(0), "still running at the horizon")
+	assert.Equal(t, "unscheduled at 3.4", obs.ended[1])
+	assert.Equal(t, int64(1), st.Counters.JobsAbandoned)
+}
+
+// With both limits at 0 a job is never given up: it waits until the run
+// ends (here the engine stops it after 10 intervals with nothing launched
+// or freed).
+func TestAbandonNever(t *testing.T) {
+	p := think(0.1, 0)
+	p["abandon_unplaced_after"], p["abandon_after"] = 0, 0
+	st, obs := run(t, p, []int64{1000}, []allocator.Params{nil}, []task{{0, 1, 0, 2000, 0}})
+	assert.Equal(t, "unscheduled at 10", obs.ended[0])
+	assert.Zero(t, st.Counters.JobsAbandoned)
 }

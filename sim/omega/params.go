@@ -10,18 +10,34 @@ import (
 // defaults, a framework's own params override them. Defaults are the Omega
 // paper's batch scheduler (t_job = 0.1 s, t_task = 5 ms) and its simulator's
 // 1 s before a job with unplaced tasks is queued again.
+//
+// A job is abandoned (its remaining attempts end unscheduled) after
+// abandonUnplaced decisions without a single task committed, or after
+// abandonAfter decisions in all: 100 and 1,000 in the paper's simulator
+// (OmegaSimulation.scala); 0 never abandons.
 type schedParams struct {
 	thinkJob, thinkTask allocator.Time
 	retry               allocator.Time
+	abandonUnplaced     int
+	abandonAfter        int
 }
 
 var defaultSched = schedParams{
-	thinkJob:  100 * allocator.Millisecond,
-	thinkTask: 5 * allocator.Millisecond,
-	retry:     allocator.Second,
+	thinkJob:        100 * allocator.Millisecond,
+	thinkTask:       5 * allocator.Millisecond,
+	retry:           allocator.Second,
+	abandonUnplaced: 100,
+	abandonAfter:    1000,
 }
 
-var schedKeys = []string{"think_job", "think_task", "retry_delay"}
+var schedKeys = []string{"think_job", "think_task", "retry_delay", "abandon_unplaced_after", "abandon_after"}
+
+// gaveUp reports whether a job whose attempts carry en's history is
+// abandoned.
+func (s *schedParams) gaveUp(en *entry) bool {
+	t := int(en.tries)
+	return (s.abandonAfter > 0 && t >= s.abandonAfter) || (s.abandonUnplaced > 0 && !en.started && t >= s.abandonUnplaced)
+}
 
 func (s *schedParams) read(p allocator.Params) error {
 	for _, k := range []struct {
@@ -36,6 +52,19 @@ func (s *schedParams) read(p allocator.Params) error {
 			return fmt.Errorf("parameter %q: want seconds from 0 to 86400, got %v", k.key, v)
 		}
 		*k.v = allocator.FromSeconds(v)
+	}
+	for _, k := range []struct {
+		key string
+		v   *int
+	}{{"abandon_unplaced_after", &s.abandonUnplaced}, {"abandon_after", &s.abandonAfter}} {
+		v, err := p.Float(k.key, float64(*k.v))
+		if err != nil {
+			return err
+		}
+		if v != float64(int(v)) || v < 0 || v >= 1<<16-1 {
+			return fmt.Errorf("parameter %q: want a whole number of decisions from 0 (never) to 65534, got %v", k.key, v)
+		}
+		*k.v = int(v)
 	}
 	return nil
 }

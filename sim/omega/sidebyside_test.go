@@ -89,7 +89,7 @@ func TestSideBySide(t *testing.T) {
 	}
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "variant\tlaunched\tmean wait s\ttransactions\twith a conflict\tclaims refused\tbusy s")
+	fmt.Fprintln(tw, "variant\tlaunched\tmean wait s\ttransactions\twith a conflict\tclaims refused\tbusy s\tjobs abandoned")
 	conflicts := map[string]int64{}
 	for _, v := range variants {
 		st, w := contended(t, v.mode, v.params)
@@ -98,8 +98,8 @@ func TestSideBySide(t *testing.T) {
 		require.Equal(t, w, w2, "%s: deterministic", v.name)
 		k := st.Counters
 		conflicts[v.name] = k.Conflicts
-		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%d\t%d\t%d\t%.1f\n", v.name, k.Launched, (w.sum / allocator.Time(w.n)).Seconds(),
-			k.Transactions, k.TxConflicted, k.Conflicts, k.SchedulerBusy.Seconds())
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%d\t%d\t%d\t%.1f\t%d\n", v.name, k.Launched, (w.sum / allocator.Time(w.n)).Seconds(),
+			k.Transactions, k.TxConflicted, k.Conflicts, k.SchedulerBusy.Seconds(), k.JobsAbandoned)
 	}
 	require.NoError(t, tw.Flush())
 	assert.Zero(t, conflicts["monolithic first-fit"])

@@ -27,6 +27,18 @@ func (m *mode) decide(now allocator.Time, s *sched, i int) {
 			s.claims = append(s.claims, claim{entry: q[h]})
 		}
 	}
+	// The job's attempts make one more decision; they were queued together
+	// since their first, so they share its history (kept in each entry).
+	tries, started := uint16(0), false
+	for k := range s.claims {
+		tries, started = max(tries, s.claims[k].tries), started || s.claims[k].started
+	}
+	if tries < 1<<16-1 {
+		tries++
+	}
+	for k := range s.claims {
+		s.claims[k].tries, s.claims[k].started = tries, started
+	}
 	s.head = h
 	if s.head > len(q)/2 && s.head > 1024 {
 		n := copy(q, q[s.head:])
@@ -124,6 +136,11 @@ func (m *mode) commit(now allocator.Time, s *sched, i int) {
 		if refused > 0 {
 			k.TxConflicted++
 			k.Conflicts += int64(refused)
+		}
+	}
+	if refused < claims {
+		for j := range retry {
+			retry[j].started = true // a task of the job was committed
 		}
 	}
 	m.retry(now, s, i, retry)
