@@ -111,8 +111,8 @@ func (c *Collector) summary(st sim.Stats) Summary {
 		OffersRescinded: k.Rescinded, FiltersInstalled: k.FiltersInstalled,
 		Transactions: k.Transactions, TxConflicted: k.TxConflicted, Conflicts: k.Conflicts,
 		SchedulerBusyS: k.SchedulerBusy.Seconds(), JobsAbandoned: k.JobsAbandoned,
-		Tasks:          ts,
-		Frameworks:     c.names.frameworks, Roles: c.names.roles,
+		Tasks:      ts,
+		Frameworks: c.names.frameworks, Roles: c.names.roles,
 	}
 	fill := func(gs []metrics.Group, name func(int32) string) []NamedDist {
 		out := make([]NamedDist, 0, len(gs))
