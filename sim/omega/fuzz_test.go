@@ -20,6 +20,8 @@ func FuzzModeParams(f *testing.F) {
 		"{think_job: .nan}",
 		"{think_task: -1}",
 		"{placement: no-such-policy}",
+		"{abandon_after: 1, abandon_unplaced_after: 1, retry_delay: 0}",
+		"{abandon_after: .nan, abandon_unplaced_after: -0}",
 	} {
 		f.Add(s, "{}")
 	}
