@@ -58,8 +58,8 @@ type taskKey struct {
 
 // openMap holds the open runs by job, then by task index in a slice: a
 // job's tasks have dense indices and arrive together, so this is far more
-// cache-friendly than one big map of (job, index). Indices beyond maxDense
-// go to a plain map.
+// cache-friendly than one big map of (job, index). Indices beyond maxDense,
+// or far past the end of their job's slice, go to a plain map.
 type openMap struct {
 	jobs    map[int64]*jobTasks
 	lastJob int64
@@ -76,6 +76,12 @@ type jobTasks struct {
 
 const maxDense = 1 << 18
 
+// denseGap bounds how far past a job's dense slice an index may land and
+// still grow the slice; further ones go to the map. Without it every job
+// whose first index was near maxDense cost a 6 MB slice, so a few hundred
+// such rows (a few KB of input) took gigabytes.
+const denseGap = 1 << 12
+
 func (m *openMap) job(id int64) *jobTasks {
 	if m.last != nil && m.lastJob == id {
 		return m.last
@@ -88,8 +94,19 @@ func (m *openMap) job(id int64) *jobTasks {
 }
 
 func (m *openMap) get(k taskKey) *openTask {
+	if o := m.dense(k); o != nil {
+		return o
+	}
+	if len(m.slow) == 0 {
+		return nil
+	}
+	return m.slow[k]
+}
+
+// dense returns k's open run if it lives in its job's slice.
+func (m *openMap) dense(k taskKey) *openTask {
 	if k.index < 0 || k.index >= maxDense {
-		return m.slow[k]
+		return nil
 	}
 	j := m.job(k.job)
 	if j == nil || int(k.index) >= len(j.tasks) || !j.tasks[k.index].live {
@@ -103,7 +120,12 @@ func (m *openMap) get(k taskKey) *openTask {
 func (m *openMap) set(k taskKey, v openTask) *openTask {
 	v.live = true
 	m.n++
-	if k.index < 0 || k.index >= maxDense {
+	j := m.job(k.job)
+	have := 0
+	if j != nil {
+		have = len(j.tasks)
+	}
+	if k.index < 0 || k.index >= maxDense || int(k.index) >= have+denseGap {
 		if m.slow == nil {
 			m.slow = map[taskKey]*openTask{}
 		}
@@ -112,7 +134,6 @@ func (m *openMap) set(k taskKey, v openTask) *openTask {
 		m.slow[k] = o
 		return o
 	}
-	j := m.job(k.job)
 	if j == nil {
 		if p := len(m.pool); p > 0 {
 			j = m.pool[p-1]
@@ -167,7 +188,7 @@ func (l *lifecycle) flushLate() {
 
 func (m *openMap) del(k taskKey) {
 	m.n--
-	if k.index < 0 || k.index >= maxDense {
+	if m.dense(k) == nil { // a key lives in the slice or the map, never both
 		delete(m.slow, k)
 		return
 	}
