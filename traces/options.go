@@ -43,8 +43,11 @@ func ParseShape(s string) (Shape, error) {
 		case "cpu":
 			f, err := strconv.ParseFloat(v, 64)
 			m, ok := allocator.MilliFromFloat(f)
-			if err != nil || !ok || m <= 0 {
-				return out, fmt.Errorf("shape %q: cpu %q: want a positive number of cores", s, v)
+			// Bounded like the sizes: above 2^50 milli-CPU, String's
+			// cores (milli/1000 as a float64) no longer parse back to the
+			// same milli-CPU, so a shape drifted each time it was re-read.
+			if err != nil || !ok || m <= 0 || m > maxShapeMiB {
+				return out, fmt.Errorf("shape %q: cpu %q: want a positive number of cores, at most %d", s, v, int64(maxShapeMiB/1000))
 			}
 			out.CPUMilli = m
 		case "mem", "disk":

@@ -40,6 +40,7 @@ func TestParseShapeRejects(t *testing.T) {
 		{"cpu=-4", "positive number of cores"},
 		{"cpu=NaN", "positive number of cores"},
 		{"cpu=1e300", "positive number of cores"},
+		{"cpu=4503599627370.021", "at most 1125899906842"}, // String would not parse back to it
 		{"mem=0", "from 1MiB to 1ZiB"},
 		{"mem=0.4MiB", "from 1MiB to 1ZiB"},
 		{"mem=-1GiB", "from 1MiB to 1ZiB"},
