@@ -26,6 +26,7 @@ type Manifest struct {
 	Seeds          []uint64      `json:"seeds"`
 	Shard          int           `json:"shard"`  // 0 when unsharded or merged
 	Shards         int           `json:"shards"` // 0 when unsharded or merged
+	Metrics        []string      `json:"metrics,omitempty"` // extra metrics (--metric), by path
 	Runs           []ManifestRun `json:"runs"`
 }
 
@@ -156,7 +157,8 @@ func Merge(dirs []string, out string) (*Results, Manifest, error) {
 			}
 		}
 	}
-	merged := Manifest{Scenario: first.Scenario, ScenarioSHA256: first.ScenarioSHA256, Axes: first.Axes, Seeds: first.Seeds}
+	merged := Manifest{Scenario: first.Scenario, ScenarioSHA256: first.ScenarioSHA256, Axes: first.Axes, Seeds: first.Seeds,
+		Metrics: first.Metrics}
 	merged.addRuns(res, out)
 	return res, merged, nil
 }

@@ -55,14 +55,15 @@ func num(v float64) string {
 }
 
 // WriteRuns writes one tab-separated row per run: each axis's value, the
-// seed, the run folder and every metric.
-func WriteRuns(w io.Writer, axes []Axis, r *Results) error {
-	head := make([]string, 0, len(axes)+2+len(Metrics))
+// seed, the run folder, every metric of Metrics and then the extra ones.
+func WriteRuns(w io.Writer, axes []Axis, r *Results, extra ...Metric) error {
+	metrics := withExtra(extra)
+	head := make([]string, 0, len(axes)+2+len(metrics))
 	for _, a := range axes {
 		head = append(head, a.Path)
 	}
 	head = append(head, "seed", "dir")
-	for _, m := range Metrics {
+	for _, m := range metrics {
 		head = append(head, m.Name)
 	}
 	if _, err := fmt.Fprintln(w, strings.Join(head, "\t")); err != nil {
@@ -78,7 +79,7 @@ func WriteRuns(w io.Writer, axes []Axis, r *Results) error {
 				row = append(row, set.Value)
 			}
 			row = append(row, strconv.FormatUint(seed, 10), r.Dirs[p][s])
-			for _, m := range Metrics {
+			for _, m := range metrics {
 				row = append(row, strconv.FormatFloat(m.Get(r.Summaries[p][s]), 'g', -1, 64))
 			}
 			if _, err := fmt.Fprintln(w, strings.Join(row, "\t")); err != nil {
@@ -93,16 +94,20 @@ func WriteRuns(w io.Writer, axes []Axis, r *Results) error {
 // then every metric's mean over the seeds ± its sample standard deviation
 // (the mean alone with one seed). Metrics that are zero in every run (the
 // offers of a mode without offers, say) are left out of the table and
-// named under it; runs.tsv keeps them all.
-func WriteTable(w io.Writer, axes []Axis, r *Results) error {
+// named under it; runs.tsv keeps them all. Extra metrics follow and are
+// always shown.
+func WriteTable(w io.Writer, axes []Axis, r *Results, extra ...Metric) error {
 	var shown []Metric
 	var zero []string
 	for _, m := range Metrics {
-		if r.allZero(m) {
+		if r.allZero(m) && !slices.ContainsFunc(extra, func(e Metric) bool { return e.Name == m.Name }) {
 			zero = append(zero, m.Name)
 		} else {
 			shown = append(shown, m)
 		}
+	}
+	for _, m := range withExtra(extra)[len(Metrics):] {
+		shown = append(shown, m)
 	}
 	var b strings.Builder
 	b.WriteString("|")
@@ -155,6 +160,17 @@ func WriteTable(w io.Writer, axes []Axis, r *Results) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// withExtra is Metrics followed by the extra metrics it does not have.
+func withExtra(extra []Metric) []Metric {
+	all := slices.Clip(Metrics)
+	for _, m := range extra {
+		if !slices.ContainsFunc(all, func(e Metric) bool { return e.Name == m.Name }) {
+			all = append(all, m)
+		}
+	}
+	return all
 }
 
 func (r *Results) allZero(m Metric) bool {

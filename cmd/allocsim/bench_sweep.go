@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -22,7 +23,7 @@ func runBenchSweep(args []string, stdout, stderr io.Writer) error {
 		return runBenchSweepMerge(args[1:], stdout, stderr)
 	}
 	fs := newFlagSet("bench sweep", "bench sweep [--set path=v1,v2 …] [--seeds 1-5] [-j N] [--shard i/n] [--out DIR] [scenario.yaml]\n"+
-		"       allocsim bench sweep merge [--out DIR] SHARD_DIR…\n\n"+
+		"       allocsim bench sweep merge [--out DIR] [--metric path] SHARD_DIR…\n\n"+
 		"Runs the scenario (the embedded default without one) for every combination of the --set values\n"+
 		"and every seed; writes each run's folder under DIR/runs/, one row per run to DIR/runs.tsv, the\n"+
 		"matrix and its runs to DIR/sweep.json, and prints the per-setting means ± standard deviations\n"+
@@ -36,6 +37,9 @@ func runBenchSweep(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", filepath.Join("out", "sweep"), "output folder")
 	summaries := fs.Bool("summaries-only", false, "keep only each run's summary.json (DIR/summaries/), not its Parquet files")
 	shard := fs.String("shard", "", "run only shard i of n of the runs, e.g. 2/4 (merge the shards with bench sweep merge)")
+	var metrics stringList
+	fs.Var(&metrics, "metric", "also tabulate a number of summary.json by its dotted path, e.g.\n"+
+		"wait_s_by_priority.9.dist.p99 or tasks.outcomes.preempted (list elements by name or index); repeatable")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -70,21 +74,39 @@ func runBenchSweep(args []string, stdout, stderr io.Writer) error {
 		m.Progress = func(done, total int) { _ = bar.Set(done) }
 		defer bar.Finish()
 	}
+	extra, err := parseMetrics(metrics)
+	if err != nil {
+		return err
+	}
 	res, err := m.Run()
 	if err != nil {
 		return err
 	}
-	return writeSweep(*out, m.Axes, res, m.Manifest(res, *out), stdout)
+	man := m.Manifest(res, *out)
+	man.Metrics = metrics
+	return writeSweep(*out, m.Axes, res, man, extra, stdout)
+}
+
+func parseMetrics(paths []string) ([]sweep.Metric, error) {
+	var out []sweep.Metric
+	for _, p := range paths {
+		m, err := sweep.ParseMetric(p)
+		if err != nil {
+			return nil, fmt.Errorf("--metric %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // writeSweep writes a sweep folder's runs.tsv, sweep.md and sweep.json, and
 // prints the table.
-func writeSweep(out string, axes []sweep.Axis, res *sweep.Results, man sweep.Manifest, stdout io.Writer) error {
+func writeSweep(out string, axes []sweep.Axis, res *sweep.Results, man sweep.Manifest, extra []sweep.Metric, stdout io.Writer) error {
 	var runs, table bytes.Buffer
-	if err := sweep.WriteRuns(&runs, axes, res); err != nil {
+	if err := sweep.WriteRuns(&runs, axes, res, extra...); err != nil {
 		return err
 	}
-	if err := sweep.WriteTable(&table, axes, res); err != nil {
+	if err := sweep.WriteTable(&table, axes, res, extra...); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
@@ -109,6 +131,8 @@ func runBenchSweepMerge(args []string, stdout, stderr io.Writer) error {
 		"axes and seeds): checks that every run is in exactly one of them, then writes DIR/runs.tsv,\n"+
 		"DIR/sweep.md and DIR/sweep.json as the unsharded sweep would have, and prints the table.", stderr)
 	out := fs.String("out", filepath.Join("out", "sweep"), "output folder")
+	var metrics stringList
+	fs.Var(&metrics, "metric", "tabulate a number of summary.json by its dotted path, besides the shards' own --metric ones")
 	dirs, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -122,5 +146,14 @@ func runBenchSweepMerge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return writeSweep(*out, man.Axes, res, man, stdout)
+	for _, p := range metrics {
+		if !slices.Contains(man.Metrics, p) {
+			man.Metrics = append(man.Metrics, p)
+		}
+	}
+	extra, err := parseMetrics(man.Metrics)
+	if err != nil {
+		return err
+	}
+	return writeSweep(*out, man.Axes, res, man, extra, stdout)
 }

@@ -84,3 +84,20 @@ func TestBenchSweepShardMerge(t *testing.T) {
 		assert.Contains(t, stderr.String(), c.msg, c.args)
 	}
 }
+
+// --metric adds a column read from each run's summary.json; a path whose
+// first key summary.json lacks is refused before anything runs.
+func TestBenchSweepMetric(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "sweep")
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, Main([]string{"bench", "sweep", smallScenario, "--summaries-only", "--out", out,
+		"--metric", "wait_s_by_framework.aurora.dist.p99", "--metric", "tasks.outcomes.finished"}, &stdout, &stderr), stderr.String())
+	assert.Contains(t, stdout.String(), "| wait_s_by_framework.aurora.dist.p99 | tasks.outcomes.finished |\n")
+	man, err := os.ReadFile(filepath.Join(out, "sweep.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(man), `"metrics": [`)
+
+	stderr.Reset()
+	assert.Equal(t, 1, Main([]string{"bench", "sweep", smallScenario, "--out", out, "--metric", "wait.p99"}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), `--metric "wait.p99": summary.json has no "wait"`)
+}
