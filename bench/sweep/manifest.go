@@ -24,8 +24,8 @@ type Manifest struct {
 	ScenarioSHA256 string        `json:"scenario_sha256"` // of the file's bytes before any --set
 	Axes           []Axis        `json:"axes"`
 	Seeds          []uint64      `json:"seeds"`
-	Shard          int           `json:"shard"`  // 0 when unsharded or merged
-	Shards         int           `json:"shards"` // 0 when unsharded or merged
+	Shard          int           `json:"shard"`             // 0 when unsharded or merged
+	Shards         int           `json:"shards"`            // 0 when unsharded or merged
 	Metrics        []string      `json:"metrics,omitempty"` // extra metrics (--metric), by path
 	Runs           []ManifestRun `json:"runs"`
 }
