@@ -33,7 +33,15 @@ func ApplySets(doc []byte, sets []Set) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s, err)
 		}
+		// The replaced node keeps its anchor: aliases elsewhere point at
+		// it, and dropping the name left "*x" with no "&x" (YAML that no
+		// longer parses). They follow the new value, as when the file is
+		// edited at the anchor by hand.
+		anchor := target.Anchor
 		*target = *v.Content[0]
+		if anchor != "" {
+			target.Anchor = anchor
+		}
 	}
 	return yaml.Marshal(&root)
 }

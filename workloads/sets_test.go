@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 )
 
 const setsDoc = `# a comment that stays
@@ -48,4 +49,15 @@ func TestApplySets(t *testing.T) {
 			assert.Contains(t, err.Error(), c.set.String())
 		}
 	}
+}
+
+// TestApplySetsKeepsAnchor: setting an anchored value used to drop the
+// anchor and leave its aliases dangling, so the result did not parse.
+func TestApplySetsKeepsAnchor(t *testing.T) {
+	out, err := ApplySets([]byte("a: &x 1\nb: *x\n"), []Set{{"a", "2"}})
+	require.NoError(t, err)
+	assert.Equal(t, "a: &x 2\nb: *x\n", string(out))
+	var v map[string]int
+	require.NoError(t, yaml.Unmarshal(out, &v))
+	assert.Equal(t, map[string]int{"a": 2, "b": 2}, v)
 }
