@@ -137,6 +137,10 @@ func ParseCPUs(s string) (int64, error) {
 	if whole == "" && frac == "" || len(frac) > 3 {
 		return 0, fmt.Errorf("cpus %q: expected a number with at most 3 decimals", s)
 	}
+	// Digits only: ParseInt takes "-0" (so "-0.5" gave +0.5 CPUs) and "+2".
+	if strings.HasPrefix(whole, "-") || strings.HasPrefix(whole, "+") {
+		return 0, fmt.Errorf("cpus %q: expected a non-negative number", s)
+	}
 	w := int64(0)
 	if whole != "" {
 		var err error

@@ -24,6 +24,7 @@ func TestParseResources(t *testing.T) {
 		{"cpus:3", agentapi.Resources{CPUMilli: 3000}, ""},
 		{"cpus:0.0001", agentapi.Resources{}, "at most 3 decimals"},
 		{"cpus:-1", agentapi.Resources{}, "non-negative"},
+		{"cpus:-0.5", agentapi.Resources{}, "non-negative"}, // was read as 0.5
 		{"mem:1.5", agentapi.Resources{}, "whole number of MiB"},
 		{"gpus:2", agentapi.Resources{}, "unknown name"},
 		{"ports:[10-5]", agentapi.Resources{}, "begin ≤ end"},
