@@ -52,3 +52,29 @@ func TestReportAndCompareCommands(t *testing.T) {
 	assert.Equal(t, 1, Main([]string{"report", t.TempDir()}, &stdout, &stderr))
 	assert.Contains(t, stderr.String(), "not a complete run folder")
 }
+
+// `allocsim report csv` writes the four CSV files into the run folder or
+// --out, and names a folder that is not a run.
+func TestReportCSVCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, Main([]string{"run", smallScenario, "--out", dir, "--no-report", "--quiet"}, &stdout, &stderr), stderr.String())
+	stdout.Reset()
+	require.Equal(t, 0, Main([]string{"report", "csv", dir}, &stdout, &stderr), stderr.String())
+	for _, f := range []string{"timeseries.csv", "cycles.csv", "agents.csv", "tasks.csv"} {
+		assert.Contains(t, stdout.String(), filepath.Join(dir, f))
+	}
+	head, err := os.ReadFile(filepath.Join(dir, "tasks.csv"))
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(head), "task_id,job_id,task_index,attempt,framework_id,framework,"), string(head[:80]))
+	out := filepath.Join(t.TempDir(), "csv")
+	require.Equal(t, 0, Main([]string{"report", "csv", dir, "--out", out}, &stdout, &stderr), stderr.String())
+	_, err = os.Stat(filepath.Join(out, "timeseries.csv"))
+	assert.NoError(t, err)
+
+	assert.Equal(t, 2, Main([]string{"report", "csv"}, &stdout, &stderr))
+	stderr.Reset()
+	empty := t.TempDir()
+	assert.Equal(t, 1, Main([]string{"report", "csv", empty}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), filepath.Join(empty, "timeseries.parquet"))
+}
