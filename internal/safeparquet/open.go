@@ -17,6 +17,7 @@ import (
 	"os"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // MaxPageSize bounds a page's uncompressed size, which parquet-go allocates
@@ -93,6 +94,13 @@ func checkPages(r io.ReaderAt, f *parquet.File, dataEnd int64) error {
 	for g, rg := range f.Metadata().RowGroups {
 		for c, cc := range rg.Columns {
 			md := &cc.MetaData
+			// parquet-go's LZ4_RAW decoder doubles its buffer until a page
+			// decodes, so a damaged page makes it allocate until the
+			// process dies (a fatal error recover cannot catch). Nothing
+			// here writes LZ4; refuse it rather than trust it.
+			if md.Codec == format.Lz4Raw {
+				return fmt.Errorf("row group %d, column %d: LZ4_RAW compression is not supported (use Snappy, Gzip or Zstd)", g, c)
+			}
 			start := md.DataPageOffset
 			if d := md.DictionaryPageOffset; d > 0 && d < start {
 				start = d

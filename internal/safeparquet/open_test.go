@@ -127,6 +127,11 @@ func TestOpenRejectsDamagedFiles(t *testing.T) {
 		{"page header nested too deep", string(splice(t, valid, deepHeader, firstChunkAt(len(deepHeader)))), "row group 0, column 0: page at byte 11115: header: Thrift value nested deeper than 64 levels"},
 		{"page too large", string(splice(t, valid, append(huge, make([]byte, 10)...), firstChunkAt(len(huge)+10))), "1073741824 bytes uncompressed, more than"},
 		{"page past the data", string(splice(t, valid, append(long, make([]byte, 10)...), firstChunkAt(len(long)+10))), "1000 bytes, past the end of the file's data"},
+		// A damaged LZ4_RAW page used to make parquet-go's decoder double
+		// its buffer until the process ran out of memory.
+		{"lz4 chunk", string(splice(t, valid, nil, func(md *format.FileMetaData, _ int64) {
+			md.RowGroups[0].Columns[1].MetaData.Codec = format.Lz4Raw
+		})), "row group 0, column 1: LZ4_RAW compression is not supported"},
 		{"chunk past the data", string(splice(t, valid, nil, func(md *format.FileMetaData, _ int64) {
 			md.RowGroups[1].Columns[2].MetaData.DataPageOffset = 1 << 40
 		})), "row group 1, column 2: pages at byte 1099511627776"},
