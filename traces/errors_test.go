@@ -67,6 +67,13 @@ func TestMalformedRowsNameFileLineColumn(t *testing.T) {
 			"", []string{"p.csv:2", "column time", "non-decreasing"}},
 		{"g11 machine bad type", "google2011", map[string]string{"machine_events/m.csv": "0,1,7,p,0.5,0.5\n"},
 			"", []string{"m.csv:1", "column event type", "ADD"}},
+		// A bad value next to a missing one used to pass as "missing".
+		{"g11 machine bad memory, cpu missing", "google2011", map[string]string{"machine_events/m.csv": "0,1,0,p,,abc\n"},
+			"", []string{"m.csv:1", "column memory", `"abc"`}},
+		{"g11 task bad cpu, memory missing", "google2011", map[string]string{"task_events/p.csv": "600000000,,42,0,,0,u,1,9,abc,,0.001,0\n"},
+			"", []string{"p.csv:1", "column CPU request", `"abc"`}},
+		{"g19 negative cpus, memory missing", "google2019", map[string]string{"instance_events/i.json": "{\"time\": 1, \"type\": 0, \"collection_id\": 1, \"instance_index\": 0, \"resource_request\": {\"cpus\": -0.5}}\n"},
+			"", []string{"i.json:1", "column resource_request.cpus"}},
 		{"g19 bad json", "google2019", map[string]string{"instance_events/i.json": "{\"time\": 1, \"type\": 0, \"collection_id\": 1, \"instance_index\": 0}\n{nope\n"},
 			"", []string{"i.json:2", "JSON object"}},
 		{"g19 bad field type", "google2019", map[string]string{"instance_events/i.json": "{\"time\": 1, \"type\": 0, \"collection_id\": 1, \"instance_index\": 0, \"priority\": \"x\"}\n"},

@@ -119,15 +119,20 @@ func (g *google2011) readMachine() error {
 	}
 	var cpu, mem int64
 	missing := len(f[4]) == 0 || len(f[5]) == 0
-	if col < 0 && !missing {
-		var okc, okm bool
-		cpu, okc = scaleDecimal(f[4], g.opt.Shape.CPUMilli)
-		mem, okm = scaleDecimal(f[5], g.opt.Shape.MemMiB)
-		if !okc {
+	// Each capacity given is checked, even when the other is missing:
+	// "0,1,0,p,,abc" used to pass as a machine without capacity.
+	if col < 0 && len(f[4]) > 0 {
+		if cpu, ok = scaleDecimal(f[4], g.opt.Shape.CPUMilli); !ok {
 			col = 4
-		} else if !okm {
+		}
+	}
+	if col < 0 && len(f[5]) > 0 {
+		if mem, ok = scaleDecimal(f[5], g.opt.Shape.MemMiB); !ok {
 			col = 5
 		}
+	}
+	if missing {
+		cpu, mem = 0, 0
 	}
 	if col >= 0 {
 		exp := map[int]string{0: "a time in microseconds ≥ 0", 1: "an integer machine ID", 2: "event type 0 (ADD), 1 (REMOVE) or 2 (UPDATE)",
@@ -265,16 +270,21 @@ func (g *google2011) parseTask(f *[g11TaskCols][]byte) (col int, ev *lifeEvent) 
 	}
 	*ev = lifeEvent{time: allocator.Time(t), job: job, index: int32(idx), kind: g11TaskKinds[kind], prio: int32(prio), class: int8(class)}
 	sh := &g.opt.Shape
-	ev.hasReq = len(f[9]) > 0 && len(f[10]) > 0
-	if ev.hasReq {
-		cpu, ok := scaleDecimal(f[9], sh.CPUMilli)
-		if !ok {
+	// Each request given is checked, even when the other is missing:
+	// a bad CPU next to an empty memory used to pass as "missing".
+	var cpu, mem int64
+	if len(f[9]) > 0 {
+		if cpu, ok = scaleDecimal(f[9], sh.CPUMilli); !ok {
 			return 9, nil
 		}
-		mem, ok := scaleDecimal(f[10], sh.MemMiB)
-		if !ok {
+	}
+	if len(f[10]) > 0 {
+		if mem, ok = scaleDecimal(f[10], sh.MemMiB); !ok {
 			return 10, nil
 		}
+	}
+	ev.hasReq = len(f[9]) > 0 && len(f[10]) > 0
+	if ev.hasReq {
 		ev.req[allocator.CPU], ev.req[allocator.Mem] = atLeastOne(f[9], cpu), atLeastOne(f[10], mem)
 	} else {
 		g.stats.Add("task_event_missing_request", 1)

@@ -257,16 +257,23 @@ func (g *google2019) Close() error {
 func (g *google2019) Next(rec *Record) error { return g.next(g, rec) }
 
 func (g *google2019) scale(r *g19Resources) (cpu, mem int64, col string, ok bool) {
-	if r == nil || r.CPUs == "" || r.Memory == "" {
+	if r == nil {
 		return 0, 0, "", false
 	}
-	cpu, ok1 := scaleDecimal([]byte(r.CPUs), g.opt.Shape.CPUMilli)
-	if !ok1 {
-		return 0, 0, "cpus", false
+	// Each value given is checked, even when the other is missing (a
+	// negative cpus next to no memory used to pass as "missing").
+	if r.CPUs != "" {
+		if cpu, ok = scaleDecimal([]byte(r.CPUs), g.opt.Shape.CPUMilli); !ok {
+			return 0, 0, "cpus", false
+		}
 	}
-	mem, ok2 := scaleDecimal([]byte(r.Memory), g.opt.Shape.MemMiB)
-	if !ok2 {
-		return 0, 0, "memory", false
+	if r.Memory != "" {
+		if mem, ok = scaleDecimal([]byte(r.Memory), g.opt.Shape.MemMiB); !ok {
+			return 0, 0, "memory", false
+		}
+	}
+	if r.CPUs == "" || r.Memory == "" {
+		return 0, 0, "", false
 	}
 	return atLeastOne([]byte(r.CPUs), cpu), atLeastOne([]byte(r.Memory), mem), "", true
 }
