@@ -397,3 +397,54 @@ func TestPreemptionOnlyInPeriodicCycles(t *testing.T) {
 		Mode: preemptMode(t, nil), Interval: sec, Horizon: 12 * sec})
 	assert.Equal(t, []string{"10.5 submit 1", "11 end 0 preempted", "11 submit 2", "11 start 1 on 0", "12 end 2 unscheduled"}, tail(rec.log, "10.5 ", "running"))
 }
+
+// pendingIDs is a mode that only remembers the tasks handed to it.
+type pendingIDs struct {
+	BaseMode
+	ids []TaskID
+}
+
+func (m *pendingIDs) TaskPending(_ allocator.Time, id TaskID) { m.ids = append(m.ids, id) }
+func (m *pendingIDs) Cycle(allocator.Time)                    {}
+
+// BenchmarkPreemptionSearch is one search for room on a full cluster of
+// 33,000 agents of 32 CPUs, each running four 8-CPU priority-1 tasks: a
+// 16-CPU priority-5 task finds its 100 candidates among the first agents
+// visited (victimsOn on each); a 40-CPU one fits no agent even by
+// preemption, and the search reads the whole room array.
+func BenchmarkPreemptionSearch(b *testing.B) {
+	const agents = 33000
+	c := allocator.NewCluster()
+	for i := range agents {
+		if _, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint("a", i), Capacity: allocator.Res(32000, 131072, 0, 0)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	m := &pendingIDs{}
+	e, err := New(Config{Cluster: c, Source: &SliceSource{}, Mode: m})
+	require.NoError(b, err)
+	p := NewPreemptor(e, math.MaxInt32, 100, 0)
+	for a := range agents {
+		for range 4 {
+			e.submit(allocator.TaskSpec{Priority: 1, Duration: allocator.Never, Req: allocator.Request{Res: allocator.Res(8000, 16384, 0, 0)}}, 0)
+			id := m.ids[len(m.ids)-1]
+			require.NoError(b, e.Launch(id, allocator.Placement{Agent: allocator.AgentID(a)}))
+			p.Started(e.Task(id))
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		cpu   int64
+		found bool
+	}{{"found", 16000, true}, {"no-room", 40000, false}} {
+		b.Run(c.name, func(b *testing.B) {
+			req := allocator.Request{Res: allocator.Res(c.cpu, 1024, 0, 0)}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok := p.search(5, req, 1); ok != c.found {
+					b.Fatalf("search found room: %v", ok)
+				}
+			}
+		})
+	}
+}
