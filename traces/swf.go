@@ -230,7 +230,9 @@ func (s *swf) parseJob(line []byte) error {
 		t.Start = submit + allocator.Time(v[2])*allocator.Second
 	}
 	if v[9] > 0 {
-		t.Req[allocator.Mem] = (v[9] + 1023) / 1024
+		// Rounded up without v+1023, which overflowed near 2^63 into a
+		// negative memory request.
+		t.Req[allocator.Mem] = v[9]/1024 + min(v[9]%1024, 1)
 	}
 	switch v[10] {
 	case 0:
