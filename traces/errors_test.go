@@ -108,6 +108,8 @@ func TestMalformedRowsNameFileLineColumn(t *testing.T) {
 		{"openb scheduled overflows µs", "openb", map[string]string{"openb_node_list_gpu_node.csv": "sn,cpu_milli,memory_mib,gpu,model\n",
 			"p.csv": "name,cpu_milli,memory_mib,num_gpu,gpu_milli,creation_time,scheduled_time\na,1,1,0,0,1,9223372036855\n"},
 			"p.csv", []string{"p.csv:2", "column scheduled_time"}},
+		{"swf queue beyond int32", "swf", map[string]string{"x.swf": "1 0 0 10 2 -1 -1 -1 -1 -1 1 1 1 -1 4294967296 -1 -1 -1\n"},
+			"x.swf", []string{"x.swf:1", "column queue", "0–2147483647"}},
 		{"swf submit overflows µs", "swf", map[string]string{"x.swf": "1 9223372036855 0 10 2 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"},
 			"x.swf", []string{"x.swf:1", "column submit time", "at most 9223372036854"}},
 		{"swf run overflows µs", "swf", map[string]string{"x.swf": "1 0 0 9223372036855 2 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"},

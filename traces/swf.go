@@ -206,6 +206,10 @@ func (s *swf) parseJob(line []byte) error {
 		return s.bad.handle(&ParseError{File: s.parts.name, Line: s.parts.lineNo(), Column: swfColNames[4],
 			Value: string(f[4]), Expected: "at most 2^20 processors"})
 	}
+	if v[14] > 1<<31-1 { // the priority is an int32: 2^32 used to become 0
+		return s.bad.handle(&ParseError{File: s.parts.name, Line: s.parts.lineNo(), Column: swfColNames[14],
+			Value: string(f[14]), Expected: "a queue number 0–2147483647, or -1 for unknown"})
+	}
 	// Bounded so that the conversion to microseconds (and submit + wait)
 	// cannot overflow into a negative time or run.
 	for _, i := range [...]int{1, 2, 3} {
