@@ -27,10 +27,8 @@ func (s *Scenario) SimConfig() (sim.Config, error) {
 	}
 	roles := s.RoleInfos()
 	fws := s.FrameworkInfos()
-	for i, f := range fws {
-		if f.Placement != "" && !slices.Contains(allocator.PlacerNames(), strings.ToLower(f.Placement)) && !strings.EqualFold(f.Placement, "first-fit") {
-			return sim.Config{}, s.errAt(sprintf("frameworks[%d].placement", i), "unknown placement policy %q (known: %s)", f.Placement, strings.Join(allocator.PlacerNames(), ", "))
-		}
+	if err := s.checkPlacements(fws); err != nil {
+		return sim.Config{}, err
 	}
 	var src sim.Source
 	var typical []allocator.TaskShape
@@ -46,8 +44,8 @@ func (s *Scenario) SimConfig() (sim.Config, error) {
 		if traceSourceFunc == nil {
 			return sim.Config{}, s.errAt("workload.trace", "trace replay: format %q is not built into this binary (no trace reader is linked)", s.Workload.Trace.Format)
 		}
-		if _, err := os.Stat(s.Workload.Trace.Path); err != nil {
-			return sim.Config{}, s.errAt("workload.trace.path", "trace replay: %v", err)
+		if err := s.checkTracePath(); err != nil {
+			return sim.Config{}, err
 		}
 		// trace.seed 0 follows the scenario seed, resolved now so that a
 		// seed given on the command line reaches the trace sampler too.
@@ -72,18 +70,9 @@ func (s *Scenario) SimConfig() (sim.Config, error) {
 			allocator.Time(s.Horizon), sim.Stream(s.Seed, "failures"))
 		src, requeue = sim.Merge(src, failures), f.Requeue
 	}
-	if !slices.Contains(sim.ModeNames(), strings.ToLower(s.Allocator.Name)) {
-		return sim.Config{}, s.errAt("allocator.name", "unknown allocator %q (known: %s)", s.Allocator.Name, strings.Join(sim.ModeNames(), ", "))
-	}
-	mode, err := sim.NewMode(s.Allocator.Name, sim.ModeEnv{
-		Params:     allocator.Params(s.Allocator.Params),
-		Frameworks: fws,
-		Roles:      roles,
-		Rand:       sim.Stream(s.Seed, "mode"),
-		Typical:    typical,
-	})
+	mode, err := s.newMode(fws, roles, typical)
 	if err != nil {
-		return sim.Config{}, s.errAt("allocator.params", "%v", err) // modes name themselves
+		return sim.Config{}, err
 	}
 	return sim.Config{
 		Cluster:        c,
@@ -190,4 +179,63 @@ func (s *Scenario) TypicalShapes(c *allocator.Cluster, perStream, top int) ([]al
 		out[i] = allocator.TaskShape{Req: gr.req, Freq: gr.w / total}
 	}
 	return out, nil
+}
+
+// Precheck finds what SimConfig would reject without the costly part of a
+// trace scenario: the cluster, the placement policies, that the trace path
+// exists and the allocator with its parameters — but not the trace's files.
+// A synthetic scenario is checked by building it whole (which is cheap: its
+// workload is generated as the run goes).
+func (s *Scenario) Precheck() error {
+	if s.Workload.Trace == nil {
+		_, err := s.SimConfig()
+		return err
+	}
+	if _, err := s.BuildCluster(); err != nil {
+		return err
+	}
+	fws := s.FrameworkInfos()
+	if err := s.checkPlacements(fws); err != nil {
+		return err
+	}
+	if err := s.checkTracePath(); err != nil {
+		return err
+	}
+	_, err := s.newMode(fws, s.RoleInfos(), nil)
+	return err
+}
+
+func (s *Scenario) checkPlacements(fws []allocator.FrameworkInfo) error {
+	for i, f := range fws {
+		if f.Placement != "" && !slices.Contains(allocator.PlacerNames(), strings.ToLower(f.Placement)) && !strings.EqualFold(f.Placement, "first-fit") {
+			return s.errAt(sprintf("frameworks[%d].placement", i), "unknown placement policy %q (known: %s)", f.Placement, strings.Join(allocator.PlacerNames(), ", "))
+		}
+	}
+	return nil
+}
+
+func (s *Scenario) checkTracePath() error {
+	if _, err := os.Stat(s.Workload.Trace.Path); err != nil {
+		return s.errAt("workload.trace.path", "trace replay: %v", err)
+	}
+	return nil
+}
+
+// newMode builds the scenario's allocation mode (a trace scenario has no
+// typical task shapes).
+func (s *Scenario) newMode(fws []allocator.FrameworkInfo, roles []allocator.RoleInfo, typical []allocator.TaskShape) (sim.Mode, error) {
+	if !slices.Contains(sim.ModeNames(), strings.ToLower(s.Allocator.Name)) {
+		return nil, s.errAt("allocator.name", "unknown allocator %q (known: %s)", s.Allocator.Name, strings.Join(sim.ModeNames(), ", "))
+	}
+	mode, err := sim.NewMode(s.Allocator.Name, sim.ModeEnv{
+		Params:     allocator.Params(s.Allocator.Params),
+		Frameworks: fws,
+		Roles:      roles,
+		Rand:       sim.Stream(s.Seed, "mode"),
+		Typical:    typical,
+	})
+	if err != nil {
+		return nil, s.errAt("allocator.params", "%v", err) // modes name themselves
+	}
+	return mode, nil
 }

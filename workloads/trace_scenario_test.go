@@ -110,3 +110,35 @@ workload:
 	require.NoError(t, err)
 	assert.Equal(t, uint64(3), got)
 }
+
+// Precheck finds a trace scenario's errors without reading the trace: a
+// missing path, an unknown placement, a bad allocator parameter; and
+// passes an empty folder it never opens.
+func TestPrecheckTraceScenario(t *testing.T) {
+	dir := t.TempDir()
+	doc := func(path, fwPlacement, params string) []byte {
+		return []byte("name: t\nhorizon: 1h\ncluster: {node_classes: []}\nroles: [{name: r}]\n" +
+			"frameworks: [{name: f, role: r" + fwPlacement + "}]\n" +
+			"workload: {trace: {format: google2011, path: " + path + ", machines: true, " +
+			"machine_shape: {cpu: 32, mem: 128GiB, disk: 1TiB}, map: [{framework: f}]}}\n" +
+			"allocator: {name: monolithic, params: " + params + "}\n")
+	}
+	for _, c := range []struct {
+		doc  []byte
+		want string
+	}{
+		{doc(dir, "", "{}"), ""},
+		{doc(filepath.Join(dir, "nope"), "", "{}"), "t.yaml:6: workload.trace.path: trace replay: stat"},
+		{doc(dir, ", placement: tidy", "{}"), `frameworks[0].placement: unknown placement policy "tidy"`},
+		{doc(dir, "", "{preemption: 1}"), `t.yaml:7: allocator.params: monolithic: parameter "preemption": want true or false`},
+	} {
+		s, err := Parse("t.yaml", c.doc)
+		require.NoError(t, err)
+		err = s.Precheck()
+		if c.want == "" {
+			assert.NoError(t, err)
+		} else {
+			assert.ErrorContains(t, err, c.want)
+		}
+	}
+}

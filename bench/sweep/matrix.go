@@ -86,17 +86,15 @@ func (r *Results) runs() int {
 	return n
 }
 
-// check parses a point's scenario and, for a synthetic workload, builds its
-// simulation (the allocator and its parameters included) without running
-// it. A trace scenario's simulation is built only when its run starts: that
-// opens the trace.
+// check parses a point's scenario and checks what its run would build
+// (the allocator and its parameters included) without running it or
+// opening a trace's files (workloads.Scenario.Precheck).
 func check(file string, doc []byte) error {
 	s, err := workloads.Parse(file, doc)
-	if err != nil || s.Workload.Trace != nil {
+	if err != nil {
 		return err
 	}
-	_, err = s.SimConfig()
-	return err
+	return s.Precheck()
 }
 
 // Run checks every point's scenario first (so that a bad value fails before

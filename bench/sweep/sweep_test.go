@@ -168,3 +168,21 @@ func TestTableLeavesOutAllZeroMetrics(t *testing.T) {
 	require.NoError(t, WriteRuns(&runs, axes, r))
 	assert.Contains(t, strings.SplitN(runs.String(), "\n", 2)[0], "\toffers_made\ttransactions\t")
 }
+
+// A trace scenario's settings are checked before anything runs too, without
+// reading the trace: a bad allocator parameter fails at once.
+func TestSweepChecksTraceScenarioFirst(t *testing.T) {
+	traceDir := t.TempDir() // never opened: the check stops at the allocator
+	doc := "name: t\nhorizon: 1h\ncluster: {node_classes: []}\nroles: [{name: r}]\nframeworks: [{name: f, role: r}]\n" +
+		"workload: {trace: {format: google2011, path: " + traceDir + ", machines: true, machine_shape: {cpu: 32, mem: 128GiB, disk: 1TiB}, map: [{framework: f}]}}\n" +
+		"allocator: {name: monolithic, params: {placement: first-fit}}\n"
+	out := t.TempDir()
+	m := Matrix{File: "t.yaml", Doc: []byte(doc), Seeds: []uint64{1}, Out: out,
+		Axes: []Axis{{"allocator.params.scan_limit", []string{"10", "0"}}}}
+	_, err := m.Run()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "t.yaml with allocator.params.scan_limit=0")
+	assert.Contains(t, err.Error(), `"scan_limit": want a whole number ≥ 1`)
+	_, statErr := os.Stat(filepath.Join(out, "runs"))
+	assert.True(t, os.IsNotExist(statErr), "nothing ran")
+}
