@@ -1,12 +1,8 @@
 package sim
 
 import (
-	"cmp"
 	"errors"
-	"math"
-	"math/bits"
 	"math/rand/v2"
-	"slices"
 	"sort"
 
 	"github.com/allocsim/allocsim/allocator"
@@ -88,94 +84,12 @@ func NewPreemptor(e *Engine, protect int32, candidates, limit int) *Preemptor {
 	return p
 }
 
-// grow extends the tables to agents added since they were last sized:
-// nothing runs there yet, so their room is what they have free.
-func (p *Preemptor) grow() {
-	c := p.e.Cluster()
-	for a := len(p.lastFree); a < c.NumAgents(); a++ {
-		f := c.Agent(allocator.AgentID(a)).Free
-		p.lastFree = append(p.lastFree, f)
-		for l := range p.room {
-			p.room[l] = append(p.room[l], f)
-		}
-	}
-}
-
-// agentChanged follows the agent's free resources into room.
-func (p *Preemptor) agentChanged(a allocator.AgentID) {
-	if int(a) >= len(p.lastFree) {
-		p.grow()
-	}
-	f := p.e.Cluster().Agent(a).Free
-	if d := f.Sub(p.lastFree[a]); !d.IsZero() {
-		for l := range p.room {
-			p.room[l][a] = p.room[l][a].Add(d)
-		}
-		p.lastFree[a] = f
-	}
-}
-
 // NewCycle resets the per-cycle search budget.
 func (p *Preemptor) NewCycle() { p.searches = 0 }
 
 // AgentChanged: an agent was added, came back or went down; room may have
 // appeared.
 func (p *Preemptor) AgentChanged() { p.noRoom = p.noRoom[:0] }
-
-// level returns the index of priority prio in prios, adding it if needed.
-func (p *Preemptor) level(prio int32) int {
-	l := sort.Search(len(p.prios), func(i int) bool { return p.prios[i] >= prio })
-	if l < len(p.prios) && p.prios[l] == prio {
-		return l
-	}
-	// Nothing runs at prio yet: its room is that of the level below.
-	below := p.lastFree
-	if l > 0 {
-		below = p.room[l-1]
-	}
-	p.room = slices.Insert(p.room, l, slices.Clone(below))
-	p.prios = slices.Insert(p.prios, l, prio)
-	p.total = slices.Insert(p.total, l, allocator.Resources{})
-	return l
-}
-
-// below returns what tasks of the lowest k priority levels hold on agent a.
-func (p *Preemptor) below(a allocator.AgentID, k int) allocator.Resources {
-	if k == 0 {
-		return allocator.Resources{}
-	}
-	return p.room[k-1][a].Sub(p.lastFree[a])
-}
-
-// Started records a task the mode launched.
-func (p *Preemptor) Started(t *Task) { p.account(t, +1) }
-
-// Ended records a task that ended; tasks that never started are ignored.
-func (p *Preemptor) Ended(t *Task) {
-	if !t.Started {
-		return
-	}
-	p.account(t, -1)
-	// The room a search sees for priority q is what is free plus what tasks
-	// below min(q, Protect) hold: the end of one of those only moves
-	// resources from the second to the first, but the end of any other
-	// task adds room, so failed searches may now succeed.
-	if len(p.noRoom) > 0 && t.Spec.Priority >= min(p.noRoomMin, p.Protect) {
-		p.noRoom = p.noRoom[:0]
-	}
-}
-
-func (p *Preemptor) account(t *Task, sign int64) {
-	if t.Spec.Priority >= p.Protect {
-		return
-	}
-	l, a := p.level(t.Spec.Priority), t.Placement.Agent
-	r := t.Spec.Req.Res.Scale(sign)
-	for k := l; k < len(p.room); k++ {
-		p.room[k][a] = p.room[k][a].Add(r)
-	}
-	p.total[l] = p.total[l].Add(r)
-}
 
 // Place preempts what pending task id needs and launches it, reporting
 // whether it did. It fails when no agent has a victim set, when this cycle's
@@ -243,130 +157,4 @@ func (p *Preemptor) knownNoRoom(prio int32, r *allocator.Request) bool {
 		}
 	}
 	return false
-}
-
-// search visits the agents from a random offset and leaves the cheapest
-// victim set found in p.best.
-func (p *Preemptor) search(prio int32, req allocator.Request, below int) (allocator.AgentID, bool) {
-	c := p.e.Cluster()
-	n := c.NumAgents()
-	start := p.rnd.IntN(n)
-	found := 0
-	best := allocator.AgentID(-1)
-	var bestCost cost
-	room := p.room[below-1]
-	for i := 0; i < n && found < p.Candidates; i++ {
-		a := allocator.AgentID(start + i)
-		if int(a) >= n {
-			a -= allocator.AgentID(n)
-		}
-		if !room[a].Contains(req.Res) {
-			continue
-		}
-		if ag := c.Agent(a); !ag.Up || (req.Res[allocator.GPU] > 0 && !req.GPUModels.Allows(ag.GPUModel)) {
-			continue
-		}
-		if !p.victimsOn(a, prio, req) {
-			continue
-		}
-		found++
-		if k := costOf(p.trial); best < 0 || k.less(bestCost) {
-			best, bestCost = a, k
-			p.best = append(p.best[:0], p.trial...)
-		}
-	}
-	return best, best >= 0
-}
-
-// victimsOn leaves in p.trial a minimal set of tasks on agent a, below
-// priority prio, whose preemption lets req fit there, or reports there is
-// none.
-func (p *Preemptor) victimsOn(a allocator.AgentID, prio int32, req allocator.Request) bool {
-	c := p.e.Cluster()
-	p.elig = p.elig[:0]
-	limit := min(prio, p.Protect)
-	for id := p.e.FirstOnAgent(a); id != NoTask; id = p.e.NextOnAgent(id) {
-		t := p.e.Task(id)
-		if t.Spec.Priority < limit {
-			p.elig = append(p.elig, victim{id, t.Spec.Priority, t.Start, t.Seq, t.Placement, t.Spec.Req})
-		}
-	}
-	// Lowest priority first; within one, the latest started (least work lost).
-	slices.SortFunc(p.elig, func(x, y victim) int {
-		if c := cmp.Compare(x.prio, y.prio); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(y.start, x.start); c != 0 {
-			return c
-		}
-		return cmp.Compare(y.seq, x.seq)
-	})
-	ag := c.Agent(a)
-	free := ag.Free
-	p.devs = append(p.devs[:0], c.GPUFree(a)...)
-	fits := func() bool { return free.Contains(req.Res) && allocator.DevicesFit(p.devs, ag.GPUModel, req) }
-	p.trial = p.trial[:0]
-	for _, v := range p.elig {
-		if fits() {
-			break
-		}
-		free = free.Add(v.req.Res)
-		p.moveDevices(v, +1)
-		p.trial = append(p.trial, v)
-	}
-	if !fits() {
-		return false
-	}
-	// Spare victims, the most important first, while the task still fits.
-	for i := len(p.trial) - 1; i >= 0; i-- {
-		v := p.trial[i]
-		free = free.Sub(v.req.Res)
-		p.moveDevices(v, -1)
-		if fits() {
-			p.trial = slices.Delete(p.trial, i, i+1)
-			continue
-		}
-		free = free.Add(v.req.Res)
-		p.moveDevices(v, +1)
-	}
-	return true
-}
-
-// moveDevices gives back (sign +1) or takes again (-1) a victim's GPU share
-// on the scratch copy of its agent's devices.
-func (p *Preemptor) moveDevices(v victim, sign int32) {
-	g := v.req.Res[allocator.GPU]
-	if g == 0 {
-		return
-	}
-	per := sign * int32(min(g, 1000))
-	for m := v.p.Devices; m != 0; m &= m - 1 {
-		p.devs[bits.TrailingZeros64(uint64(m))] += per
-	}
-}
-
-// cost orders victim sets: lower is cheaper.
-type cost struct {
-	maxPrio   int32
-	n         int
-	lastStart allocator.Time // of the victims, the earliest start (later is cheaper)
-}
-
-func costOf(vs []victim) cost {
-	k := cost{maxPrio: math.MinInt32, n: len(vs), lastStart: allocator.Never}
-	for _, v := range vs {
-		k.maxPrio = max(k.maxPrio, v.prio)
-		k.lastStart = min(k.lastStart, v.start)
-	}
-	return k
-}
-
-func (k cost) less(o cost) bool {
-	switch {
-	case k.maxPrio != o.maxPrio:
-		return k.maxPrio < o.maxPrio
-	case k.n != o.n:
-		return k.n < o.n
-	}
-	return k.lastStart > o.lastStart
 }
