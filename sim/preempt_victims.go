@@ -15,6 +15,9 @@ import (
 func (p *Preemptor) search(prio int32, req allocator.Request, below int) (allocator.AgentID, bool) {
 	c := p.e.Cluster()
 	n := c.NumAgents()
+	if n == 0 {
+		return -1, false
+	}
 	start := p.rnd.IntN(n)
 	found := 0
 	best := allocator.AgentID(-1)
