@@ -182,6 +182,23 @@ func evictionSpec(ts *reports.Table, x []float64, xl string) (Spec, bool) {
 	return s, len(s.Series) > 0
 }
 
+// cumulativeSpec overlays a cumulative counter of the time series (the
+// attempts preempted so far, say) for the runs that have the column; ok is
+// false when it stays at zero in every run.
+func cumulativeSpec(runs []*Run, col string, k float64, xl string) (Spec, bool) {
+	s := Spec{Name: "cmp_" + col, Title: "Attempts " + col + " so far", XLabel: xl, YLabel: "task attempts", YMin: f64(0)}
+	some := false
+	for _, r := range runs {
+		y := r.Timeseries.Col(col)
+		if len(y) == 0 {
+			continue // written before the column existed
+		}
+		some = some || y[len(y)-1] > 0
+		s.Series = append(s.Series, Series{Name: r.Name, X: scaled(r.Timeseries.Col("time_s"), k), Y: y})
+	}
+	return s, some
+}
+
 func unitOf(res string) string {
 	if res == "mem" || res == "disk" {
 		return "mib"
@@ -259,6 +276,9 @@ func Compare(runs []*Run) ([]Figure, error) {
 	cs := cycleSpec(runs)
 	cs.Name = "cmp_cycle_time"
 	specs = append(specs, cs)
+	if ev, ok := cumulativeSpec(runs, "preempted", k, xl); ok {
+		specs = append(specs, ev)
+	}
 	figs := make([]Figure, 0, len(specs))
 	for _, s := range specs {
 		f, err := Render(s)

@@ -2,9 +2,12 @@ package html
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"html/template"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/allocsim/allocsim/reports"
@@ -85,7 +88,7 @@ func Compare(dirs []string, out string) error {
 			v.Header = append(v.Header, r.Name+" − "+runs[0].Name)
 		}
 	}
-	for _, m := range metricRows {
+	for _, m := range append(slices.Clip(metricRows), groupRows(runs)...) {
 		row := rowView{Label: label(m)}
 		base, baseOK := m.Get(runs[0])
 		for i, r := range runs {
@@ -172,3 +175,55 @@ var compareTmpl = template.Must(template.New("compare").Funcs(funcs).Parse(`<!DO
 ` + figCheck + `
 </body></html>
 `))
+
+// groupRows are the wait of each priority and each framework that any of
+// the runs has (mean and p99), so that a comparison shows who gained and
+// who paid — preemption's point. A run without the group shows "–".
+// Priorities come highest first, frameworks in the first run's order.
+func groupRows(runs []*run) []metric {
+	var prios, fws []string
+	for _, r := range runs {
+		for _, g := range r.Summary.WaitSByPriority {
+			if !slices.Contains(prios, g.Name) {
+				prios = append(prios, g.Name)
+			}
+		}
+		for _, g := range r.Summary.WaitSByFw {
+			if !slices.Contains(fws, g.Name) {
+				fws = append(fws, g.Name)
+			}
+		}
+	}
+	slices.SortStableFunc(prios, func(a, b string) int {
+		x, errA := strconv.Atoi(a)
+		y, errB := strconv.Atoi(b)
+		if errA != nil || errB != nil {
+			return strings.Compare(a, b)
+		}
+		return cmp.Compare(y, x)
+	})
+	var out []metric
+	add := func(what, name string, groups func(s *reports.Summary) []reports.NamedDist) {
+		for _, q := range []struct {
+			label string
+			get   func(g *reports.NamedDist) float64
+		}{{"mean", func(g *reports.NamedDist) float64 { return g.Dist.Mean }}, {"p99", func(g *reports.NamedDist) float64 { return g.Dist.P99 }}} {
+			out = append(out, metric{Label: fmt.Sprintf("wait %s, %s %s", q.label, what, name), Unit: "s",
+				Get: func(r *run) (float64, bool) {
+					gs := groups(r.Summary)
+					i := slices.IndexFunc(gs, func(g reports.NamedDist) bool { return g.Name == name })
+					if i < 0 {
+						return 0, false
+					}
+					return q.get(&gs[i]), true
+				}})
+		}
+	}
+	for _, p := range prios {
+		add("priority", p, func(s *reports.Summary) []reports.NamedDist { return s.WaitSByPriority })
+	}
+	for _, f := range fws {
+		add("framework", f, func(s *reports.Summary) []reports.NamedDist { return s.WaitSByFw })
+	}
+	return out
+}
