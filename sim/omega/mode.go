@@ -24,6 +24,9 @@ type mode struct {
 	cell   cellParams
 	idx    *index.Free
 	scheds []sched
+	// fwScheds[fw] is the first of framework fw's schedulers and their
+	// number; they follow each other in scheds.
+	fwScheds []struct{ first, n int }
 	// agentSeq counts, per agent, the claims committed on it and its changes
 	// of state: coarse conflict detection compares it with the copy's.
 	agentSeq []uint32
@@ -87,16 +90,15 @@ func newMode(env sim.ModeEnv) (sim.Mode, error) {
 	if err != nil {
 		return nil, fmt.Errorf("omega: %w", err)
 	}
-	m.scheds = make([]sched, len(env.Frameworks))
+	m.fwScheds = make([]struct{ first, n int }, len(env.Frameworks))
 	for i, f := range env.Frameworks {
-		s := &m.scheds[i]
-		s.params = def
+		params := def
 		if err := f.Params.Check(schedKeys...); err != nil {
 			return nil, fmt.Errorf("omega: framework %q: %w", f.Name, err)
 		}
-		err := s.params.read(f.Params)
+		err := params.read(f.Params)
 		if err == nil {
-			err = s.params.check()
+			err = params.check()
 		}
 		if err != nil {
 			return nil, fmt.Errorf("omega: framework %q: %w", f.Name, err)
@@ -105,8 +107,13 @@ func newMode(env sim.ModeEnv) (sim.Mode, error) {
 		if f.Placement != "" {
 			name = f.Placement
 		}
-		if s.placer, err = m.newPlacer(name); err != nil {
-			return nil, fmt.Errorf("omega: framework %q: %w", f.Name, err)
+		m.fwScheds[i].first, m.fwScheds[i].n = len(m.scheds), params.schedulers
+		for range params.schedulers {
+			s := sched{params: params}
+			if s.placer, err = m.newPlacer(name); err != nil { // one each: a policy may keep state
+				return nil, fmt.Errorf("omega: framework %q: %w", f.Name, err)
+			}
+			m.scheds = append(m.scheds, s)
 		}
 	}
 	return m, nil
@@ -138,15 +145,31 @@ func (m *mode) Init(e *sim.Engine) error {
 func (m *mode) TaskPending(_ allocator.Time, id sim.TaskID) {
 	t := m.e.Task(id)
 	fw := int(t.Spec.Framework)
-	if fw < 0 || fw >= len(m.scheds) {
+	if fw < 0 || fw >= len(m.fwScheds) {
 		m.e.Fail(fmt.Errorf("omega: task %d of unknown framework %d", t.Seq, fw))
 		return
 	}
-	s := &m.scheds[fw]
+	fs := m.fwScheds[fw]
+	s := &m.scheds[fs.first+schedulerOf(t.Spec.Job, fs.n)]
 	s.queue = append(s.queue, entry{id: id, seq: t.Seq, job: t.Spec.Job})
 	if !s.busy {
 		m.e.TriggerCycle() // after this instant's other submissions: a job is decided whole
 	}
+}
+
+// schedulerOf deals a job to one of n schedulers by a hash of its id
+// (SplitMix64's finaliser), so that every attempt of the job, requeued ones
+// included, goes to the same scheduler, and job ids that are multiples of n
+// (jobs numbered across several streams) still spread. The paper's
+// simulator deals jobs round-robin, which needs the job's first arrival.
+func schedulerOf(job int64, n int) int {
+	if n == 1 {
+		return 0
+	}
+	z := uint64(job) + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return int((z ^ z>>31) % uint64(n))
 }
 
 // AgentChanged counts as a change of the agent for coarse conflicts.

@@ -177,6 +177,9 @@ func TestParamsRejected(t *testing.T) {
 		{allocator.Params{"abandon_after": -1}, nil, `"abandon_after": want a whole number of decisions from 0 (never) to 65534, got -1`},
 		{allocator.Params{"abandon_after": 1.5}, nil, `"abandon_after": want a whole number`},
 		{nil, allocator.Params{"abandon_unplaced_after": 70000}, `framework "a": parameter "abandon_unplaced_after": want a whole number`},
+		{nil, allocator.Params{"schedulers": 0}, `framework "a": parameter "schedulers": want a whole number from 1 to 1024, got 0`},
+		{allocator.Params{"schedulers": 1.5}, nil, `"schedulers": want a whole number`},
+		{allocator.Params{"schedulers": 2000}, nil, `"schedulers": want a whole number`},
 	} {
 		fws[0].Params = c.fw
 		_, err := sim.NewMode("omega", sim.ModeEnv{Params: c.p, Frameworks: fws})
@@ -256,4 +259,37 @@ func TestAbandonNever(t *testing.T) {
 	st, obs := run(t, p, []int64{1000}, []allocator.Params{nil}, []task{{0, 1, 0, 2000, 0}})
 	assert.Equal(t, "unscheduled at 10", obs.ended[0])
 	assert.Zero(t, st.Counters.JobsAbandoned)
+}
+
+// A framework's jobs are dealt among its schedulers, which decide at the
+// same time: two one-task jobs on two schedulers both start after one think
+// time, on one scheduler the second waits for the first.
+func TestSeveralSchedulers(t *testing.T) {
+	a, b := int64(1), int64(2)
+	for schedulerOf(b, 2) == schedulerOf(a, 2) {
+		b++
+	}
+	tasks := []task{{0, a, 0, 1000, 0}, {0, b, 0, 1000, 0}}
+	_, obs := run(t, think(0.1, 0), []int64{4000}, []allocator.Params{{"schedulers": 2}}, tasks)
+	assert.Equal(t, 100*ms, obs.at[0])
+	assert.Equal(t, 100*ms, obs.at[1], "decided in parallel")
+	_, obs = run(t, think(0.1, 0), []int64{4000}, []allocator.Params{nil}, tasks)
+	assert.Equal(t, 100*ms, obs.at[0])
+	assert.Equal(t, 200*ms, obs.at[1], "one scheduler: one job after the other")
+}
+
+// The hash spreads jobs evenly, also ids that are all multiples of the
+// number of schedulers, and always deals a job to the same one.
+func TestSchedulerOf(t *testing.T) {
+	for _, step := range []int64{1, 4} {
+		count := make([]int, 4)
+		for j := range int64(4000) {
+			count[schedulerOf(j*step, 4)]++
+			require.Equal(t, schedulerOf(j*step, 4), schedulerOf(j*step, 4))
+		}
+		for i, c := range count {
+			assert.InDelta(t, 1000, c, 100, "step %d: scheduler %d got %d of 4000 jobs", step, i, c)
+		}
+	}
+	assert.Zero(t, schedulerOf(12345, 1))
 }

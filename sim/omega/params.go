@@ -15,11 +15,16 @@ import (
 // abandonUnplaced decisions without a single task committed, or after
 // abandonAfter decisions in all: 100 and 1,000 in the paper's simulator
 // (OmegaSimulation.scala); 0 never abandons.
+//
+// A framework may have several schedulers (schedulers, default 1), as the
+// paper's scaling experiments give the batch workload several: its jobs are
+// dealt among them by a hash of the job id.
 type schedParams struct {
 	thinkJob, thinkTask allocator.Time
 	retry               allocator.Time
 	abandonUnplaced     int
 	abandonAfter        int
+	schedulers          int
 }
 
 var defaultSched = schedParams{
@@ -28,9 +33,14 @@ var defaultSched = schedParams{
 	retry:           allocator.Second,
 	abandonUnplaced: 100,
 	abandonAfter:    1000,
+	schedulers:      1,
 }
 
-var schedKeys = []string{"think_job", "think_task", "retry_delay", "abandon_unplaced_after", "abandon_after"}
+// maxSchedulers bounds a framework's schedulers (each is a queue and a
+// placement policy).
+const maxSchedulers = 1024
+
+var schedKeys = []string{"think_job", "think_task", "retry_delay", "abandon_unplaced_after", "abandon_after", "schedulers"}
 
 // gaveUp reports whether a job whose attempts carry en's history is
 // abandoned.
@@ -66,6 +76,14 @@ func (s *schedParams) read(p allocator.Params) error {
 		}
 		*k.v = int(v)
 	}
+	v, err := p.Float("schedulers", float64(s.schedulers))
+	if err != nil {
+		return err
+	}
+	if v != float64(int(v)) || v < 1 || v > maxSchedulers {
+		return fmt.Errorf("parameter \"schedulers\": want a whole number from 1 to %d, got %v", maxSchedulers, v)
+	}
+	s.schedulers = int(v)
 	return nil
 }
 
