@@ -2,7 +2,8 @@
 // (Schwarzkopf et al., "Omega: flexible, scalable schedulers for large
 // compute clusters", EuroSys 2013), registered as "omega".
 //
-// Every framework is a scheduler with its own queue. Idle with work, a
+// Every framework has a scheduler with its own queue (or several, its jobs
+// dealt among them). Idle with work, a
 // scheduler takes the job at the head of its queue, decides where each of
 // its tasks goes on a private copy of the whole cluster as it is now, and
 // spends think_job + think_task × tasks of simulated time doing so. Then it

@@ -26,6 +26,7 @@ func FuzzModeParams(f *testing.F) {
 		f.Add(s, "{}")
 	}
 	f.Add("{}", "{think_job: 2, retry_delay: 0.5}")
+	f.Add("{schedulers: 3}", "{schedulers: 2, think_job: 0}")
 	f.Fuzz(func(t *testing.T, doc, fwDoc string) {
 		var p, fp map[string]any
 		if yaml.Unmarshal([]byte(doc), &p) != nil || yaml.Unmarshal([]byte(fwDoc), &fp) != nil {
