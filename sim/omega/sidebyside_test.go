@@ -86,6 +86,7 @@ func TestSideBySide(t *testing.T) {
 		{"omega fine gang", "omega", allocator.Params{"transactions": "gang"}},
 		{"omega coarse gang", "omega", allocator.Params{"conflicts": "coarse", "transactions": "gang"}},
 		{"omega coarse gang random", "omega", allocator.Params{"conflicts": "coarse", "transactions": "gang", "placement": "random"}},
+		{"omega fine incremental x3", "omega", allocator.Params{"schedulers": 3}},
 	}
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -106,6 +107,7 @@ func TestSideBySide(t *testing.T) {
 	assert.Less(t, conflicts["omega fine incremental"], conflicts["omega coarse incremental"], "coarse detection conflicts more")
 	assert.Less(t, conflicts["omega coarse incremental"], conflicts["omega coarse gang"], "gang transactions refuse more claims")
 	assert.Less(t, conflicts["omega coarse gang random"], conflicts["omega coarse gang"], "random placement spreads claims apart")
+	assert.Less(t, conflicts["omega fine incremental"], conflicts["omega fine incremental x3"], "more schedulers conflict more")
 
 	golden := filepath.Join("testdata", "sidebyside.golden")
 	if *update {
