@@ -37,6 +37,12 @@ type monolithic struct {
 	preempt   *preemptParams // nil: no preemption
 	pre       *Preemptor
 
+	gang        []bool // per framework: its jobs are placed all or nothing
+	anyGang     bool
+	gangFailed  map[gangKey]struct{} // gang jobs that did not fit this cycle
+	gangPending map[gangKey][]queued // gang jobs' pending attempts
+	gangAt      []allocator.Placement
+
 	levels  []prioLevel // by priority, highest first
 	levelOf map[int32]int
 	failed  map[allocator.Request]struct{}
@@ -113,6 +119,9 @@ func newMonolithic(env ModeEnv) (Mode, error) {
 	if m.preempt, err = parsePreemption(p); err != nil {
 		return nil, fmt.Errorf("monolithic: %w", err)
 	}
+	if err := m.readGang(); err != nil {
+		return nil, err
+	}
 	if m.placer, err = m.newPlacer(m.placement); err != nil {
 		return nil, err
 	}
@@ -183,6 +192,9 @@ func (m *monolithic) TaskPending(now allocator.Time, id TaskID) {
 		l.tail = len(l.q)
 	}
 	l.q = append(l.q, queued{id: id, run: 1, seq: t.Seq, req: t.Spec.Req})
+	if m.gangOf(t) {
+		m.queueGang(id, t)
+	}
 	m.changed = true
 	if m.trigger {
 		m.e.TriggerCycle()
@@ -197,6 +209,9 @@ func (m *monolithic) TaskEnded(_ allocator.Time, id TaskID) {
 		m.pre.Ended(t)
 	}
 	if !t.Started {
+		if m.gangOf(t) {
+			m.forgetGang(t)
+		}
 		m.stale++
 		m.dead[t.Spec.Req]++
 	}
@@ -248,6 +263,9 @@ func (m *monolithic) Cycle(now allocator.Time) {
 	if m.pre != nil {
 		m.pre.NewCycle()
 	}
+	if len(m.gangFailed) > 0 {
+		clear(m.gangFailed)
+	}
 	misses := 0
 	for li := range m.levels {
 		// Preempted tasks are requeued at their (lower, existing) level
@@ -288,17 +306,31 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 		}
 		k := 1 // entries kept
 		known := m.knownToFail(&ent.req)
-		if (!known && m.place(ent.id, &ent.req)) || (!triggered && m.preemptFor(ent.id)) {
+		gang := m.isGang(ent)
+		placed := false
+		switch {
+		case known:
+		case gang:
+			if placed = m.placeGang(ent); placed {
+				checkDead = true // the job's other attempts, launched, are stale entries now
+			}
+		default:
+			placed = m.place(ent.id, &ent.req)
+		}
+		if placed || (!triggered && !gang && m.preemptFor(ent.id)) {
 			r++
 			left--
 			*misses = 0
 			continue
 		}
-		if known {
+		switch {
+		case known:
 			if !checkDead && !triggered {
 				k = min(left, m.scanLimit-*misses)
 			}
-		} else {
+		case gang:
+			m.e.Counters().PlaceFailures++ // not a failure of the shape: a lone task of it may fit
+		default:
 			m.failed[ent.req] = struct{}{}
 			if len(m.minimal) < maxMinimal {
 				m.minimal = append(m.minimal, ent.req)
@@ -382,9 +414,16 @@ func (m *monolithic) knownToFail(r *allocator.Request) bool {
 // place tries one task; req is its request as queued (equal to
 // t.Spec.Req), so that a task no agent can hold is not even looked at.
 func (m *monolithic) place(id TaskID, req *allocator.Request) bool {
+	p, ok := m.pick(id, req)
+	return ok && m.launch(id, p)
+}
+
+// pick chooses where a task goes with its framework's policy, changing
+// nothing.
+func (m *monolithic) pick(id TaskID, req *allocator.Request) (allocator.Placement, bool) {
 	c := m.e.Cluster()
 	if !m.idx.Admits(*req) {
-		return false
+		return allocator.Placement{}, false
 	}
 	t := m.e.Task(id)
 	placer := m.placer
@@ -395,29 +434,24 @@ func (m *monolithic) place(id TaskID, req *allocator.Request) bool {
 			placer = m.fwPlacer[fw]
 		}
 	}
-	var p allocator.Placement
-	if placer == nil {
-		a, ok := m.idx.FirstFit(t.Spec.Req)
-		if !ok {
-			return false
-		}
-		d, ok := c.PickDevices(a, t.Spec.Req)
-		if !ok {
-			return false
-		}
-		p = allocator.Placement{Agent: a, Devices: d}
-	} else {
-		var ok bool
-		if p, ok = placer.Place(c, t.Spec.Req, allocator.Candidates{}); !ok {
-			return false
-		}
+	if placer != nil {
+		return placer.Place(c, t.Spec.Req, allocator.Candidates{})
 	}
+	a, ok := m.idx.FirstFit(t.Spec.Req)
+	if !ok {
+		return allocator.Placement{}, false
+	}
+	d, ok := c.PickDevices(a, t.Spec.Req)
+	return allocator.Placement{Agent: a, Devices: d}, ok
+}
+
+func (m *monolithic) launch(id TaskID, p allocator.Placement) bool {
 	if err := m.e.Launch(id, p); err != nil {
 		m.e.Fail(fmt.Errorf("monolithic (%s): %w", m.placement, err))
 		return false
 	}
 	if m.pre != nil {
-		m.pre.Started(t)
+		m.pre.Started(m.e.Task(id))
 	}
 	return true
 }
