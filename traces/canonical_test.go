@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/allocsim/allocsim/allocator"
@@ -127,4 +129,65 @@ func TestCanonicalDamagedFooterLength(t *testing.T) {
 	require.NoError(t, os.WriteFile(p, b, 0o644))
 	_, err = OpenCanonical(out)
 	require.ErrorContains(t, err, p+": footer length")
+}
+
+// A canonical file is checked as it is read: what WriteCanonical never
+// writes — a negative request or time, rows out of order, a GPU request of
+// no valid shape, a class beyond int8, a negative machine capacity — stops
+// the reader with the file, the row and the column.
+func TestCanonicalRefusesWhatItNeverWrites(t *testing.T) {
+	good := taskRow{JobID: 1, SubmitUS: 10, StartUS: -1, RunUS: 5, CPUMilli: 500, MemMiB: 64, Outcome: "finished"}
+	for _, c := range []struct {
+		name string
+		edit func(r *taskRow)
+		want string
+	}{
+		{"negative cpu", func(r *taskRow) { r.CPUMilli = -1 }, ":2: column cpu_milli: got \"-1\", expected a request ≥ 0"},
+		{"negative memory", func(r *taskRow) { r.MemMiB = -5 }, "column mem_mib"},
+		{"negative disk", func(r *taskRow) { r.DiskMiB = -5 }, "column disk_mib"},
+		{"out of order", func(r *taskRow) { r.SubmitUS = 3 }, "column submit_us: got \"3\", expected rows in submit order (the row before: 10)"},
+		{"start before unknown", func(r *taskRow) { r.StartUS = -2 }, "column start_us"},
+		{"gpu shape", func(r *taskRow) { r.GPUMilli = 1500 }, "column gpu_milli"},
+		{"class", func(r *taskRow) { r.SchedClass = 300 }, "column sched_class"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			bad := good
+			c.edit(&bad)
+			writeRows(t, filepath.Join(dir, TasksFile), []taskRow{good, bad})
+			r, err := OpenCanonical(dir)
+			require.NoError(t, err)
+			defer r.Close()
+			var rec Record
+			require.NoError(t, r.Next(&rec))
+			err = r.Next(&rec)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), filepath.Join(dir, TasksFile))
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+	t.Run("machine capacity", func(t *testing.T) {
+		dir := t.TempDir()
+		writeRows(t, filepath.Join(dir, MachinesFile), []machineRow{
+			{TimeUS: 0, MachineID: 1, Event: "add", CPUMilli: 1000, MemMiB: 10},
+			{TimeUS: 5, MachineID: 2, Event: "add", CPUMilli: 1000, MemMiB: -10}})
+		r, err := OpenCanonical(dir)
+		require.NoError(t, err)
+		defer r.Close()
+		var rec Record
+		require.NoError(t, r.Next(&rec))
+		err = r.Next(&rec)
+		require.ErrorContains(t, err, filepath.Join(dir, MachinesFile)+":2: column mem_mib")
+	})
+}
+
+func writeRows[T any](t *testing.T, path string, rows []T) {
+	t.Helper()
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	w := parquet.NewGenericWriter[T](f)
+	_, err = w.Write(rows)
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	require.NoError(t, f.Close())
 }

@@ -36,22 +36,32 @@ func fuzzOpen(t *testing.T, format, name string, data []byte, extra map[string]s
 		if err != nil {
 			continue
 		}
-		var rec Record
-		last := allocator.Time(-1 << 62)
-		for i := 0; i < 1<<20; i++ {
-			if err := r.Next(&rec); err != nil {
-				break
-			}
-			if rec.Time() < last {
-				t.Fatalf("%s: record %d at %d before %d", format, i, rec.Time(), last)
-			}
-			last = rec.Time()
-			if rec.Kind == RecordTask && rec.Task.Run < 0 {
-				t.Fatalf("%s: negative run time %d", format, rec.Task.Run)
-			}
-		}
-		r.Close()
+		checkRecords(t, format, r)
 	}
+}
+
+// checkRecords reads r to the end (or 2^20 records) and fails on what no
+// reader may hand out: records out of time order, a negative run time,
+// request, capacity or start (-1 is "start unknown").
+func checkRecords(t *testing.T, format string, r Reader) {
+	var rec Record
+	last := allocator.Time(-1 << 62)
+	for i := 0; i < 1<<20; i++ {
+		if err := r.Next(&rec); err != nil {
+			break
+		}
+		if rec.Time() < last {
+			t.Fatalf("%s: record %d at %d before %d", format, i, rec.Time(), last)
+		}
+		last = rec.Time()
+		if rec.Kind == RecordTask && (rec.Task.Run < 0 || rec.Task.Req.AnyNegative() || rec.Task.Start < -1) {
+			t.Fatalf("%s: record %d: run %d, request %v, start %d", format, i, rec.Task.Run, rec.Task.Req, rec.Task.Start)
+		}
+		if rec.Kind == RecordMachine && rec.Machine.Capacity.AnyNegative() {
+			t.Fatalf("%s: record %d: machine capacity %v", format, i, rec.Machine.Capacity)
+		}
+	}
+	r.Close()
 }
 
 func FuzzGoogle2011TaskEvents(f *testing.F) {
@@ -145,13 +155,7 @@ func FuzzCanonical(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var rec Record
-		for i := 0; i < 1<<20; i++ {
-			if r.Next(&rec) != nil {
-				break
-			}
-		}
-		r.Close()
+		checkRecords(t, "canonical", r)
 	})
 }
 

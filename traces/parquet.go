@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -205,13 +206,18 @@ type canonical struct {
 	meta     map[string]string
 	tname    string
 	trow     int64
+	mname    string
+	mrow     int64 // machine rows read, for errors
+	// lastMachine is the time of the machine row before.
+	lastMachine int64
 }
 
 // OpenCanonical opens a canonical trace directory (either file may be
 // missing: a machines-only or tasks-only trace).
 func OpenCanonical(dir string) (r Reader, err error) {
 	defer recovered(dir, &err)
-	c := &canonical{meof: true, teof: true, meta: map[string]string{}, tname: filepath.Join(dir, TasksFile)}
+	c := &canonical{meof: true, teof: true, meta: map[string]string{}, tname: filepath.Join(dir, TasksFile),
+		mname: filepath.Join(dir, MachinesFile), lastMachine: math.MinInt64}
 	found := false
 	if f, err := os.Open(filepath.Join(dir, MachinesFile)); err == nil {
 		pf, err := safeparquet.OpenFile(f)
@@ -313,9 +319,13 @@ func (c *canonical) Next(rec *Record) error {
 	if haveM && (!haveT || c.mbuf[c.mi].TimeUS <= c.tb.submit[c.tn]) {
 		row := &c.mbuf[c.mi]
 		c.mi++
+		c.mrow++
 		kind, err := ParseMachineEventKind(row.Event)
 		if err != nil {
 			return fmt.Errorf("%s: %w", MachinesFile, err)
+		}
+		if err := c.checkMachine(row); err != nil {
+			return err
 		}
 		rec.Kind = RecordMachine
 		rec.Machine = MachineEvent{Time: allocator.Time(row.TimeUS), Machine: row.MachineID, Kind: kind,
@@ -331,6 +341,28 @@ func (c *canonical) Next(rec *Record) error {
 	c.trow++
 	rec.Kind = RecordTask
 	return c.tb.task(i, c.trow, &rec.Task)
+}
+
+// checkMachine refuses a machine row WriteCanonical never writes: out of
+// time order, or with a negative capacity.
+func (c *canonical) checkMachine(row *machineRow) error {
+	bad := func(col string, v any, want string) error {
+		return &ParseError{File: c.mname, Line: c.mrow, Column: col, Value: fmt.Sprint(v), Expected: want}
+	}
+	switch {
+	case row.TimeUS < c.lastMachine:
+		return bad("time_us", row.TimeUS, fmt.Sprintf("rows in time order (the row before: %d)", c.lastMachine))
+	case row.CPUMilli < 0:
+		return bad("cpu_milli", row.CPUMilli, "a capacity ≥ 0")
+	case row.MemMiB < 0:
+		return bad("mem_mib", row.MemMiB, "a capacity ≥ 0")
+	case row.DiskMiB < 0:
+		return bad("disk_mib", row.DiskMiB, "a capacity ≥ 0")
+	case row.GPUCount < 0 || row.GPUCount > allocator.MaxGPUsPerAgent:
+		return bad("gpu_count", row.GPUCount, fmt.Sprintf("0 to %d GPUs", allocator.MaxGPUsPerAgent))
+	}
+	c.lastMachine = row.TimeUS
+	return nil
 }
 
 // outcomeByName avoids a loop over names for the common outcomes.

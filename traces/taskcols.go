@@ -13,6 +13,7 @@ import (
 type taskBatch struct {
 	file                                                 string
 	rows                                                 int64 // rows left in the file
+	lastSubmit                                           int64 // of the row before: the file is in submit order
 	job, submit, start, run, cpu, mem, disk, gpu         []int64
 	index, prio, class                                   []int32
 	distinct                                             []bool
@@ -90,6 +91,9 @@ func (b *taskBatch) task(i int, line int64, t *Task) error {
 	*t = Task{Job: b.job[i], Index: b.index[i], Submit: allocator.Time(b.submit[i]), Start: allocator.Time(b.start[i]),
 		Run: allocator.Time(b.run[i]), Req: allocator.Res(b.cpu[i], b.mem[i], b.disk[i], b.gpu[i]),
 		GPUModels: b.models[i], Priority: b.prio[i], Class: int8(b.class[i]), DistinctMachines: b.distinct[i]}
+	if err := b.check(i, line, t); err != nil {
+		return err
+	}
 	o, ok := outcomeByName(b.outcome[i])
 	if !ok {
 		return &ParseError{File: b.file, Line: line, Column: "outcome", Value: b.outcome[i],
@@ -103,6 +107,36 @@ func (b *taskBatch) task(i int, line int64, t *Task) error {
 		}
 		t.Run = allocator.Never
 	}
+	return nil
+}
+
+// check refuses what WriteCanonical never writes, so that a damaged or
+// hand-made file cannot hand the simulator a negative request or a task
+// out of time order.
+func (b *taskBatch) check(i int, line int64, t *Task) error {
+	bad := func(col string, v any, want string) error {
+		return &ParseError{File: b.file, Line: line, Column: col, Value: fmt.Sprint(v), Expected: want}
+	}
+	switch {
+	case b.submit[i] < 0:
+		return bad("submit_us", b.submit[i], "a time ≥ 0")
+	case b.submit[i] < b.lastSubmit:
+		return bad("submit_us", b.submit[i], fmt.Sprintf("rows in submit order (the row before: %d)", b.lastSubmit))
+	case b.start[i] < -1:
+		return bad("start_us", b.start[i], "a time ≥ 0, or -1 when unknown")
+	case b.cpu[i] < 0:
+		return bad("cpu_milli", b.cpu[i], "a request ≥ 0")
+	case b.mem[i] < 0:
+		return bad("mem_mib", b.mem[i], "a request ≥ 0")
+	case b.disk[i] < 0:
+		return bad("disk_mib", b.disk[i], "a request ≥ 0")
+	case b.class[i] < 0 || b.class[i] > 127:
+		return bad("sched_class", b.class[i], "a class from 0 to 127")
+	}
+	if err := (allocator.Request{Res: t.Req}).Validate(); err != nil {
+		return bad("gpu_milli", b.gpu[i], "a share of one GPU (< 1000) or whole GPUs (a multiple of 1000)")
+	}
+	b.lastSubmit = b.submit[i]
 	return nil
 }
 
