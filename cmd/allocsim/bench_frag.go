@@ -151,6 +151,7 @@ func writeFileAtomic(path string, data []byte) error {
 // parseSeeds reads "42-51", "1,3,5-7".
 func parseSeeds(s string) ([]uint64, error) {
 	var out []uint64
+	seen := map[uint64]bool{} // a seed twice would count one run twice in the means
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -171,6 +172,10 @@ func parseSeeds(s string) ([]uint64, error) {
 			return nil, fmt.Errorf("%q: too many seeds", part)
 		}
 		for k := uint64(0); k <= b-a; k++ { // counts, so a range ending at 2^64-1 terminates
+			if seen[a+k] {
+				return nil, fmt.Errorf("%q: seed %d given twice", part, a+k)
+			}
+			seen[a+k] = true
 			out = append(out, a+k)
 		}
 	}

@@ -79,7 +79,7 @@ func TestParseSeeds(t *testing.T) {
 	got, err := parseSeeds("42-45, 7,9-9")
 	require.NoError(t, err)
 	assert.Equal(t, []uint64{42, 43, 44, 45, 7, 9}, got)
-	for _, bad := range []string{"", "x", "5-", "-5", "9-3", "1-9999999"} {
+	for _, bad := range []string{"", "x", "5-", "-5", "9-3", "1-9999999", "1,1", "1-3,2"} {
 		_, err := parseSeeds(bad)
 		assert.Error(t, err, bad)
 	}
