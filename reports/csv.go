@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
-
-	"github.com/allocsim/allocsim/internal/safeparquet"
 )
 
 // CSVFiles are the run's Parquet outputs ExportCSV converts, in order.
@@ -44,21 +42,14 @@ func ExportCSV(dir, out string) ([]string, error) {
 }
 
 func exportOne(path, out, name string) error {
-	f, err := os.Open(path)
+	f, pf, err := openParquet(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	pf, err := safeparquet.OpenFile(f)
+	head, err := flatColumns(pf, path)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	var head []string
-	for _, c := range pf.Schema().Columns() {
-		if len(c) != 1 {
-			return fmt.Errorf("%s: column %v is not flat", path, c)
-		}
-		head = append(head, c[0])
+		return err
 	}
 	a, err := createAtomic(out, name)
 	if err != nil {

@@ -15,15 +15,11 @@ import (
 // ForEachTask streams the rows of dir/tasks.parquet to fn, in file order.
 func ForEachTask(dir string, fn func(r *TaskRow) error) error {
 	path := filepath.Join(dir, TasksFile)
-	f, err := os.Open(path)
+	f, pf, err := openParquet(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	pf, err := safeparquet.OpenFile(f)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
 	rd := parquet.NewGenericReader[TaskRow](pf)
 	defer rd.Close()
 	buf := make([]TaskRow, 1024)
@@ -91,21 +87,14 @@ func (t *Table) Rows() int {
 // ReadTable reads a flat file of the run folder (TimeseriesFile, CyclesFile).
 func ReadTable(dir, file string) (*Table, error) {
 	path := filepath.Join(dir, file)
-	f, err := os.Open(path)
+	f, pf, err := openParquet(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	pf, err := safeparquet.OpenFile(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	t := &Table{}
-	for _, c := range pf.Schema().Columns() {
-		if len(c) != 1 {
-			return nil, fmt.Errorf("%s: column %v is not flat", path, c)
-		}
-		t.Columns = append(t.Columns, c[0])
+	if t.Columns, err = flatColumns(pf, path); err != nil {
+		return nil, err
 	}
 	t.Data = make([][]float64, len(t.Columns))
 	rd := parquet.NewReader(pf)
@@ -136,4 +125,31 @@ func ReadTable(dir, file string) (*Table, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
+}
+
+// openParquet opens one of a run's Parquet files through safeparquet's
+// checks; the caller closes the file.
+func openParquet(path string) (*os.File, *parquet.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	pf, err := safeparquet.OpenFile(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, pf, nil
+}
+
+// flatColumns names a flat file's columns (every output of a run is flat).
+func flatColumns(pf *parquet.File, path string) ([]string, error) {
+	var cols []string
+	for _, c := range pf.Schema().Columns() {
+		if len(c) != 1 {
+			return nil, fmt.Errorf("%s: column %v is not flat", path, c)
+		}
+		cols = append(cols, c[0])
+	}
+	return cols, nil
 }
