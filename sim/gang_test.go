@@ -148,3 +148,16 @@ func (r *jobLog) TaskStarted(now allocator.Time, t *Task) {
 	r.recorder.TaskStarted(now, t)
 	r.started[t.Seq] = now
 }
+
+// A gang that does not fit is not taken for a failed shape even right after
+// a real failure: the lone task of the same shape behind it starts.
+func TestGangFailureIsNotAShapeFailure(t *testing.T) {
+	in := []Input{
+		jobTask(0, 10*sec, 1, 1, 5000), // fits no 4-CPU agent: a real failure of its shape
+		jobTask(0, 10*sec, 0, 2, 3000), jobTask(0, 10*sec, 0, 2, 3000), jobTask(0, 10*sec, 0, 2, 3000),
+		jobTask(0, 10*sec, 1, 3, 3000),
+	}
+	_, rec := runEngine(t, Config{Cluster: smallCluster(t, 2), Source: &SliceSource{Inputs: in}, Mode: gangMode(t, nil),
+		Interval: sec, Horizon: 5 * sec})
+	assert.Contains(t, rec.log, "0 start 4 on 0")
+}

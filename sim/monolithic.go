@@ -337,7 +337,9 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 			}
 			m.e.Counters().PlaceFailures++
 		}
-		m.lastFail = ent.req
+		if !gang {
+			m.lastFail = ent.req
+		}
 		if w != r {
 			copy(q[w:w+k], q[r:r+k])
 		}
