@@ -39,6 +39,7 @@ func TestParse(t *testing.T) {
 		"\n\nBenchmarkX-2 10 fast ns/op\n":    `base.txt:3: BenchmarkX-2: value "fast" of ns/op: want a finite number`,
 		"BenchmarkX-2 10 NaN ns/op\n":         `value "NaN" of ns/op`,
 		"BenchmarkX-2 10 5 ns/op +Inf B/op\n": `value "+Inf" of B/op`,
+		"BenchmarkX-2 10 5 ns/op 6 ns/op\n":   "base.txt:1: BenchmarkX-2: unit ns/op given twice on one line",
 	} {
 		_, err := Parse("base.txt", strings.NewReader(in))
 		if assert.Error(t, err, in) {

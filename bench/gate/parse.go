@@ -62,6 +62,11 @@ func Parse(name string, r io.Reader) (*Samples, error) {
 			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 				return nil, fmt.Errorf("%s:%d: %s: value %q of %s: want a finite number", name, line, f[0], f[i], f[i+1])
 			}
+			for j := 3; j < i; j += 2 {
+				if f[j] == f[i+1] { // one run would count as two samples of the unit
+					return nil, fmt.Errorf("%s:%d: %s: unit %s given twice on one line", name, line, f[0], f[i+1])
+				}
+			}
 			k := Key{Pkg: pkg, Name: f[0], Unit: f[i+1]}
 			if _, seen := s.Values[k]; !seen {
 				s.Keys = append(s.Keys, k)
