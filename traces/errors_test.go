@@ -65,6 +65,8 @@ func TestMalformedRowsNameFileLineColumn(t *testing.T) {
 			"", []string{"p.csv:1", "column event type", "event type 0–8"}},
 		{"g11 task time backwards", "google2011", map[string]string{"task_events/p.csv": goodTaskRow + "5,,42,1,,0,u,1,9,0.1,0.1,0.1,0\n"},
 			"", []string{"p.csv:2", "column time", "non-decreasing"}},
+		{"g11 machine time backwards", "google2011", map[string]string{"machine_events/m.csv": "5,1,0,p,0.5,0.5\n3,2,0,p,0.5,0.5\n"},
+			"", []string{"m.csv:2", "column time", "non-decreasing order (previous 5)"}},
 		{"g11 machine bad type", "google2011", map[string]string{"machine_events/m.csv": "0,1,7,p,0.5,0.5\n"},
 			"", []string{"m.csv:1", "column event type", "ADD"}},
 		// A bad value next to a missing one used to pass as "missing".
@@ -162,6 +164,18 @@ func TestSkipBadRowsCounts(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	require.EqualValues(t, 2, r.Stats().Get("bad_rows"))
+
+	// A machine event out of time order is a bad row too: counted, skipped,
+	// and not counted as an event.
+	mdir := t.TempDir()
+	writeFile(t, mdir, "machine_events/m.csv", "5,1,0,p,0.5,0.5\n3,2,0,p,0.5,0.5\n7,3,0,p,0.5,0.5\n")
+	r, err = Open("google2011", mdir, OpenOptions{Options: Options{SkipBadRows: true}})
+	require.NoError(t, err)
+	n, err = drainErr(r)
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	require.EqualValues(t, 1, r.Stats().Get("bad_rows"))
+	require.EqualValues(t, 2, r.Stats().Get("machine_event_add"))
 
 	writeFile(t, dir, "s.swf", "1 0 0 10 2 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\nbad\n2 1 0 10 1 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n")
 	r, err = Open("swf", filepath.Join(dir, "s.swf"), OpenOptions{Options: Options{SkipBadRows: true}})

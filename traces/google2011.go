@@ -139,12 +139,13 @@ func (g *google2011) readMachine() error {
 			4: "a normalised CPU capacity (decimal) or empty", 5: "a normalised memory capacity (decimal) or empty"}[col]
 		return g.bad.handle(&ParseError{File: g.mach.name, Line: g.mach.lineNo(), Column: g11MachColNames[col], Value: string(f[col]), Expected: exp})
 	}
+	if allocator.Time(t) < g.lastMachT { // a bad row like any other: skippable, as in task_events
+		return g.bad.handle(&ParseError{File: g.mach.name, Line: g.mach.lineNo(), Column: "time", Value: string(f[0]),
+			Expected: fmt.Sprintf("times in non-decreasing order (previous %d)", g.lastMachT)})
+	}
 	g.stats.Add("machine_event_"+MachineEventKind(kind).String(), 1)
 	if missing && kind != int64(MachineRemove) {
 		g.stats.Add("machine_missing_capacity", 1)
-	}
-	if allocator.Time(t) < g.lastMachT {
-		return &ParseError{File: g.mach.name, Line: g.mach.lineNo(), Column: "time", Value: string(f[0]), Expected: "times in non-decreasing order"}
 	}
 	g.machNext = MachineEvent{Time: allocator.Time(t), Machine: id, Kind: MachineEventKind(kind),
 		Capacity: allocator.Res(cpu, mem, g.opt.Shape.DiskMiB, 0), Attrs: "platform=" + string(f[3])}
