@@ -65,6 +65,8 @@ func TestMalformedRowsNameFileLineColumn(t *testing.T) {
 			"", []string{"p.csv:1", "column event type", "event type 0–8"}},
 		{"g11 task time backwards", "google2011", map[string]string{"task_events/p.csv": goodTaskRow + "5,,42,1,,0,u,1,9,0.1,0.1,0.1,0\n"},
 			"", []string{"p.csv:2", "column time", "non-decreasing"}},
+		{"g11 line too long", "google2011", map[string]string{"task_events/p.csv": goodTaskRow + string(make([]byte, maxLine+1)) + "\n"},
+			"", []string{"p.csv:2", "a line of at most 256 KiB"}},
 		{"g11 machine time backwards", "google2011", map[string]string{"machine_events/m.csv": "5,1,0,p,0.5,0.5\n3,2,0,p,0.5,0.5\n"},
 			"", []string{"m.csv:2", "column time", "non-decreasing order (previous 5)"}},
 		{"g11 machine bad type", "google2011", map[string]string{"machine_events/m.csv": "0,1,7,p,0.5,0.5\n"},

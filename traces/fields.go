@@ -15,12 +15,14 @@ type lineReader struct {
 	line int64
 }
 
-const maxLine = 1 << 20
+// maxLine is the longest line a reader takes: its buffer's size (trace
+// rows are ~100 bytes; a longer line is a damaged file).
+const maxLine = 256 << 10
 
-var errLineTooLong = errors.New("line longer than 1 MiB")
+var errLineTooLong = errors.New("line longer than 256 KiB")
 
 func newLineReader(r io.Reader) *lineReader {
-	return &lineReader{br: bufio.NewReaderSize(r, 256<<10)}
+	return &lineReader{br: bufio.NewReaderSize(r, maxLine)}
 }
 
 // next returns the next line without its "\n" (and "\r"), or io.EOF.

@@ -2,6 +2,7 @@ package traces
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -98,7 +99,7 @@ func (p *partReader) line() ([]byte, error) {
 			p.cur, p.name = rc, p.files[p.next]
 			p.next++
 			if p.br == nil {
-				p.br = bufio.NewReaderSize(rc, 256<<10)
+				p.br = bufio.NewReaderSize(rc, maxLine)
 			} else {
 				p.br.Reset(rc)
 			}
@@ -109,6 +110,9 @@ func (p *partReader) line() ([]byte, error) {
 			p.cur.Close()
 			p.cur, p.lr = nil, nil
 			continue
+		}
+		if errors.Is(err, errLineTooLong) {
+			return nil, &ParseError{File: p.name, Line: p.lr.line + 1, Expected: "a line of at most 256 KiB (a damaged file?)"}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", p.name, p.lr.line+1, err)
