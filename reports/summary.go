@@ -64,6 +64,9 @@ type Summary struct {
 	Conflicts      int64   `json:"claims_conflicted"`
 	SchedulerBusyS float64 `json:"scheduler_busy_s"`
 	JobsAbandoned  int64   `json:"jobs_abandoned"` // given up after too many decisions
+	// WastedCPUS is the CPU time of attempts preempted or lost with their
+	// agent (milli-CPU requested × run time, in CPU-seconds).
+	WastedCPUS float64 `json:"wasted_cpu_s"`
 
 	Tasks           metrics.TaskSummary `json:"tasks"`
 	WaitSByFw       []NamedDist         `json:"wait_s_by_framework"`
@@ -110,7 +113,7 @@ func (c *Collector) summary(st sim.Stats) Summary {
 		OffersMade: k.Offers, OffersAccepted: k.Accepted, OffersDeclined: k.Declined,
 		OffersRescinded: k.Rescinded, FiltersInstalled: k.FiltersInstalled,
 		Transactions: k.Transactions, TxConflicted: k.TxConflicted, Conflicts: k.Conflicts,
-		SchedulerBusyS: k.SchedulerBusy.Seconds(), JobsAbandoned: k.JobsAbandoned,
+		SchedulerBusyS: k.SchedulerBusy.Seconds(), JobsAbandoned: k.JobsAbandoned, WastedCPUS: k.WastedCPUSeconds,
 		Tasks:      ts,
 		Frameworks: c.names.frameworks, Roles: c.names.roles,
 	}

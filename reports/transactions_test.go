@@ -46,8 +46,12 @@ func TestEvictionCounters(t *testing.T) {
 	k.Ended[allocator.OutcomePreempted], k.Ended[allocator.OutcomeLost] = 2, 0
 	c.Sample(60*allocator.Second, e)
 	k.Ended[allocator.OutcomePreempted], k.Ended[allocator.OutcomeLost] = 7, 1
+	k.WastedCPUSeconds = 5400
 	c.Sample(120*allocator.Second, e)
 	require.NoError(t, c.Close(sim.Stats{End: 120 * allocator.Second, Counters: *k, Wall: time.Second}))
+	sum, err := reports.ReadSummary(dir)
+	require.NoError(t, err)
+	assert.Equal(t, 5400.0, sum.WastedCPUS)
 
 	ts, err := reports.ReadTable(dir, reports.TimeseriesFile)
 	require.NoError(t, err)

@@ -37,7 +37,8 @@ func WriteSummary(w io.Writer, r Result) error {
 		row("tasks lost", "%s", group(n))
 	}
 	if n := c.Ended[allocator.OutcomePreempted]; n > 0 {
-		row("tasks preempted", "%s (%s attempts requeued in all)", group(n), group(c.Requeued))
+		row("tasks preempted", "%s (%s attempts requeued in all); %s CPU-hours of preempted and lost attempts' work", group(n),
+			group(c.Requeued), num(c.WastedCPUSeconds/3600))
 	}
 	row("cycles", "%s (%s triggered)", group(c.Cycles), group(c.TriggeredCycles))
 	if c.Transactions > 0 {

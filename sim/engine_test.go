@@ -192,6 +192,7 @@ func TestAgentFailureLosesTasks(t *testing.T) {
 			}
 			assert.Equal(t, want, rec.log)
 			assert.EqualValues(t, 1, st.Counters.Ended[allocator.OutcomeLost])
+			assert.Equal(t, 15.0, st.Counters.WastedCPUSeconds, "3 CPUs for 5 s, lost")
 			assert.True(t, st.Drained)
 		})
 	}
@@ -274,6 +275,7 @@ func TestKillAndStaleEndEvent(t *testing.T) {
 	st, rec := runEngine(t, Config{Cluster: smallCluster(t, 1), Source: &SliceSource{Inputs: []Input{task(0, 5*sec, 1000)}}, Mode: &killer{}})
 	assert.Equal(t, []string{"0 submit 0", "0 start 0 on 0", "1 end 0 preempted"}, rec.log)
 	assert.EqualValues(t, 1, st.Counters.Ended[allocator.OutcomePreempted])
+	assert.Equal(t, 1.0, st.Counters.WastedCPUSeconds, "1 CPU for 1 s, preempted")
 	assert.Equal(t, 1*sec, st.End)
 }
 

@@ -106,6 +106,9 @@ func (e *Engine) end(id TaskID, o allocator.Outcome, notifyFree, requeue bool) {
 	} else {
 		e.pending--
 	}
+	if wasRunning && (o == allocator.OutcomePreempted || o == allocator.OutcomeLost) {
+		e.counters.WastedCPUSeconds += float64(t.Spec.Req.Res[allocator.CPU]) / 1000 * (e.now - t.Start).Seconds()
+	}
 	t.State = StateEnded
 	t.Outcome = o
 	t.End = e.now

@@ -33,6 +33,10 @@ type Counters struct {
 	PlaceFailures   int64 // placement attempts that found no agent
 
 	Ended [allocator.NumOutcomes]int64 // attempts ended, by outcome
+	// WastedCPUSeconds is the CPU time (milli-CPU requested × run time)
+	// of attempts that were preempted or lost with their agent: work that
+	// starts again from nothing if they are requeued.
+	WastedCPUSeconds float64
 
 	// Offer-based modes.
 	Offers           int64

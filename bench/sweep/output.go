@@ -23,6 +23,7 @@ type Metric struct {
 var Metrics = []Metric{
 	{"launched", func(s *reports.Summary) float64 { return float64(s.Launched) }},
 	{"preempted", func(s *reports.Summary) float64 { return float64(s.Tasks.Outcomes["preempted"]) }},
+	{"wasted_cpu_s", func(s *reports.Summary) float64 { return s.WastedCPUS }},
 	{"wait_mean_s", func(s *reports.Summary) float64 { return s.Tasks.WaitS.Mean }},
 	{"wait_p99_s", func(s *reports.Summary) float64 { return s.Tasks.WaitS.P99 }},
 	{"jct_p50_s", func(s *reports.Summary) float64 { return s.Tasks.JCTS.P50 }},

@@ -44,6 +44,7 @@ var metricRows = []metric{
 	{"attempts preempted", "", false, sum(func(s *reports.Summary) float64 { return float64(s.Tasks.Outcomes["preempted"]) })},
 	{"attempts lost (agent failures)", "", false, sum(func(s *reports.Summary) float64 { return float64(s.Tasks.Outcomes["lost"]) })},
 	{"attempts requeued", "", false, sum(func(s *reports.Summary) float64 { return float64(s.Requeued) })},
+	{"CPU time of preempted and lost attempts", "CPU·h", false, sum(func(s *reports.Summary) float64 { return s.WastedCPUS / 3600 })},
 	{"wait mean", "s", false, sum(func(s *reports.Summary) float64 { return s.Tasks.WaitS.Mean })},
 	{"wait p50", "s", false, sum(func(s *reports.Summary) float64 { return s.Tasks.WaitS.P50 })},
 	{"wait p90", "s", false, sum(func(s *reports.Summary) float64 { return s.Tasks.WaitS.P90 })},
