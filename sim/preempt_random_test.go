@@ -273,3 +273,11 @@ func BenchmarkPreemptionSearch(b *testing.B) {
 		})
 	}
 }
+
+// below (for the accounting check) returns what tasks of the lowest k priority levels hold on agent a.
+func (p *Preemptor) below(a allocator.AgentID, k int) allocator.Resources {
+	if k == 0 {
+		return allocator.Resources{}
+	}
+	return p.room[k-1][a].Sub(p.lastFree[a])
+}

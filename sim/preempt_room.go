@@ -53,14 +53,6 @@ func (p *Preemptor) level(prio int32) int {
 	return l
 }
 
-// below returns what tasks of the lowest k priority levels hold on agent a.
-func (p *Preemptor) below(a allocator.AgentID, k int) allocator.Resources {
-	if k == 0 {
-		return allocator.Resources{}
-	}
-	return p.room[k-1][a].Sub(p.lastFree[a])
-}
-
 // Started records a task the mode launched.
 func (p *Preemptor) Started(t *Task) { p.account(t, +1) }
 
