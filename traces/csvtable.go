@@ -2,6 +2,7 @@ package traces
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -56,6 +57,9 @@ func (t *csvTable) col(name string) (int, error) {
 func (t *csvTable) next() error {
 	for {
 		line, err := t.lr.next()
+		if errors.Is(err, errLineTooLong) {
+			return &ParseError{File: t.name, Line: t.lr.line, Expected: expectedShortLine}
+		}
 		if err != nil {
 			if err != io.EOF {
 				return fmt.Errorf("%s:%d: %w", t.name, t.lr.line+1, err)

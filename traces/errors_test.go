@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -186,4 +187,61 @@ func TestSkipBadRowsCounts(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 3, n) // 2 + 1 processors
 	require.EqualValues(t, 1, r.Stats().Get("bad_rows"))
+}
+
+// An over-long line is a bad row like any other: an error naming its file and
+// line, or, with SkipBadRows, counted and read past so that the rows after it
+// still arrive (it used to stop the reader either way).
+func TestOverlongLineIsABadRow(t *testing.T) {
+	long := strings.Repeat("x", maxLine+100) + "\n"
+	cases := []struct {
+		name, format, file, open string
+		first, last              string // good lines around the long one
+	}{
+		{"google2011 tasks", "google2011", "task_events/p.csv", "",
+			goodTaskRow, "600000002,,42,0,,1,u,1,9,0.0625,0.03,0.001,0\n"},
+		{"google2011 machines", "google2011", "machine_events/m.csv", "",
+			"5,1,0,p,0.5,0.5\n", "7,3,0,p,0.5,0.5\n"},
+		{"google2019 machines", "google2019", "machine_events/m.json", "",
+			`{"time":"0","machine_id":"100","type":"ADD","capacity":{"cpus":0.5,"memory":0.25}}` + "\n",
+			`{"time":"1","machine_id":"101","type":"ADD","capacity":{"cpus":1,"memory":1}}` + "\n"},
+		{"swf", "swf", "s.swf", "s.swf",
+			"1 0 0 10 2 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n", "2 1 0 10 1 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"},
+		{"alibaba2018 machines (csv table)", "alibaba2018", "machine_meta.csv", "machine_meta.csv",
+			"m_1,0,1,2,96,100,USING\n", "m_2,0,1,2,96,100,USING\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			open := func(content string, skip bool) (int, Reader, error) {
+				dir := t.TempDir()
+				writeFile(t, dir, c.file, content)
+				r, err := Open(c.format, filepath.Join(dir, c.open), OpenOptions{Options: Options{SkipBadRows: skip}})
+				if err != nil { // readers of small tables read them at once
+					return 0, nil, err
+				}
+				n, err := drainErr(r)
+				return n, r, err
+			}
+			want, _, err := open(c.first+c.last, false)
+			require.NoError(t, err)
+			require.Positive(t, want, "the good lines alone give records")
+
+			_, _, err = open(c.first+long+c.last, false)
+			var pe *ParseError
+			require.True(t, errors.As(err, &pe), "want a *ParseError, got %v", err)
+			require.Contains(t, err.Error(), filepath.Base(c.file)+":2")
+			require.Contains(t, err.Error(), "at most 256 KiB")
+
+			got, r, err := open(c.first+long+c.last, true)
+			require.NoError(t, err)
+			require.Equal(t, want, got, "the line after the long one is read")
+			require.EqualValues(t, 1, r.Stats().Get("bad_rows"))
+
+			// A long last line without its newline ends the file cleanly.
+			got, r, err = open(c.first+c.last+strings.TrimSuffix(long, "\n"), true)
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+			require.EqualValues(t, 1, r.Stats().Get("bad_rows"))
+		})
+	}
 }

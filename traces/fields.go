@@ -21,14 +21,26 @@ const maxLine = 256 << 10
 
 var errLineTooLong = errors.New("line longer than 256 KiB")
 
+// expectedShortLine is what a ParseError for an over-long line expected.
+const expectedShortLine = "a line of at most 256 KiB (a damaged file?)"
+
 func newLineReader(r io.Reader) *lineReader {
 	return &lineReader{br: bufio.NewReaderSize(r, maxLine)}
 }
 
-// next returns the next line without its "\n" (and "\r"), or io.EOF.
+// next returns the next line without its "\n" (and "\r"), or io.EOF. A line
+// longer than maxLine is read past and counted, and errLineTooLong returned,
+// so that a reader skipping bad rows can go on at the line after it.
 func (l *lineReader) next() ([]byte, error) {
 	b, err := l.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
+		for err == bufio.ErrBufferFull {
+			_, err = l.br.ReadSlice('\n')
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		l.line++
 		return nil, errLineTooLong
 	}
 	if err == io.EOF {

@@ -71,13 +71,13 @@ func OpenGoogle2011(dir string, opt Google2011Options) (Reader, error) {
 	mfiles, err1 := partFiles(filepath.Join(dir, "machine_events"), opt.MaxParts)
 	tfiles, err2 := partFiles(filepath.Join(dir, "task_events"), opt.MaxParts)
 	jfiles, _ := partFiles(filepath.Join(dir, "job_events"), opt.MaxParts)
-	g.jobs = newPartReader(jfiles)
+	g.jobs = newPartReader(jfiles, &g.bad)
 	g.jobNext = -1
 	if err1 != nil && err2 != nil {
 		return nil, fmt.Errorf("google2011 %s: neither machine_events/ nor task_events/ readable: %v", dir, err1)
 	}
-	g.mach = newPartReader(mfiles)
-	g.tasks = newPartReader(tfiles)
+	g.mach = newPartReader(mfiles, &g.bad)
+	g.tasks = newPartReader(tfiles, &g.bad)
 	return g, nil
 }
 

@@ -242,9 +242,9 @@ func OpenGoogle2019(dir string, opt Google2011Options) (Reader, error) {
 	if len(errs) == 3 {
 		return nil, fmt.Errorf("google2019 %s: no machine_events/, instance_events/ or collection_events/: %w", dir, errs[0])
 	}
-	g.mach = jsonLines{parts: newPartReader(files[0]), bad: &g.bad}
-	g.inst = jsonLines{parts: newPartReader(files[1]), bad: &g.bad}
-	g.coll = jsonLines{parts: newPartReader(files[2]), bad: &g.bad}
+	g.mach = jsonLines{parts: newPartReader(files[0], &g.bad), bad: &g.bad}
+	g.inst = jsonLines{parts: newPartReader(files[1], &g.bad), bad: &g.bad}
+	g.coll = jsonLines{parts: newPartReader(files[2], &g.bad), bad: &g.bad}
 	return g, nil
 }
 

@@ -81,9 +81,12 @@ type partReader struct {
 	lr    *lineReader
 	br    *bufio.Reader // reused across files
 	name  string
+	bad   *badRows // counts an over-long line when rows are skipped; nil: it is an error
 }
 
-func newPartReader(files []string) *partReader { return &partReader{files: files} }
+func newPartReader(files []string, bad *badRows) *partReader {
+	return &partReader{files: files, bad: bad}
+}
 
 // line returns the next line of the current or following files, or io.EOF.
 func (p *partReader) line() ([]byte, error) {
@@ -112,7 +115,14 @@ func (p *partReader) line() ([]byte, error) {
 			continue
 		}
 		if errors.Is(err, errLineTooLong) {
-			return nil, &ParseError{File: p.name, Line: p.lr.line + 1, Expected: "a line of at most 256 KiB (a damaged file?)"}
+			pe := &ParseError{File: p.name, Line: p.lr.line, Expected: expectedShortLine}
+			if p.bad == nil {
+				return nil, pe
+			}
+			if err := p.bad.handle(pe); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", p.name, p.lr.line+1, err)

@@ -49,8 +49,9 @@ type swf struct {
 // OpenSWF opens a (gzip) SWF file.
 func OpenSWF(path string, opt SWFOptions) (Reader, error) {
 	opt.Options = opt.Options.withDefaults()
-	s := &swf{opt: opt, parts: newPartReader([]string{path})}
+	s := &swf{opt: opt}
 	s.bad = badRows{skip: opt.SkipBadRows, stats: &s.stats}
+	s.parts = newPartReader([]string{path}, &s.bad)
 	return s, nil
 }
 
