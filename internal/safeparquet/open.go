@@ -4,8 +4,12 @@
 // file (a flipped byte can cost gigabytes), it decodes Thrift footers and
 // page headers with unbounded recursion (a few megabytes of nesting overflow
 // the stack, a fatal error that recover cannot catch), and some of its
-// constructors panic on a bad file. Open checks the trailer, the footer and
-// every page header first, and turns parquet-go's panics into errors.
+// constructors panic on a bad file, and its Snappy and Zstandard decoders
+// allocate whatever size the compressed data declares. Open checks the
+// trailer, the footer, every page header and those declared sizes first,
+// refuses LZ4_RAW, and turns parquet-go's panics into errors. Gzip and
+// Brotli pages are not checked: their decoders grow with the data, which a
+// damaged page can expand (Deflate at most ~1,000-fold) but not declare.
 package safeparquet
 
 import (
@@ -116,7 +120,7 @@ func checkPages(r io.ReaderAt, f *parquet.File, dataEnd int64) error {
 				end = start + md.TotalCompressedSize
 			}
 			for pos := start; pos < end; {
-				n, err := checkPage(r, pos, dataEnd, &buf)
+				n, err := checkPage(r, md.Codec, pos, dataEnd, &buf)
 				if err != nil {
 					return fmt.Errorf("row group %d, column %d: page at byte %d: %w", g, c, pos, err)
 				}
@@ -130,7 +134,7 @@ func checkPages(r io.ReaderAt, f *parquet.File, dataEnd int64) error {
 // checkPage checks the page header at pos and returns the length of the
 // header and its page, which must end by end. Headers are small but hold
 // statistics of any size, so the window read grows until the header fits.
-func checkPage(r io.ReaderAt, pos, end int64, buf *[]byte) (int64, error) {
+func checkPage(r io.ReaderAt, codec format.CompressionCodec, pos, end int64, buf *[]byte) (int64, error) {
 	for window := int64(256); ; window *= 4 {
 		window = min(window, end-pos)
 		if int64(cap(*buf)) < window {
@@ -140,15 +144,8 @@ func checkPage(r io.ReaderAt, pos, end int64, buf *[]byte) (int64, error) {
 		if _, err := r.ReadAt(b, pos); err != nil && !errors.Is(err, io.EOF) {
 			return 0, err
 		}
-		var uncompressed, compressed int64 = -1, -1
-		n, err := walkStruct(b, func(id int16, v int64) {
-			switch id {
-			case 2:
-				uncompressed = v
-			case 3:
-				compressed = v
-			}
-		})
+		h := pageSizes{typ: -1, uncompressed: -1, compressed: -1, compressedV2: true}
+		n, err := walkStruct(b, h.field)
 		if errors.Is(err, errShort) && window < end-pos {
 			continue
 		}
@@ -156,14 +153,17 @@ func checkPage(r io.ReaderAt, pos, end int64, buf *[]byte) (int64, error) {
 			return 0, fmt.Errorf("header: %w", unshort(err))
 		}
 		switch {
-		case compressed < 0 || uncompressed < 0:
+		case h.compressed < 0 || h.uncompressed < 0:
 			return 0, errors.New("header without its sizes")
-		case uncompressed > MaxPageSize:
-			return 0, fmt.Errorf("%d bytes uncompressed, more than the %d this reader accepts", uncompressed, MaxPageSize)
-		case compressed > end-pos-int64(n):
-			return 0, fmt.Errorf("%d bytes, past the end of the file's data", compressed)
+		case h.uncompressed > MaxPageSize:
+			return 0, fmt.Errorf("%d bytes uncompressed, more than the %d this reader accepts", h.uncompressed, MaxPageSize)
+		case h.compressed > end-pos-int64(n):
+			return 0, fmt.Errorf("%d bytes, past the end of the file's data", h.compressed)
 		}
-		return int64(n) + compressed, nil
+		if err := h.checkBody(r, codec, pos+int64(n)); err != nil {
+			return 0, err
+		}
+		return int64(n) + h.compressed, nil
 	}
 }
 

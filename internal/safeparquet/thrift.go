@@ -31,9 +31,10 @@ type container struct {
 // walkStruct reads one compact-protocol struct from b without recursion and
 // returns its length in bytes. It rejects nesting deeper than maxDepth and
 // sizes larger than the bytes left, so that parquet-go never recurses or
-// allocates on the word of a damaged file. top, if not nil, sees every
-// integer field of the outermost struct.
-func walkStruct(b []byte, top func(id int16, v int64)) (int, error) {
+// allocates on the word of a damaged file. fields, if not nil, sees every
+// integer and boolean (1 or 0) field of the outermost struct (parent 0) and
+// of the structs directly in it (parent: the outer field's id).
+func walkStruct(b []byte, fields func(parent, id int16, v int64)) (int, error) {
 	w := walker{b: b}
 	stack := []container{{kind: tStruct}}
 	for len(stack) > 0 {
@@ -86,6 +87,8 @@ func walkStruct(b []byte, top func(id int16, v int64)) (int, error) {
 				if _, err := w.byte(); err != nil {
 					return 0, err
 				}
+			} else if fields != nil && len(stack) <= 2 {
+				fields(parentOf(stack), id, int64(tFalse-typ))
 			}
 		case tByte:
 			if _, err := w.byte(); err != nil {
@@ -96,8 +99,8 @@ func walkStruct(b []byte, top func(id int16, v int64)) (int, error) {
 			if err != nil {
 				return 0, err
 			}
-			if top != nil && len(stack) == 1 && c.kind == tStruct {
-				top(id, unzigzag(v))
+			if fields != nil && len(stack) <= 2 && c.kind == tStruct {
+				fields(parentOf(stack), id, unzigzag(v))
 			}
 		case tDouble:
 			if err := w.skip(8); err != nil {
@@ -125,6 +128,14 @@ func walkStruct(b []byte, top func(id int16, v int64)) (int, error) {
 		}
 	}
 	return w.i, nil
+}
+
+// parentOf is the field id of the struct open at depth 2 (0 at depth 1).
+func parentOf(stack []container) int16 {
+	if len(stack) < 2 || stack[0].kind != tStruct {
+		return 0
+	}
+	return stack[0].lastField
 }
 
 type walker struct {
