@@ -26,12 +26,15 @@ type gangKey struct {
 	job int64
 }
 
-// readGang reads the frameworks' gang settings. Their other parameters are
-// other modes' (an Omega scheduler's think time, say) and are left alone,
-// so that one scenario file can be swept over modes.
+// readGang reads the frameworks' gang settings, their only parameter in
+// this mode: anything else is refused, as the other modes refuse what they
+// do not know, so that a misspelt key is not silently ignored.
 func (m *monolithic) readGang() error {
 	m.gang = make([]bool, len(m.env.Frameworks))
 	for i, f := range m.env.Frameworks {
+		if err := f.Params.Check("gang"); err != nil {
+			return fmt.Errorf("monolithic: framework %q: %w", f.Name, err)
+		}
 		v, ok := f.Params["gang"]
 		if !ok {
 			continue
