@@ -27,12 +27,12 @@ type gangKey struct {
 }
 
 // readGang reads the frameworks' gang settings, their only parameter in
-// this mode: anything else is refused, as the other modes refuse what they
-// do not know, so that a misspelt key is not silently ignored.
+// this mode (other modes' keys are ignored, unknown keys refused:
+// CheckFrameworkParams).
 func (m *monolithic) readGang() error {
 	m.gang = make([]bool, len(m.env.Frameworks))
 	for i, f := range m.env.Frameworks {
-		if err := f.Params.Check("gang"); err != nil {
+		if err := CheckFrameworkParams("monolithic", f.Params); err != nil {
 			return fmt.Errorf("monolithic: framework %q: %w", f.Name, err)
 		}
 		v, ok := f.Params["gang"]

@@ -11,7 +11,10 @@ import (
 	_ "github.com/allocsim/allocsim/allocator/placement" // registers the placement policies
 )
 
-func init() { RegisterMode("monolithic", newMonolithic) }
+func init() {
+	RegisterMode("monolithic", newMonolithic)
+	RegisterFrameworkParams("monolithic", "gang")
+}
 
 // monolithic is the Borg/Kubernetes-style central scheduler: one queue of
 // pending tasks, ordered by priority (higher first) then by the time they

@@ -14,6 +14,7 @@ import (
 func init() {
 	sim.RegisterMode("drf", newDRF)
 	sim.RegisterMode("static", newStatic)
+	sim.RegisterFrameworkParams("drf", schedNames...)
 }
 
 // drfMode is two-level scheduling: the DRF allocator offers, framework
@@ -100,7 +101,7 @@ func newDRF(env sim.ModeEnv) (sim.Mode, error) {
 	}
 	for _, f := range env.Frameworks {
 		fw := framework{info: f, sp: m.def}
-		if err := f.Params.Check(schedNames...); err != nil {
+		if err := sim.CheckFrameworkParams("drf", f.Params); err != nil {
 			return nil, fmt.Errorf("drf: framework %q: %w", f.Name, err)
 		}
 		if err := fw.sp.read(f.Params); err != nil {

@@ -43,6 +43,11 @@ func newStatic(env sim.ModeEnv) (sim.Mode, error) {
 	if len(env.Frameworks) == 0 {
 		return nil, fmt.Errorf("static: the scenario defines no frameworks to partition the cluster among")
 	}
+	for _, f := range env.Frameworks {
+		if err := sim.CheckFrameworkParams("static", f.Params); err != nil {
+			return nil, fmt.Errorf("static: framework %q: %w", f.Name, err)
+		}
+	}
 	m := &staticMode{env: env}
 	var err error
 	if m.placement, err = p.String("placement", "first-fit"); err != nil {

@@ -11,7 +11,10 @@ import (
 	"github.com/allocsim/allocsim/sim"
 )
 
-func init() { sim.RegisterMode("omega", newMode) }
+func init() {
+	sim.RegisterMode("omega", newMode)
+	sim.RegisterFrameworkParams("omega", schedKeys...)
+}
 
 // mode holds the shared cell and the schedulers, one per framework. It needs
 // no TaskEnded hook (queue entries of ended attempts are recognised by seq)
@@ -93,7 +96,7 @@ func newMode(env sim.ModeEnv) (sim.Mode, error) {
 	m.fwScheds = make([]struct{ first, n int }, len(env.Frameworks))
 	for i, f := range env.Frameworks {
 		params := def
-		if err := f.Params.Check(schedKeys...); err != nil {
+		if err := sim.CheckFrameworkParams("omega", f.Params); err != nil {
 			return nil, fmt.Errorf("omega: framework %q: %w", f.Name, err)
 		}
 		err := params.read(f.Params)
