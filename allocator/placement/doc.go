@@ -1,9 +1,11 @@
 // Package placement holds the task-level placement policies, registered by
 // name in the allocator's registry: first-fit, random, best-fit, worst-fit,
-// dot-product (Tetris), gpu-packing, gpu-clustering and fgd (fragmentation
-// gradient descent, Weng et al., ATC'23). Each places one request on one agent
-// (and its GPU devices), either among all agents or among a framework's
-// offered agents with per-agent ceilings (allocator.Candidates).
+// dot-product (Tetris), gpu-packing, gpu-clustering, fgd (fragmentation
+// gradient descent, Weng et al., ATC'23) and kubernetes (the default
+// kube-scheduler's resource scoring and node sampling). Each places one
+// request on one agent (and its GPU devices), either among all agents or
+// among a framework's offered agents with per-agent ceilings
+// (allocator.Candidates).
 //
 // The scoring policies follow the FGD paper's simulator: integer scores in
 // 0..100 (as Kubernetes score plugins), the highest wins, ties broken

@@ -24,6 +24,10 @@ var policies = []struct {
 	{[]string{"gpu-packing", "gpupacking"}, scorerFactory(gpuPacking{})},
 	{[]string{"gpu-clustering", "gpuclustering"}, scorerFactory(gpuClustering{})},
 	{[]string{"fgd"}, newFGD},
+	// The default kube-scheduler's resource scoring, searching the adaptive
+	// share of nodes it searches by default, or every node.
+	{[]string{"kubernetes", "k8s"}, kubeFactory(0)},
+	{[]string{"kubernetes-all", "k8s-all"}, kubeFactory(100)},
 }
 
 func init() {

@@ -1,0 +1,172 @@
+package placement
+
+import (
+	"math"
+
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// kubeDefault is the resource side of the default kube-scheduler: the
+// feasible nodes it finds are scored by NodeResourcesFit (LeastAllocated
+// over CPU and memory, weight 1 each) plus NodeResourcesBalancedAllocation,
+// both 0..100 and weighted 1; the highest sum wins, ties uniformly at random
+// (selectHost). The other default score plugins (affinity, taints, topology
+// spread, image locality) give every node the same score without those
+// features, so they cannot change the choice. GPUs are an extended
+// resource the default plugins do not score: the device choice is best fit.
+//
+// Like the scheduler, it stops searching once it has found
+// numFeasibleToFind feasible nodes (percentageOfNodesToScore, adaptive by
+// default: 5% of 33,000 nodes), starting where the previous search stopped
+// (nextStartNodeIndex), so every node gets its turn. With candidates (the
+// offer modes) the rotation runs over the candidate list.
+type kubeDefault struct {
+	percent int // percentageOfNodesToScore; 0: adaptive
+	next    int // nextStartNodeIndex
+	pick    picker
+	// cache keeps scores by request shape and agent generation: the
+	// windows come round every 1/percent placements, over mostly unchanged
+	// agents.
+	cache shapeCache
+	c     *allocator.Cluster
+}
+
+// The scheduler's bounds on the search (schedule_one.go).
+const (
+	minFeasibleNodesToFind           = 100
+	minFeasibleNodesPercentageToFind = 5
+)
+
+// numFeasibleToFind is how many feasible nodes out of n the scheduler
+// looks for before it scores them.
+func numFeasibleToFind(n, percent int) int {
+	if n < minFeasibleNodesToFind || percent >= 100 {
+		return n
+	}
+	if percent <= 0 {
+		percent = max(50-n/125, minFeasibleNodesPercentageToFind)
+	}
+	return max(n*percent/100, minFeasibleNodesToFind)
+}
+
+func kubeFactory(percent int) func(allocator.Params, allocator.PlacerEnv) (allocator.Placer, error) {
+	return func(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
+		pk, err := newPicker(p, env)
+		return &kubeDefault{percent: percent, pick: pk}, err
+	}
+}
+
+func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand allocator.Candidates) (allocator.Placement, bool) {
+	n := c.NumAgents()
+	if cand.IDs != nil {
+		n = len(cand.IDs)
+	}
+	if n == 0 {
+		return allocator.Placement{}, false
+	}
+	want := numFeasibleToFind(n, k.percent)
+	if k.c != c || k.cache.n != c.NumAgents() {
+		k.c = c
+		k.cache.reset(c.NumAgents())
+	}
+	row := k.cache.row(req)
+	k.pick.reset(c.NumAgents())
+	start, checked, found := k.next%n, 0, 0
+	for i := start; checked < n && found < want; i++ {
+		if i == n {
+			i = 0
+		}
+		checked++
+		id := allocator.AgentID(i)
+		if cand.IDs != nil {
+			if id = cand.IDs[i]; cand.Ceil != nil && !cand.Ceil[i].Contains(req.Res) {
+				continue
+			}
+		}
+		a := c.Agent(id)
+		var sc int64
+		if row != nil && row[id].gen == a.Gen {
+			sc = row[id].score
+		} else {
+			sc = noFit
+			if c.Fits(id, req) {
+				sc = leastAllocated(a, req) + balancedAllocation(a, req)
+			}
+			if row != nil {
+				row[id] = scored{gen: a.Gen, score: sc}
+			}
+		}
+		if sc == noFit {
+			continue
+		}
+		found++
+		k.pick.offer(sc, id, 0)
+	}
+	k.next = (start + checked) % n
+	p, ok := k.pick.result()
+	if ok {
+		p.Devices = bestFitDevices(c, p.Agent, req)
+	}
+	return p, ok
+}
+
+// The requests NodeResourcesFit assumes for a pod that asks for no CPU or
+// no memory (DefaultMilliCPURequest, DefaultMemoryRequest: 200 MiB).
+const (
+	nonZeroCPU = 100
+	nonZeroMem = 200
+)
+
+// leastAllocated is NodeResourcesFit's LeastAllocated score with the pod
+// placed: per resource (capacity − requested) × 100 / capacity, in
+// integers, averaged over CPU and memory (a resource the node lacks is
+// skipped).
+func leastAllocated(a *allocator.Agent, req allocator.Request) int64 {
+	cpu, mem := req.Res[allocator.CPU], req.Res[allocator.Mem]
+	if cpu == 0 {
+		cpu = nonZeroCPU
+	}
+	if mem == 0 {
+		mem = nonZeroMem
+	}
+	var sum, n int64
+	for _, r := range [2]struct{ dim, asked int64 }{{allocator.CPU, cpu}, {allocator.Mem, mem}} {
+		capacity := a.Capacity[r.dim]
+		if capacity == 0 {
+			continue
+		}
+		n++
+		if used := capacity - a.Free[r.dim] + r.asked; used <= capacity {
+			sum += (capacity - used) * 100 / capacity
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / n
+}
+
+// balancedAllocation is NodeResourcesBalancedAllocation with the pod
+// placed: (1 − the standard deviation of the CPU and memory fractions
+// requested, each at most 1) × 100, truncated. A pod that requests neither
+// is not scored by it (best effort: every node 0).
+func balancedAllocation(a *allocator.Agent, req allocator.Request) int64 {
+	if req.Res[allocator.CPU] == 0 && req.Res[allocator.Mem] == 0 {
+		return 0
+	}
+	var f [2]float64
+	n := 0
+	for _, dim := range [2]int{allocator.CPU, allocator.Mem} {
+		capacity := a.Capacity[dim]
+		if capacity == 0 {
+			continue
+		}
+		f[n] = min(float64(capacity-a.Free[dim]+req.Res[dim])/float64(capacity), 1)
+		n++
+	}
+	std := 0.0
+	if n == 2 { // the standard deviation of two values
+		std = math.Abs(f[0]-f[1]) / 2
+	}
+	return int64((1 - std) * 100)
+}
