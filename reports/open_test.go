@@ -82,11 +82,12 @@ func TestOpenRowsSameAsWritingAtTheEnd(t *testing.T) {
 			assert.Equal(t, sb.WaitSByPriority, sa.WaitSByPriority)
 			assert.Equal(t, sb.WaitSByClass, sa.WaitSByClass)
 			assert.Equal(t, sb.JCTSByFw, sa.JCTSByFw)
+			assert.Equal(t, sb.UnscheduledWaitSByFw, sa.UnscheduledWaitSByFw)
 			fromFile, err := reports.TaskStatsFromParquet(ahead)
 			require.NoError(t, err)
 			// Not in summary.json as such (named groups are compared above).
 			fromFile.WaitSByFw, fromFile.WaitSByPrio = nil, nil
-			fromFile.WaitSByClass, fromFile.JCTSByFw = nil, nil
+			fromFile.WaitSByClass, fromFile.JCTSByFw, fromFile.UnscheduledWaitSByFw = nil, nil, nil
 			assert.Equal(t, sa.Tasks, fromFile, "allocsim report recomputes what the run wrote")
 
 			assert.Positive(t, sa.Tasks.RunningAtEnd)

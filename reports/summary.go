@@ -73,6 +73,9 @@ type Summary struct {
 	WaitSByPriority []NamedDist         `json:"wait_s_by_priority"`
 	WaitSByClass    []NamedDist         `json:"wait_s_by_class"`
 	JCTSByFw        []NamedDist         `json:"jct_s_by_framework"`
+	// UnscheduledWaitSByFw: per framework, how long its attempts that never
+	// started had waited (tasks.unscheduled_wait_s).
+	UnscheduledWaitSByFw []NamedDist `json:"unscheduled_wait_s_by_framework"`
 
 	Samples            int64       `json:"samples"`
 	AllocMeanFrac      PerResource `json:"alloc_mean_frac"`
@@ -130,6 +133,7 @@ func (c *Collector) summary(st sim.Stats) Summary {
 	s.WaitSByPriority = fill(ts.WaitSByPrio, num)
 	s.WaitSByClass = fill(ts.WaitSByClass, num)
 	s.JCTSByFw = fill(ts.JCTSByFw, fwName)
+	s.UnscheduledWaitSByFw = fill(ts.UnscheduledWaitSByFw, fwName)
 	u := &c.util
 	s.Samples = u.n
 	if u.n > 0 {

@@ -28,6 +28,14 @@ func WriteSummary(w io.Writer, r Result) error {
 	row("tasks placed", "%s (%s still pending at the end, %s still running)", group(c.Launched), group(st.Pending), group(st.Running))
 	if s := r.Summary; s != nil {
 		row("wait", "mean %s s, p99 %s s", num(s.Tasks.WaitS.Mean), num(s.Tasks.WaitS.P99))
+		if u := s.Tasks.UnscheduledWaitS; u.N > 0 {
+			var by []string
+			for _, g := range s.UnscheduledWaitSByFw {
+				by = append(by, fmt.Sprintf("%s %s", g.Name, group(int64(g.Dist.N))))
+			}
+			row("never started", "%s attempts (%s), waiting mean %s s, max %s s when they ended unscheduled",
+				group(int64(u.N)), strings.Join(by, ", "), num(u.Mean), num(u.Max))
+		}
 		a := s.AllocMeanFrac
 		row("allocation (mean)", "cpu %.1f%%, mem %.1f%%, gpu %.1f%%", 100*a.CPU, 100*a.Mem, 100*a.GPU)
 		p := s.AllocPeakFrac

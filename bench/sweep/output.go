@@ -26,6 +26,8 @@ var Metrics = []Metric{
 	{"wasted_cpu_s", func(s *reports.Summary) float64 { return s.WastedCPUS }},
 	{"wait_mean_s", func(s *reports.Summary) float64 { return s.Tasks.WaitS.Mean }},
 	{"wait_p99_s", func(s *reports.Summary) float64 { return s.Tasks.WaitS.P99 }},
+	// Attempts that never started, whose waits wait_* leave out.
+	{"unscheduled", func(s *reports.Summary) float64 { return float64(s.Tasks.Outcomes["unscheduled"]) }},
 	{"jct_p50_s", func(s *reports.Summary) float64 { return s.Tasks.JCTS.P50 }},
 	{"makespan_s", func(s *reports.Summary) float64 { return s.Tasks.MakespanS }},
 	{"cpu_alloc_mean_frac", func(s *reports.Summary) float64 { return s.AllocMeanFrac.CPU }},

@@ -178,10 +178,13 @@ var compareTmpl = template.Must(template.New("compare").Funcs(funcs).Parse(`<!DO
 
 // groupRows are the wait of each priority and each framework that any of
 // the runs has (mean and p99), so that a comparison shows who gained and
-// who paid — preemption's point. A run without the group shows "–".
-// Priorities come highest first, frameworks in the first run's order.
+// who paid — preemption's point — and, for the frameworks with attempts
+// that never started in some run, how many there were: a framework a
+// policy starves has no started waits to show. A run without the group
+// shows "–". Priorities come highest first, frameworks in the first run's
+// order.
 func groupRows(runs []*run) []metric {
-	var prios, fws []string
+	var prios, fws, starved []string
 	for _, r := range runs {
 		for _, g := range r.Summary.WaitSByPriority {
 			if !slices.Contains(prios, g.Name) {
@@ -191,6 +194,11 @@ func groupRows(runs []*run) []metric {
 		for _, g := range r.Summary.WaitSByFw {
 			if !slices.Contains(fws, g.Name) {
 				fws = append(fws, g.Name)
+			}
+		}
+		for _, g := range r.Summary.UnscheduledWaitSByFw {
+			if !slices.Contains(starved, g.Name) {
+				starved = append(starved, g.Name)
 			}
 		}
 	}
@@ -224,6 +232,15 @@ func groupRows(runs []*run) []metric {
 	}
 	for _, f := range fws {
 		add("framework", f, func(s *reports.Summary) []reports.NamedDist { return s.WaitSByFw })
+	}
+	for _, f := range starved {
+		out = append(out, metric{Label: "never scheduled, framework " + f, Get: func(r *run) (float64, bool) {
+			gs := r.Summary.UnscheduledWaitSByFw
+			if i := slices.IndexFunc(gs, func(g reports.NamedDist) bool { return g.Name == f }); i >= 0 {
+				return float64(gs[i].Dist.N), true
+			}
+			return 0, true // none of its attempts went unscheduled
+		}})
 	}
 	return out
 }

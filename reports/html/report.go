@@ -113,6 +113,7 @@ func Generate(dir string) error {
 	v.Groups = []groupView{
 		{"Wait (s) by framework", s.WaitSByFw}, {"Wait (s) by priority", s.WaitSByPriority},
 		{"Wait (s) by class", s.WaitSByClass}, {"Job completion time (s) by framework", s.JCTSByFw},
+		{"Never started: time waited (s) by framework, when the run stopped or gave them up", s.UnscheduledWaitSByFw},
 	}
 	var cfg bytes.Buffer
 	if err := json.Indent(&cfg, s.Config, "", "  "); err != nil {

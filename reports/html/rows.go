@@ -41,6 +41,8 @@ var metricRows = []metric{
 	{"task attempts submitted", "", false, sum(func(s *reports.Summary) float64 { return float64(s.Submitted) })},
 	{"attempts started", "", false, sum(func(s *reports.Summary) float64 { return float64(s.Tasks.Started) })},
 	{"never scheduled", "", false, sum(func(s *reports.Summary) float64 { return float64(s.Tasks.Outcomes["unscheduled"]) })},
+	{"never scheduled: time waited, mean", "s", false, sum(func(s *reports.Summary) float64 { return s.Tasks.UnscheduledWaitS.Mean })},
+	{"never scheduled: time waited, max", "s", false, sum(func(s *reports.Summary) float64 { return s.Tasks.UnscheduledWaitS.Max })},
 	{"attempts preempted", "", false, sum(func(s *reports.Summary) float64 { return float64(s.Tasks.Outcomes["preempted"]) })},
 	{"attempts lost (agent failures)", "", false, sum(func(s *reports.Summary) float64 { return float64(s.Tasks.Outcomes["lost"]) })},
 	{"attempts requeued", "", false, sum(func(s *reports.Summary) float64 { return float64(s.Requeued) })},

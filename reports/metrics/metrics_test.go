@@ -105,6 +105,28 @@ func TestTaskStatsHandMade(t *testing.T) {
 	assert.Equal(t, Dist{N: 3, Mean: 46, Min: 3, P50: 35, P90: 100, P99: 100, Max: 100}, sum.JCTS)
 	// makespan: last finished end (100) − first submit (0)
 	assert.Equal(t, 100.0, sum.MakespanS)
+	// job 3's second attempt never started: it had waited 200 − 70 = 130 s.
+	assert.Equal(t, Dist{N: 1, Mean: 130, Min: 130, P50: 130, P90: 130, P99: 130, Max: 130}, sum.UnscheduledWaitS)
+	require.Len(t, sum.UnscheduledWaitSByFw, 1)
+	assert.Equal(t, int32(1), sum.UnscheduledWaitSByFw[0].Key)
+}
+
+// Only attempts that never started and were not ended otherwise (killed,
+// say) count as unscheduled waits, per framework, merged like the others.
+func TestUnscheduledWaits(t *testing.T) {
+	a, b := NewTaskStats(), NewTaskStats()
+	a.Add(&Task{Framework: 2, Ready: 10, End: 50, Outcome: allocator.OutcomeUnscheduled})
+	a.Add(&Task{Framework: 2, Ready: 10, End: 15, Outcome: allocator.OutcomeKilled})
+	a.Add(&Task{Framework: 0, Ready: 0, Start: 5, End: 50, Started: true, Running: true})
+	b.Add(&Task{Framework: 0, Ready: 20, End: 50, Outcome: allocator.OutcomeUnscheduled})
+	b.Add(&Task{Framework: 2, Ready: 40, End: 50, Outcome: allocator.OutcomeUnscheduled})
+	a.Merge(b)
+	sum := a.Summary()
+	assert.Equal(t, Dist{N: 3, Mean: 80.0 / 3, Min: 10, P50: 30, P90: 40, P99: 40, Max: 40}, sum.UnscheduledWaitS)
+	require.Len(t, sum.UnscheduledWaitSByFw, 2)
+	assert.Equal(t, Group{Key: 0, Dist: Dist{N: 1, Mean: 30, Min: 30, P50: 30, P90: 30, P99: 30, Max: 30}}, sum.UnscheduledWaitSByFw[0])
+	assert.Equal(t, Group{Key: 2, Dist: Dist{N: 2, Mean: 25, Min: 10, P50: 10, P90: 40, P99: 40, Max: 40}}, sum.UnscheduledWaitSByFw[1])
+	assert.Equal(t, Dist{N: 1, Mean: 5, Min: 5, P50: 5, P90: 5, P99: 5, Max: 5}, sum.WaitS)
 }
 
 // Jobs are told apart by (framework, job id), whether the id is small (a

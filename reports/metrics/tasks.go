@@ -59,15 +59,19 @@ const (
 // started attempt and per job; the full rows are not kept (the collector
 // streams them to Parquet).
 type TaskStats struct {
-	Attempts  int64
-	Started   int64
-	Running   int64 // still running when the run stopped
-	Outcomes  [allocator.NumOutcomes]int64
-	firstSub  float64
-	lastEnd   float64
-	anyEnd    bool
-	waits     sortedRuns
-	waitsBy   [numGroupings]keyedRuns // sorted as they come too: Summary has no pass to group them
+	Attempts int64
+	Started  int64
+	Running  int64 // still running when the run stopped
+	Outcomes [allocator.NumOutcomes]int64
+	firstSub float64
+	lastEnd  float64
+	anyEnd   bool
+	waits    sortedRuns
+	waitsBy  [numGroupings]keyedRuns // sorted as they come too: Summary has no pass to group them
+	// unsched and unschedBy: how long the attempts that never started had
+	// waited when the run stopped or they were given up (unscheduled).
+	unsched   sortedRuns
+	unschedBy keyedRuns
 	slowdown  sortedRuns
 	jobIdx    map[jobKey]int32 // jobs whose id does not fit dense
 	dense     [][]int32        // [framework][job id] → index+1 into jobs, for small ids
@@ -156,6 +160,9 @@ func (s *TaskStats) Add(t *Task) {
 		s.waitsBy[byFramework].add(t.Framework, w)
 		s.waitsBy[byPriority].add(t.Priority, w)
 		s.waitsBy[byClass].add(t.Class, w)
+	} else if !t.Running && t.Outcome == allocator.OutcomeUnscheduled {
+		s.unsched.add(t.End - t.Ready)
+		s.unschedBy.add(t.Framework, t.End-t.Ready)
 	}
 	done := t.Started && !t.Running && t.Outcome == allocator.OutcomeFinished
 	if done {
@@ -206,6 +213,8 @@ func (s *TaskStats) Merge(o *TaskStats) {
 		s.waitsBy[g].addRuns(&o.waitsBy[g])
 	}
 	s.slowdown.addRuns(&o.slowdown)
+	s.unsched.addRuns(&o.unsched)
+	s.unschedBy.addRuns(&o.unschedBy)
 	for i := range o.jobs.n {
 		oj := o.jobs.at(i)
 		j := s.job(jobKey{oj.fw, oj.job}, oj.submit, oj.end)
@@ -224,20 +233,25 @@ type Group struct {
 
 // TaskSummary is the result of a TaskStats.
 type TaskSummary struct {
-	Attempts      int64            `json:"attempts"`
-	Started       int64            `json:"started"`
-	RunningAtEnd  int64            `json:"running_at_end"`
-	Outcomes      map[string]int64 `json:"outcomes"`
-	MakespanS     float64          `json:"makespan_s"`
-	WaitS         Dist             `json:"wait_s"`
-	WaitSByFw     []Group          `json:"-"`
-	WaitSByPrio   []Group          `json:"-"`
-	WaitSByClass  []Group          `json:"-"`
-	Slowdown      Dist             `json:"bounded_slowdown"`
-	JobsCompleted int              `json:"jobs_completed"`
-	JobsTotal     int              `json:"jobs_total"`
-	JCTS          Dist             `json:"jct_s"`
-	JCTSByFw      []Group          `json:"-"`
+	Attempts     int64            `json:"attempts"`
+	Started      int64            `json:"started"`
+	RunningAtEnd int64            `json:"running_at_end"`
+	Outcomes     map[string]int64 `json:"outcomes"`
+	MakespanS    float64          `json:"makespan_s"`
+	WaitS        Dist             `json:"wait_s"` // started attempts only
+	// UnscheduledWaitS is how long the attempts that never started had
+	// waited when the run stopped (or gave them up): lower bounds of waits
+	// that WaitS leaves out. A policy that starves a framework shows here.
+	UnscheduledWaitS     Dist    `json:"unscheduled_wait_s"`
+	UnscheduledWaitSByFw []Group `json:"-"`
+	WaitSByFw            []Group `json:"-"`
+	WaitSByPrio          []Group `json:"-"`
+	WaitSByClass         []Group `json:"-"`
+	Slowdown             Dist    `json:"bounded_slowdown"`
+	JobsCompleted        int     `json:"jobs_completed"`
+	JobsTotal            int     `json:"jobs_total"`
+	JCTS                 Dist    `json:"jct_s"`
+	JCTSByFw             []Group `json:"-"`
 }
 
 // Summary computes the distributions. It reorders the kept samples in place,
@@ -297,6 +311,8 @@ func (s *TaskStats) Summary() TaskSummary {
 	out.WaitSByFw = s.waitsBy[byFramework].groups()
 	out.WaitSByPrio = s.waitsBy[byPriority].groups()
 	out.WaitSByClass = s.waitsBy[byClass].groups()
+	out.UnscheduledWaitS = s.unsched.dist()
+	out.UnscheduledWaitSByFw = s.unschedBy.groups()
 	<-jctDone
 	out.JobsTotal = s.jobs.n
 	out.JobsCompleted = jctN
