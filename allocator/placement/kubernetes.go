@@ -10,10 +10,12 @@ import (
 // feasible nodes it finds are scored by NodeResourcesFit (LeastAllocated
 // over CPU and memory, weight 1 each) plus NodeResourcesBalancedAllocation,
 // both 0..100 and weighted 1; the highest sum wins, ties uniformly at random
-// (selectHost). The other default score plugins (affinity, taints, topology
-// spread, image locality) give every node the same score without those
-// features, so they cannot change the choice. GPUs are an extended
-// resource the default plugins do not score: the device choice is best fit.
+// (selectHost). The default affinity, taint and image-locality plugins give
+// every node the same score without those features, so they cannot change
+// the choice; PodTopologySpread's default constraints, which spread the
+// replicas of a Service or ReplicaSet, are not modelled. GPUs are an
+// extended resource the default plugins do not score: the device choice
+// is best fit.
 //
 // Like the scheduler, it stops searching once it has found
 // numFeasibleToFind feasible nodes (percentageOfNodesToScore, adaptive by
