@@ -3,6 +3,7 @@ package allocator
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -71,19 +72,20 @@ func PlacerNames() []string {
 // Params are a policy's parameters as a scenario file gives them.
 type Params map[string]any
 
-// Check returns an error naming the first key not in known.
-func (p Params) Check(known ...string) error {
+// Keys returns the keys, sorted (errors then name the same key every run).
+func (p Params) Keys() []string {
 	keys := make([]string, 0, len(p))
 	for k := range p {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	for _, k := range keys {
-		found := false
-		for _, n := range known {
-			found = found || n == k
-		}
-		if !found {
+	return keys
+}
+
+// Check returns an error naming the first key not in known.
+func (p Params) Check(known ...string) error {
+	for _, k := range p.Keys() {
+		if !slices.Contains(known, k) {
 			return fmt.Errorf("unknown parameter %q (known: %s)", k, strings.Join(known, ", "))
 		}
 	}

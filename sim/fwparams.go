@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/allocsim/allocsim/allocator"
@@ -25,12 +24,7 @@ func RegisterFrameworkParams(mode string, keys ...string) {
 // CheckFrameworkParams returns an error naming the first key of p (in
 // sorted order) that no registered mode reads.
 func CheckFrameworkParams(mode string, p allocator.Params) error {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range p.Keys() {
 		known := false
 		for _, ks := range frameworkKeys {
 			known = known || slices.Contains(ks, k)
