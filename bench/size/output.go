@@ -25,7 +25,7 @@ func WriteTable(w io.Writer, s Search, r *Result) error {
 	probes := slices.Clone(r.Probes)
 	slices.SortFunc(probes, func(a, b Probe) int { return cmp.Compare(a.Value, b.Value) })
 	for _, p := range probes {
-		fmt.Fprintf(&b, "| %d | %s |", p.Value, map[bool]string{true: "yes", false: "no"}[p.Pass])
+		fmt.Fprintf(&b, "| %d%s | %s |", p.Value, s.Suffix, map[bool]string{true: "yes", false: "no"}[p.Pass])
 		for _, v := range p.Worst {
 			fmt.Fprintf(&b, " %s |", num(float64(v)))
 		}
@@ -41,8 +41,8 @@ func WriteTable(w io.Writer, s Search, r *Result) error {
 	}
 	cond := fmt.Sprintf("%s in every one of %d seeds", strings.Join(targets, " and "), len(s.Seeds))
 	if r.Found {
-		fmt.Fprintf(&b, "\n%s %s from %d to %d (step %d) with %s: **%d** (%d probes; bisection assumes the targets are monotone in the setting)\n",
-			which, s.Path, s.Lo, s.Hi, s.Step, cond, r.Answer, len(r.Probes))
+		fmt.Fprintf(&b, "\n%s %s from %d to %d (step %d) with %s: **%s** (%d probes; bisection assumes the targets are monotone in the setting)\n",
+			which, s.Path, s.Lo, s.Hi, s.Step, cond, strconv.FormatInt(r.Answer, 10)+s.Suffix, len(r.Probes))
 	} else {
 		end := s.Hi
 		if s.Largest {
@@ -63,6 +63,7 @@ func WriteJSON(w io.Writer, s Search, r *Result) error {
 	doc := struct {
 		Scenario string   `json:"scenario"`
 		Path     string   `json:"path"`
+		Suffix   string   `json:"suffix,omitempty"`
 		Lo       int64    `json:"lo"`
 		Hi       int64    `json:"hi"`
 		Step     int64    `json:"step"`
@@ -70,7 +71,7 @@ func WriteJSON(w io.Writer, s Search, r *Result) error {
 		Targets  []string `json:"targets"`
 		Seeds    []uint64 `json:"seeds"`
 		*Result
-	}{s.File, s.Path, s.Lo, s.Hi, s.Step, s.Largest, targets, s.Seeds, r}
+	}{s.File, s.Path, s.Suffix, s.Lo, s.Hi, s.Step, s.Largest, targets, s.Seeds, r}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return err

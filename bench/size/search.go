@@ -17,6 +17,7 @@ type Search struct {
 	File    string // the scenario file's name (errors, relative paths)
 	Doc     []byte // its contents, fixed settings applied
 	Path    string // the dotted path of the integer setting varied
+	Suffix  string // written after each value: a unit such as "/m" or "GiB"
 	Lo, Hi  int64
 	Step    int64
 	Largest bool // targets degrade as the value grows (load, say)
@@ -122,7 +123,7 @@ func (s Search) bisect(eval func(int64) (Probe, error)) (*Result, error) {
 
 // probe runs every seed with the setting at v and reads the targets' figures.
 func (s Search) probe(v int64) (Probe, error) {
-	doc, err := workloads.ApplySets(s.Doc, []workloads.Set{{Path: s.Path, Value: strconv.FormatInt(v, 10)}})
+	doc, err := workloads.ApplySets(s.Doc, []workloads.Set{{Path: s.Path, Value: strconv.FormatInt(v, 10) + s.Suffix}})
 	if err != nil {
 		return Probe{}, err
 	}

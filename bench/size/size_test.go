@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -175,4 +177,41 @@ func FuzzParseTarget(f *testing.F) {
 		require.Equal(t, tg.Value, again.Value)
 		require.Equal(t, tg.Metric.Name, again.Metric.Name)
 	})
+}
+
+// A unit after the values (an arrival rate per minute) goes into the
+// scenario with each value and into the table and the answer.
+func TestSuffix(t *testing.T) {
+	tg, err := ParseTarget("wait_p99_s<=1")
+	require.NoError(t, err)
+	s := Search{Path: "workload.synthetic.streams.1.arrival.rate", Suffix: "/m", Lo: 4, Hi: 8, Step: 2, Largest: true,
+		Targets: []Target{tg}, Seeds: []uint64{1}}
+	var md bytes.Buffer
+	require.NoError(t, WriteTable(&md, s, &Result{Found: true, Answer: 6, Probes: []Probe{{Value: 6, Pass: true, Worst: []Figure{0}}}}))
+	assert.Contains(t, md.String(), "| 6/m | yes | 0 |")
+	assert.Contains(t, md.String(), "Largest workload.synthetic.streams.1.arrival.rate from 4 to 8 (step 2) with wait_p99_s<=1 in every one of 1 seeds: **6/m**")
+
+	data, err := os.ReadFile("../../examples/small.yaml")
+	require.NoError(t, err)
+	s.File, s.Doc, s.Out = "small.yaml", data, t.TempDir()
+	p, err := s.probe(30)
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(s.Out, "30", "summaries", "00-seed1.json"))
+	require.NoError(t, err)
+	var sum struct {
+		Config struct {
+			Workload struct {
+				Synthetic struct {
+					Streams []struct {
+						Arrival struct {
+							RatePerS float64 `json:"rate_per_s"`
+						} `json:"arrival"`
+					} `json:"streams"`
+				} `json:"synthetic"`
+			} `json:"workload"`
+		} `json:"config"`
+	}
+	require.NoError(t, json.Unmarshal(b, &sum))
+	assert.Equal(t, 0.5, sum.Config.Workload.Synthetic.Streams[1].Arrival.RatePerS, "30/m")
+	assert.False(t, p.Pass, "30 ETL jobs a minute overload the small cluster")
 }

@@ -28,6 +28,7 @@ func runBenchSize(args []string, stdout, stderr io.Writer) error {
 	vary := fs.String("vary", "", "the dotted path of the integer setting, e.g. cluster.node_classes.0.count")
 	rng := fs.String("range", "", "LO-HI, the values tried, e.g. 1000-40000")
 	step := fs.Int64("step", 1, "the values' spacing from LO (HI − LO must be a multiple of it)")
+	suffix := fs.String("suffix", "", "a unit written after each value, e.g. /m for an arrival rate per minute")
 	largest := fs.Bool("largest", false, "find the largest value that meets the targets (they degrade as it grows)")
 	var targets, sets stringList
 	fs.Var(&targets, "target", "a figure and the bound it must meet in every seed, e.g. wait_p99_s<=60 or\n"+
@@ -45,7 +46,7 @@ func runBenchSize(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	s := size.Search{Path: strings.TrimSpace(*vary), Step: *step, Largest: *largest, Jobs: *jobs, Out: *out}
+	s := size.Search{Path: strings.TrimSpace(*vary), Suffix: *suffix, Step: *step, Largest: *largest, Jobs: *jobs, Out: *out}
 	if s.Path == "" {
 		return fmt.Errorf("--vary: give the setting to vary, e.g. --vary cluster.node_classes.0.count")
 	}
