@@ -1,8 +1,6 @@
 package placement
 
 import (
-	"math"
-
 	"github.com/allocsim/allocsim/allocator"
 )
 
@@ -31,6 +29,37 @@ type kubeDefault struct {
 	// agents.
 	cache shapeCache
 	c     *allocator.Cluster
+	nodes []nodeView // per agent, kept current through Cluster.Watch
+}
+
+// nodeView is what a search reads of an agent, packed: the Agent records
+// are ~160 bytes apart and a search reads thousands of them per placement.
+type nodeView struct {
+	free     allocator.Resources
+	capacity [2]int64 // CPU, memory
+	gen      uint32
+	up       bool
+}
+
+func viewOf(a *allocator.Agent) nodeView {
+	return nodeView{free: a.Free, capacity: [2]int64{a.Capacity[allocator.CPU], a.Capacity[allocator.Mem]}, gen: a.Gen, up: a.Up}
+}
+
+// bind follows cluster c: its agents' views, kept current as they change.
+func (k *kubeDefault) bind(c *allocator.Cluster) {
+	k.c, k.nodes = c, k.nodes[:0]
+	for i := range c.NumAgents() {
+		k.nodes = append(k.nodes, viewOf(c.Agent(allocator.AgentID(i))))
+	}
+	c.Watch(func(id allocator.AgentID) {
+		if k.c != c { // the placer has moved on to another cluster
+			return
+		}
+		for int(id) >= len(k.nodes) {
+			k.nodes = append(k.nodes, nodeView{})
+		}
+		k.nodes[id] = viewOf(c.Agent(id))
+	})
 }
 
 // The scheduler's bounds on the search (schedule_one.go).
@@ -67,8 +96,10 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 		return allocator.Placement{}, false
 	}
 	want := numFeasibleToFind(n, k.percent)
-	if k.c != c || k.cache.n != c.NumAgents() {
-		k.c = c
+	if k.c != c {
+		k.bind(c)
+	}
+	if k.cache.n != c.NumAgents() {
 		k.cache.reset(c.NumAgents())
 	}
 	row := k.cache.row(req)
@@ -85,17 +116,18 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 				continue
 			}
 		}
-		a := c.Agent(id)
+		v := &k.nodes[id]
 		var sc int64
-		if row != nil && row[id].gen == a.Gen {
+		if row != nil && row[id].gen == v.gen {
 			sc = row[id].score
 		} else {
 			sc = noFit
-			if c.Fits(id, req) {
-				sc = leastAllocated(a, req) + balancedAllocation(a, req)
+			// The view rules out most agents; GPU devices need the cluster.
+			if v.up && v.free.Contains(req.Res) && (req.Res[allocator.GPU] == 0 || c.Fits(id, req)) {
+				sc = leastAllocated(v, req) + balancedAllocation(v, req)
 			}
 			if row != nil {
-				row[id] = scored{gen: a.Gen, score: sc}
+				row[id] = scored{gen: v.gen, score: sc}
 			}
 		}
 		if sc == noFit {
@@ -123,7 +155,7 @@ const (
 // placed: per resource (capacity − requested) × 100 / capacity, in
 // integers, averaged over CPU and memory (a resource the node lacks is
 // skipped).
-func leastAllocated(a *allocator.Agent, req allocator.Request) int64 {
+func leastAllocated(v *nodeView, req allocator.Request) int64 {
 	cpu, mem := req.Res[allocator.CPU], req.Res[allocator.Mem]
 	if cpu == 0 {
 		cpu = nonZeroCPU
@@ -132,13 +164,13 @@ func leastAllocated(a *allocator.Agent, req allocator.Request) int64 {
 		mem = nonZeroMem
 	}
 	var sum, n int64
-	for _, r := range [2]struct{ dim, asked int64 }{{allocator.CPU, cpu}, {allocator.Mem, mem}} {
-		capacity := a.Capacity[r.dim]
+	for i, r := range [2]struct{ dim, asked int64 }{{allocator.CPU, cpu}, {allocator.Mem, mem}} {
+		capacity := v.capacity[i]
 		if capacity == 0 {
 			continue
 		}
 		n++
-		if used := capacity - a.Free[r.dim] + r.asked; used <= capacity {
+		if used := capacity - v.free[r.dim] + r.asked; used <= capacity {
 			sum += (capacity - used) * 100 / capacity
 		}
 	}
@@ -152,23 +184,23 @@ func leastAllocated(a *allocator.Agent, req allocator.Request) int64 {
 // placed: (1 − the standard deviation of the CPU and memory fractions
 // requested, each at most 1) × 100, truncated. A pod that requests neither
 // is not scored by it (best effort: every node 0).
-func balancedAllocation(a *allocator.Agent, req allocator.Request) int64 {
+func balancedAllocation(v *nodeView, req allocator.Request) int64 {
 	if req.Res[allocator.CPU] == 0 && req.Res[allocator.Mem] == 0 {
 		return 0
 	}
 	var f [2]float64
 	n := 0
-	for _, dim := range [2]int{allocator.CPU, allocator.Mem} {
-		capacity := a.Capacity[dim]
+	for i, dim := range [2]int{allocator.CPU, allocator.Mem} {
+		capacity := v.capacity[i]
 		if capacity == 0 {
 			continue
 		}
-		f[n] = min(float64(capacity-a.Free[dim]+req.Res[dim])/float64(capacity), 1)
+		f[n] = min(float64(capacity-v.free[dim]+req.Res[dim])/float64(capacity), 1)
 		n++
 	}
 	std := 0.0
-	if n == 2 { // the standard deviation of two values
-		std = math.Abs(f[0]-f[1]) / 2
+	if n == 2 { // the standard deviation of two values: |f0 − f1| / 2
+		std = max(f[0]-f[1], f[1]-f[0]) / 2
 	}
 	return int64((1 - std) * 100)
 }

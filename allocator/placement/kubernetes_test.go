@@ -63,15 +63,15 @@ func TestKubeScoresByHand(t *testing.T) {
 		// 1000/4000 and 2048/8192: 75 and 75; balanced.
 		{2, 75, 100, "empty"},
 	} {
-		a := c.Agent(tc.agent)
-		assert.Equal(t, tc.least, leastAllocated(a, req), tc.why)
-		assert.Equal(t, tc.balanced, balancedAllocation(a, req), tc.why)
+		v := viewOf(c.Agent(tc.agent))
+		assert.Equal(t, tc.least, leastAllocated(&v, req), tc.why)
+		assert.Equal(t, tc.balanced, balancedAllocation(&v, req), tc.why)
 	}
 	// A pod asking for nothing counts as 100 mCPU and 200 MiB for
 	// LeastAllocated and is not scored by BalancedAllocation.
-	empty := c.Agent(2)
-	assert.Equal(t, int64((3900*100/4000+7992*100/8192)/2), leastAllocated(empty, allocator.Request{}))
-	assert.Zero(t, balancedAllocation(empty, allocator.Request{}))
+	empty := viewOf(c.Agent(2))
+	assert.Equal(t, int64((3900*100/4000+7992*100/8192)/2), leastAllocated(&empty, allocator.Request{}))
+	assert.Zero(t, balancedAllocation(&empty, allocator.Request{}))
 
 	// The sums are 150, 99 and 175: the empty agent wins, whatever the seed.
 	for seed := range uint64(10) {
@@ -229,7 +229,8 @@ func TestKubeMatchesLinearSearch(t *testing.T) {
 					continue
 				}
 				found++
-				sc := leastAllocated(c.Agent(id), req) + balancedAllocation(c.Agent(id), req)
+				v := viewOf(c.Agent(id))
+				sc := leastAllocated(&v, req) + balancedAllocation(&v, req)
 				if sc > bestScore {
 					best, bestScore = map[allocator.AgentID]bool{}, sc
 				}
