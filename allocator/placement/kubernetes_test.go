@@ -249,3 +249,22 @@ func TestKubeMatchesLinearSearch(t *testing.T) {
 		}
 	}
 }
+
+// A placer moved to another cluster keeps that cluster's view: changes to
+// the first cluster no longer reach it.
+func TestKubeMovesToAnotherCluster(t *testing.T) {
+	node := allocator.Res(8000, 16384, 0, 0)
+	a := cpuMemCluster(t, []allocator.Resources{node, node, node}, nil)
+	b := cpuMemCluster(t, []allocator.Resources{node}, nil)
+	p := newPlacer(t, "kubernetes", 1)
+	req := allocator.Request{Res: allocator.Res(1000, 1024, 0, 0)}
+	place(t, p, a, req)
+	require.Equal(t, allocator.AgentID(0), place(t, p, b, req).Agent)
+	a.Allocate(allocator.Placement{Agent: 2}, allocator.Request{Res: node}) // not b's business
+	_, err := a.AddAgent(allocator.AgentSpec{Name: "late", Capacity: node})
+	require.NoError(t, err)
+	require.Len(t, p.(*kubeDefault).nodes, 1)
+	b.Allocate(allocator.Placement{Agent: 0}, allocator.Request{Res: allocator.Res(7500, 0, 0, 0)})
+	_, ok := p.Place(b, req, allocator.Candidates{})
+	assert.False(t, ok, "b's only agent is full: the view followed b")
+}
