@@ -17,8 +17,9 @@ import (
 // and are dropped by the scans that reach them. A job that did not fit is
 // not tried again in the cycle, and its failure is not remembered as a
 // failure of its tasks' shapes (a lone task of that shape may still fit).
-// Gang jobs do not preempt. Attempts requeued after their agent failed
-// form a gang of their own.
+// With preemption on, a gang job may preempt (PlaceGang): only if every
+// one of its tasks then has a place. Attempts requeued after their agent
+// failed form a gang of their own.
 
 // gangKey names a job of a framework for the per-cycle memo.
 type gangKey struct {
@@ -79,9 +80,10 @@ func (m *monolithic) forgetGang(t *Task) {
 }
 
 // placeGang places the job of the queued attempt ent all or nothing and
-// reports whether it did. ent itself is consumed by the scan; the job's
-// other attempts become stale queue entries.
-func (m *monolithic) placeGang(ent *queued) bool {
+// reports whether it did, preempting for it in periodic cycles when the
+// scenario asks for preemption. ent itself is consumed by the scan; the
+// job's other attempts become stale queue entries.
+func (m *monolithic) placeGang(ent *queued, triggered bool) bool {
 	t0 := m.e.Task(ent.id)
 	key := gangKey{t0.Spec.Framework, t0.Spec.Job}
 	if _, failed := m.gangFailed[key]; failed {
@@ -103,6 +105,9 @@ func (m *monolithic) placeGang(ent *queued) bool {
 	for i := len(m.gangAt) - 1; i >= 0; i-- {
 		c.Release(m.gangAt[i], job[i].req)
 	}
+	if !ok && !triggered && m.pre != nil {
+		ok = m.preemptForGang(job)
+	}
 	if !ok {
 		if m.gangFailed == nil {
 			m.gangFailed = map[gangKey]struct{}{}
@@ -121,4 +126,22 @@ func (m *monolithic) placeGang(ent *queued) bool {
 		}
 	}
 	return true
+}
+
+// preemptForGang places the gang job by preempting lower-priority tasks
+// where its policy finds no place, leaving the placements in m.gangAt.
+func (m *monolithic) preemptForGang(job []queued) bool {
+	ids := make([]TaskID, len(job))
+	for i, e := range job {
+		ids[i] = e.id
+	}
+	at, ok, err := m.pre.PlaceGang(ids, func(id TaskID) (allocator.Placement, bool) {
+		return m.pick(id, &m.e.Task(id).Spec.Req)
+	})
+	if err != nil {
+		m.e.Fail(fmt.Errorf("monolithic gang preemption: %w", err))
+		return false
+	}
+	m.gangAt = append(m.gangAt[:0], at...)
+	return ok
 }

@@ -314,7 +314,7 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 		switch {
 		case known:
 		case gang:
-			if placed = m.placeGang(ent); placed {
+			if placed = m.placeGang(ent, triggered); placed {
 				checkDead = true // the job's other attempts, launched, are stale entries now
 			}
 		default:

@@ -56,6 +56,11 @@ type Preemptor struct {
 	devs        []int32 // scratch: an agent's devices as the victims would leave them
 	elig, trial []victim
 	best        []victim
+
+	// taken are the victims a gang placement holds tentatively (PlaceGang):
+	// no other task of the gang may take them again.
+	taken     map[TaskID]bool
+	gangSteps []gangStep
 }
 
 // failedRoom: no victim set exists for a task of this priority and request.

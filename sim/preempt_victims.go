@@ -55,7 +55,7 @@ func (p *Preemptor) victimsOn(a allocator.AgentID, prio int32, req allocator.Req
 	limit := min(prio, p.Protect)
 	for id := p.e.FirstOnAgent(a); id != NoTask; id = p.e.NextOnAgent(id) {
 		t := p.e.Task(id)
-		if t.Spec.Priority < limit {
+		if t.Spec.Priority < limit && !p.taken[id] {
 			p.elig = append(p.elig, victim{id, t.Spec.Priority, t.Start, t.Seq, t.Placement, t.Spec.Req})
 		}
 	}

@@ -1,0 +1,171 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// gangTask is a task of a gang job (framework 0 of gangMode) at a priority.
+func gangTask(at, dur allocator.Time, job int64, prio int32, cpu int64) Input {
+	in := jobTask(at, dur, 0, job, cpu)
+	in.Task.Priority = prio
+	return in
+}
+
+// On two agents of 4 CPUs full of 2-CPU tasks of priority 0, a gang of two
+// 3-CPU tasks at priority 5 preempts two tasks on each agent and starts
+// whole; a gang of three such tasks, which cannot all have a place,
+// preempts nothing.
+func TestGangPreempts(t *testing.T) {
+	low := func(job int64) Input { return jobTask(0, 100*sec, 1, job, 2000) }
+	in := []Input{low(10), low(11), low(12), low(13), gangTask(sec, 10*sec, 1, 5, 3000), gangTask(sec, 10*sec, 1, 5, 3000)}
+	sortInputs(in)
+	st, rec := runEngine(t, Config{Cluster: smallCluster(t, 2), Source: &SliceSource{Inputs: in},
+		Mode: gangMode(t, allocator.Params{"preemption": true}), Interval: sec, Horizon: 5 * sec, Requeue: true})
+	assert.EqualValues(t, 4, st.Counters.Ended[allocator.OutcomePreempted])
+	for _, line := range []string{"1 end 0 preempted", "1 end 1 preempted", "1 end 2 preempted", "1 end 3 preempted"} {
+		assert.Contains(t, rec.log, line)
+	}
+	// The search starts at a seeded random agent: either assignment.
+	if !slices.Contains(rec.log, "1 start 4 on 0") {
+		assert.Contains(t, rec.log, "1 start 4 on 1")
+		assert.Contains(t, rec.log, "1 start 5 on 0")
+	} else {
+		assert.Contains(t, rec.log, "1 start 5 on 1")
+	}
+
+	in = append(in, gangTask(sec, 10*sec, 1, 5, 3000))
+	sortInputs(in)
+	st, rec = runEngine(t, Config{Cluster: smallCluster(t, 2), Source: &SliceSource{Inputs: in},
+		Mode: gangMode(t, allocator.Params{"preemption": true}), Interval: sec, Horizon: 5 * sec, Requeue: true})
+	assert.Zero(t, st.Counters.Ended[allocator.OutcomePreempted], "%v", rec.log)
+	assert.Zero(t, st.Counters.Launched-4, "only the low tasks run")
+}
+
+// On random contended workloads of gang and lone jobs with preemption on,
+// every gang job's first attempts start at one instant or not at all, every
+// preemption is followed at that instant by starts of more important tasks
+// on the victims' agents, the preemptor's accounting holds after every
+// cycle, gangs do preempt, and runs repeat exactly.
+func TestGangPreemptionRandom(t *testing.T) {
+	preemptedByGangs := 0
+	for seed := range uint64(8) {
+		rnd := rand.New(rand.NewPCG(seed, 17))
+		var in []Input
+		for j := range 150 {
+			at := allocator.Time(rnd.IntN(60)) * sec
+			fw := allocator.FrameworkID(rnd.IntN(2))
+			prio := int32(rnd.IntN(4))
+			dur := allocator.Time(1+rnd.IntN(30)) * sec
+			for range 1 + rnd.IntN(4) {
+				x := jobTask(at, dur, fw, int64(j), int64(500*(1+rnd.IntN(6))))
+				x.Task.Priority = prio
+				in = append(in, x)
+			}
+		}
+		in = append(in, Input{Time: 20 * sec, Kind: InputAgentFail, Agent: 1}, Input{Time: 40 * sec, Kind: InputAgentRecover, Agent: 1})
+		sortInputs(in)
+		run := func() (*gangPreemptLog, Stats) {
+			m := gangMode(t, allocator.Params{"preemption": true, "preemption_limit": 4}).(*monolithic)
+			rec := &gangPreemptLog{jobLog: jobLog{job: map[int64]int64{}, fw: map[int64]allocator.FrameworkID{}, first: map[int64]bool{},
+				started: map[int64]allocator.Time{}}, prio: map[int64]int32{}, agent: map[int64]allocator.AgentID{}}
+			e, err := New(Config{Cluster: smallCluster(t, 4), Source: &SliceSource{Inputs: slices.Clone(in)},
+				Mode: &heldChecked{monolithic: m, t: t}, Interval: sec, Horizon: 200 * sec, Observer: rec, Requeue: true})
+			require.NoError(t, err)
+			st, err := e.Run()
+			require.NoError(t, err)
+			return rec, st
+		}
+		a, st := run()
+		b, _ := run()
+		require.Equal(t, a.log, b.log, "seed %d: not deterministic", seed)
+		starts := map[int64][]allocator.Time{}
+		for seq, at := range a.started {
+			if a.fw[seq] == 0 && a.first[seq] {
+				starts[a.job[seq]] = append(starts[a.job[seq]], at)
+			}
+		}
+		for job, ts := range starts {
+			for _, at := range ts {
+				require.Equal(t, ts[0], at, "seed %d: gang job %d started at %v", seed, job, ts)
+			}
+		}
+		preemptedByGangs += a.checkPreemptions(t)
+		assert.Equal(t, int64(a.preempted), st.Counters.Ended[allocator.OutcomePreempted], "seed %d", seed)
+	}
+	assert.Positive(t, preemptedByGangs, "no gang ever preempted")
+}
+
+// gangPreemptLog is jobLog with priorities and agents, for checking that
+// preemptions make room for more important tasks.
+type gangPreemptLog struct {
+	jobLog
+	prio      map[int64]int32
+	agent     map[int64]allocator.AgentID
+	preempted int
+}
+
+func (r *gangPreemptLog) TaskSubmitted(now allocator.Time, t *Task) {
+	r.jobLog.TaskSubmitted(now, t)
+	r.prio[t.Seq] = t.Spec.Priority
+}
+
+func (r *gangPreemptLog) TaskStarted(now allocator.Time, t *Task) {
+	r.jobLog.TaskStarted(now, t)
+	r.agent[t.Seq] = t.Placement.Agent
+}
+
+// checkPreemptions: the victims of each instant's preemptions each share
+// an agent with a task that starts at that instant with a higher priority.
+// It returns how many victims made room for a gang task.
+func (r *gangPreemptLog) checkPreemptions(t *testing.T) int {
+	byGangs := 0
+	var victims []int64
+	var at float64
+	flush := func(starts []int64) {
+		for _, v := range victims {
+			ok, gang := false, false
+			for _, s := range starts {
+				if r.agent[s] == r.agent[v] && r.prio[s] > r.prio[v] {
+					ok, gang = true, gang || r.fw[s] == 0
+				}
+			}
+			require.True(t, ok, "at %v: %d preempted with no more important start on its agent", at, v)
+			if gang {
+				byGangs++
+			}
+		}
+		victims = victims[:0]
+	}
+	var starts []int64
+	cur := -1.0
+	for _, line := range r.log {
+		var now float64
+		var seq int64
+		var agent allocator.AgentID
+		switch {
+		case scan(line, "%g end %d preempted", &now, &seq):
+			if now != cur {
+				flush(starts)
+				starts, cur = starts[:0], now
+			}
+			victims = append(victims, seq)
+			r.preempted++
+		case scan(line, "%g start %d on %d", &now, &seq, &agent):
+			if now != cur {
+				flush(starts)
+				starts, cur = starts[:0], now
+			}
+			starts = append(starts, seq)
+		}
+		at = now
+	}
+	flush(starts)
+	return byGangs
+}
