@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -56,50 +58,73 @@ func TestGangPreempts(t *testing.T) {
 func TestGangPreemptionRandom(t *testing.T) {
 	preemptedByGangs := 0
 	for seed := range uint64(8) {
-		rnd := rand.New(rand.NewPCG(seed, 17))
-		var in []Input
-		for j := range 150 {
-			at := allocator.Time(rnd.IntN(60)) * sec
-			fw := allocator.FrameworkID(rnd.IntN(2))
-			prio := int32(rnd.IntN(4))
-			dur := allocator.Time(1+rnd.IntN(30)) * sec
-			for range 1 + rnd.IntN(4) {
-				x := jobTask(at, dur, fw, int64(j), int64(500*(1+rnd.IntN(6))))
-				x.Task.Priority = prio
-				in = append(in, x)
-			}
-		}
-		in = append(in, Input{Time: 20 * sec, Kind: InputAgentFail, Agent: 1}, Input{Time: 40 * sec, Kind: InputAgentRecover, Agent: 1})
-		sortInputs(in)
-		run := func() (*gangPreemptLog, Stats) {
-			m := gangMode(t, allocator.Params{"preemption": true, "preemption_limit": 4}).(*monolithic)
-			rec := &gangPreemptLog{jobLog: jobLog{job: map[int64]int64{}, fw: map[int64]allocator.FrameworkID{}, first: map[int64]bool{},
-				started: map[int64]allocator.Time{}}, prio: map[int64]int32{}, agent: map[int64]allocator.AgentID{}}
-			e, err := New(Config{Cluster: smallCluster(t, 4), Source: &SliceSource{Inputs: slices.Clone(in)},
-				Mode: &heldChecked{monolithic: m, t: t}, Interval: sec, Horizon: 200 * sec, Observer: rec, Requeue: true})
-			require.NoError(t, err)
-			st, err := e.Run()
-			require.NoError(t, err)
-			return rec, st
-		}
-		a, st := run()
-		b, _ := run()
+		params := allocator.Params{"preemption": true, "preemption_limit": 4}
+		a, st := runGangPreempting(t, seed, params)
+		b, _ := runGangPreempting(t, seed, params)
 		require.Equal(t, a.log, b.log, "seed %d: not deterministic", seed)
-		starts := map[int64][]allocator.Time{}
-		for seq, at := range a.started {
-			if a.fw[seq] == 0 && a.first[seq] {
-				starts[a.job[seq]] = append(starts[a.job[seq]], at)
-			}
-		}
-		for job, ts := range starts {
-			for _, at := range ts {
-				require.Equal(t, ts[0], at, "seed %d: gang job %d started at %v", seed, job, ts)
-			}
-		}
-		preemptedByGangs += a.checkPreemptions(t)
+		preemptedByGangs += a.check(t)
 		assert.Equal(t, int64(a.preempted), st.Counters.Ended[allocator.OutcomePreempted], "seed %d", seed)
 	}
 	assert.Positive(t, preemptedByGangs, "no gang ever preempted")
+}
+
+// FuzzGangPreemption: any monolithic params, on a random workload of gang
+// and lone jobs, are refused or run with the gang and preemption
+// invariants checked (and the accounting after every cycle).
+func FuzzGangPreemption(f *testing.F) {
+	for _, s := range []string{
+		"{preemption: true}",
+		"{preemption: true, preemptible_below: 2, preemption_candidates: 1, preemption_limit: 1}",
+		"{preemption: true, placement: best-fit, trigger: false}",
+		"{preemption: true, placement: kubernetes, scan_limit: 1}",
+	} {
+		f.Add(uint64(1), s)
+	}
+	f.Fuzz(func(t *testing.T, seed uint64, doc string) {
+		var p map[string]any
+		if yaml.Unmarshal([]byte(doc), &p) != nil {
+			return
+		}
+		if _, err := NewMode("monolithic", ModeEnv{Params: p}); err != nil {
+			return
+		}
+		r, _ := runGangPreempting(t, seed, p)
+		r.check(t)
+	})
+}
+
+// runGangPreempting runs gangMode with params on a random contended
+// workload of gang (framework 0) and lone jobs with an agent failure,
+// checking the preemptor's accounting after every cycle when it has one.
+func runGangPreempting(t *testing.T, seed uint64, params allocator.Params) (*gangPreemptLog, Stats) {
+	rnd := rand.New(rand.NewPCG(seed, 17))
+	var in []Input
+	for j := range 150 {
+		at := allocator.Time(rnd.IntN(60)) * sec
+		fw := allocator.FrameworkID(rnd.IntN(2))
+		prio := int32(rnd.IntN(4))
+		dur := allocator.Time(1+rnd.IntN(30)) * sec
+		for range 1 + rnd.IntN(4) {
+			x := jobTask(at, dur, fw, int64(j), int64(500*(1+rnd.IntN(6))))
+			x.Task.Priority = prio
+			in = append(in, x)
+		}
+	}
+	in = append(in, Input{Time: 20 * sec, Kind: InputAgentFail, Agent: 1}, Input{Time: 40 * sec, Kind: InputAgentRecover, Agent: 1})
+	sortInputs(in)
+	m := gangMode(t, params).(*monolithic)
+	var mode Mode = m
+	if m.pre != nil || m.preempt != nil {
+		mode = &heldChecked{monolithic: m, t: t}
+	}
+	rec := &gangPreemptLog{jobLog: jobLog{job: map[int64]int64{}, fw: map[int64]allocator.FrameworkID{}, first: map[int64]bool{},
+		started: map[int64]allocator.Time{}}, prio: map[int64]int32{}, agent: map[int64]allocator.AgentID{}}
+	e, err := New(Config{Cluster: smallCluster(t, 4), Source: &SliceSource{Inputs: in},
+		Mode: mode, Interval: sec, Horizon: 200 * sec, Observer: rec, Requeue: true})
+	require.NoError(t, err)
+	st, err := e.Run()
+	require.NoError(t, err)
+	return rec, st
 }
 
 // gangPreemptLog is jobLog with priorities and agents, for checking that
@@ -121,10 +146,22 @@ func (r *gangPreemptLog) TaskStarted(now allocator.Time, t *Task) {
 	r.agent[t.Seq] = t.Placement.Agent
 }
 
-// checkPreemptions: the victims of each instant's preemptions each share
-// an agent with a task that starts at that instant with a higher priority.
-// It returns how many victims made room for a gang task.
-func (r *gangPreemptLog) checkPreemptions(t *testing.T) int {
+// check: every gang job's first attempts start at one instant or not at
+// all, and the victims of each instant's preemptions each share an agent
+// with a task that starts at that instant with a higher priority. It
+// returns how many victims made room for a gang task.
+func (r *gangPreemptLog) check(t *testing.T) int {
+	starts := map[int64][]allocator.Time{}
+	for seq, at := range r.started {
+		if r.fw[seq] == 0 && r.first[seq] {
+			starts[r.job[seq]] = append(starts[r.job[seq]], at)
+		}
+	}
+	for job, ts := range starts {
+		for _, at := range ts {
+			require.Equal(t, ts[0], at, "gang job %d started at %v", job, ts)
+		}
+	}
 	byGangs := 0
 	var victims []int64
 	var at float64
@@ -143,7 +180,7 @@ func (r *gangPreemptLog) checkPreemptions(t *testing.T) int {
 		}
 		victims = victims[:0]
 	}
-	var starts []int64
+	var started []int64
 	cur := -1.0
 	for _, line := range r.log {
 		var now float64
@@ -152,20 +189,20 @@ func (r *gangPreemptLog) checkPreemptions(t *testing.T) int {
 		switch {
 		case scan(line, "%g end %d preempted", &now, &seq):
 			if now != cur {
-				flush(starts)
-				starts, cur = starts[:0], now
+				flush(started)
+				started, cur = started[:0], now
 			}
 			victims = append(victims, seq)
 			r.preempted++
 		case scan(line, "%g start %d on %d", &now, &seq, &agent):
 			if now != cur {
-				flush(starts)
-				starts, cur = starts[:0], now
+				flush(started)
+				started, cur = started[:0], now
 			}
-			starts = append(starts, seq)
+			started = append(started, seq)
 		}
 		at = now
 	}
-	flush(starts)
+	flush(started)
 	return byGangs
 }
