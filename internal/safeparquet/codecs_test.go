@@ -143,3 +143,31 @@ func TestOpenAcceptsRealPages(t *testing.T) {
 		require.Equal(t, rows, got[:n])
 	}
 }
+
+// BenchmarkOpen checks a 1 M-row file of Snappy and Zstandard pages (~9 MB),
+// footer, page headers and declared sizes, and opens it.
+func BenchmarkOpen(b *testing.B) {
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[wideRow](&buf, parquet.PageBufferSize(64<<10))
+	rng := rand.New(rand.NewPCG(1, 2))
+	rows := make([]wideRow, 1<<16)
+	for range 16 {
+		for i := range rows {
+			rows[i] = wideRow{ID: rng.Int64N(1 << 40), Name: strings.Repeat("ab", rng.IntN(4)), Value: rng.Float64()}
+		}
+		if _, err := w.Write(rows); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	file := bytes.NewReader(buf.Bytes())
+	b.SetBytes(int64(buf.Len()))
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Open(file, int64(buf.Len())); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
