@@ -100,18 +100,7 @@ func WriteRuns(w io.Writer, axes []Axis, r *Results, extra ...Metric) error {
 // named under it; runs.tsv keeps them all. Extra metrics follow and are
 // always shown.
 func WriteTable(w io.Writer, axes []Axis, r *Results, extra ...Metric) error {
-	var shown []Metric
-	var zero []string
-	for _, m := range Metrics {
-		if r.allZero(m) && !slices.ContainsFunc(extra, func(e Metric) bool { return e.Name == m.Name }) {
-			zero = append(zero, m.Name)
-		} else {
-			shown = append(shown, m)
-		}
-	}
-	for _, m := range withExtra(extra)[len(Metrics):] {
-		shown = append(shown, m)
-	}
+	shown, zero := r.shown(extra)
 	var b strings.Builder
 	b.WriteString("|")
 	for _, a := range axes {
@@ -163,6 +152,19 @@ func WriteTable(w io.Writer, axes []Axis, r *Results, extra ...Metric) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// shown are the metrics a table shows: Metrics not zero in every run, then
+// the extra ones; zero names those left out.
+func (r *Results) shown(extra []Metric) (shown []Metric, zero []string) {
+	for _, m := range Metrics {
+		if r.allZero(m) && !slices.ContainsFunc(extra, func(e Metric) bool { return e.Name == m.Name }) {
+			zero = append(zero, m.Name)
+		} else {
+			shown = append(shown, m)
+		}
+	}
+	return append(shown, withExtra(extra)[len(Metrics):]...), zero
 }
 
 // withExtra is Metrics followed by the extra metrics it does not have.

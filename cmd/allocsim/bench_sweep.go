@@ -37,6 +37,7 @@ func runBenchSweep(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", filepath.Join("out", "sweep"), "output folder")
 	summaries := fs.Bool("summaries-only", false, "keep only each run's summary.json (DIR/summaries/), not its Parquet files")
 	shard := fs.String("shard", "", "run only shard i of n of the runs, e.g. 2/4 (merge the shards with bench sweep merge)")
+	paired := fs.Bool("paired", false, "also tabulate each setting's difference from the first, seed by seed, with 95% confidence intervals")
 	var metrics stringList
 	fs.Var(&metrics, "metric", "also tabulate a number of summary.json by its dotted path, e.g.\n"+
 		"wait_s_by_priority.9.dist.p99 or tasks.outcomes.preempted (list elements by name or index); repeatable")
@@ -84,7 +85,7 @@ func runBenchSweep(args []string, stdout, stderr io.Writer) error {
 	}
 	man := m.Manifest(res, *out)
 	man.Metrics = metrics
-	return writeSweep(*out, m.Axes, res, man, extra, stdout)
+	return writeSweep(*out, m.Axes, res, man, extra, *paired, stdout)
 }
 
 func parseMetrics(paths []string) ([]sweep.Metric, error) {
@@ -101,13 +102,18 @@ func parseMetrics(paths []string) ([]sweep.Metric, error) {
 
 // writeSweep writes a sweep folder's runs.tsv, sweep.md and sweep.json, and
 // prints the table.
-func writeSweep(out string, axes []sweep.Axis, res *sweep.Results, man sweep.Manifest, extra []sweep.Metric, stdout io.Writer) error {
+func writeSweep(out string, axes []sweep.Axis, res *sweep.Results, man sweep.Manifest, extra []sweep.Metric, paired bool, stdout io.Writer) error {
 	var runs, table bytes.Buffer
 	if err := sweep.WriteRuns(&runs, axes, res, extra...); err != nil {
 		return err
 	}
 	if err := sweep.WriteTable(&table, axes, res, extra...); err != nil {
 		return err
+	}
+	if paired {
+		if err := sweep.WritePaired(&table, axes, res, extra...); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
@@ -131,6 +137,7 @@ func runBenchSweepMerge(args []string, stdout, stderr io.Writer) error {
 		"axes and seeds): checks that every run is in exactly one of them, then writes DIR/runs.tsv,\n"+
 		"DIR/sweep.md and DIR/sweep.json as the unsharded sweep would have, and prints the table.", stderr)
 	out := fs.String("out", filepath.Join("out", "sweep"), "output folder")
+	paired := fs.Bool("paired", false, "also tabulate each setting's difference from the first, seed by seed, with 95% confidence intervals")
 	var metrics stringList
 	fs.Var(&metrics, "metric", "tabulate a number of summary.json by its dotted path, besides the shards' own --metric ones")
 	dirs, err := parseArgs(fs, args)
@@ -155,5 +162,5 @@ func runBenchSweepMerge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return writeSweep(*out, man.Axes, res, man, extra, stdout)
+	return writeSweep(*out, man.Axes, res, man, extra, *paired, stdout)
 }

@@ -101,3 +101,18 @@ func TestBenchSweepMetric(t *testing.T) {
 	assert.Equal(t, 1, Main([]string{"bench", "sweep", smallScenario, "--out", out, "--metric", "wait.p99"}, &stdout, &stderr))
 	assert.Contains(t, stderr.String(), `--metric "wait.p99": summary.json has no "wait"`)
 }
+
+// --paired adds each setting's difference from the first, seed by seed, to
+// the printed table and sweep.md.
+func TestBenchSweepPaired(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "sweep")
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"bench", "sweep", "../../examples/small.yaml", "--set", "allocator.params.placement=first-fit,worst-fit",
+		"--seeds", "1-3", "--paired", "--summaries-only", "--out", out}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr: %s", stderr.String())
+	assert.Contains(t, stdout.String(), "Difference from allocator.params.placement=first-fit, seed by seed")
+	assert.Regexp(t, `\| worst-fit \| [-+0-9.]+ \[[-+0-9.e]+, [-+0-9.e]+\]`, stdout.String())
+	md, err := os.ReadFile(filepath.Join(out, "sweep.md"))
+	require.NoError(t, err)
+	assert.Equal(t, stdout.String(), string(md))
+}
