@@ -86,21 +86,7 @@ func TestGangParams(t *testing.T) {
 // without gang elsewhere, and runs repeat exactly.
 func TestGangRandom(t *testing.T) {
 	for seed := range uint64(6) {
-		rnd := rand.New(rand.NewPCG(seed, 11))
-		var in []Input
-		for j := range 150 {
-			at := allocator.Time(rnd.IntN(60)) * sec
-			fw := allocator.FrameworkID(rnd.IntN(2))
-			prio := int32(rnd.IntN(3))
-			dur := allocator.Time(1+rnd.IntN(30)) * sec
-			for range 1 + rnd.IntN(5) {
-				x := jobTask(at, dur, fw, int64(j), int64(500*(1+rnd.IntN(6))))
-				x.Task.Priority = prio
-				in = append(in, x)
-			}
-		}
-		in = append(in, Input{Time: 20 * sec, Kind: InputAgentFail, Agent: 1}, Input{Time: 40 * sec, Kind: InputAgentRecover, Agent: 1})
-		sortInputs(in)
+		in := randomGangJobs(rand.New(rand.NewPCG(seed, 11)), 3, 5)
 		run := func() *jobLog {
 			rec := &jobLog{job: map[int64]int64{}, fw: map[int64]allocator.FrameworkID{}, first: map[int64]bool{},
 				started: map[int64]allocator.Time{}}
@@ -128,6 +114,27 @@ func TestGangRandom(t *testing.T) {
 		}
 		require.Positive(t, gangs, "seed %d", seed)
 	}
+}
+
+// randomGangJobs is 150 jobs of framework 0 (gang in gangMode) or 1 over a
+// minute, of priorities below prios and 1 to maxTasks tasks of 0.5–3 CPUs,
+// with agent 1 failing at 20 s and back at 40 s.
+func randomGangJobs(rnd *rand.Rand, prios, maxTasks int) []Input {
+	var in []Input
+	for j := range 150 {
+		at := allocator.Time(rnd.IntN(60)) * sec
+		fw := allocator.FrameworkID(rnd.IntN(2))
+		prio := int32(rnd.IntN(prios))
+		dur := allocator.Time(1+rnd.IntN(30)) * sec
+		for range 1 + rnd.IntN(maxTasks) {
+			x := jobTask(at, dur, fw, int64(j), int64(500*(1+rnd.IntN(6))))
+			x.Task.Priority = prio
+			in = append(in, x)
+		}
+	}
+	in = append(in, Input{Time: 20 * sec, Kind: InputAgentFail, Agent: 1}, Input{Time: 40 * sec, Kind: InputAgentRecover, Agent: 1})
+	sortInputs(in)
+	return in
 }
 
 // jobLog records each attempt's job, framework and start.

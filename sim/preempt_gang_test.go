@@ -97,21 +97,7 @@ func FuzzGangPreemption(f *testing.F) {
 // workload of gang (framework 0) and lone jobs with an agent failure,
 // checking the preemptor's accounting after every cycle when it has one.
 func runGangPreempting(t *testing.T, seed uint64, params allocator.Params) (*gangPreemptLog, Stats) {
-	rnd := rand.New(rand.NewPCG(seed, 17))
-	var in []Input
-	for j := range 150 {
-		at := allocator.Time(rnd.IntN(60)) * sec
-		fw := allocator.FrameworkID(rnd.IntN(2))
-		prio := int32(rnd.IntN(4))
-		dur := allocator.Time(1+rnd.IntN(30)) * sec
-		for range 1 + rnd.IntN(4) {
-			x := jobTask(at, dur, fw, int64(j), int64(500*(1+rnd.IntN(6))))
-			x.Task.Priority = prio
-			in = append(in, x)
-		}
-	}
-	in = append(in, Input{Time: 20 * sec, Kind: InputAgentFail, Agent: 1}, Input{Time: 40 * sec, Kind: InputAgentRecover, Agent: 1})
-	sortInputs(in)
+	in := randomGangJobs(rand.New(rand.NewPCG(seed, 17)), 4, 4)
 	m := gangMode(t, params).(*monolithic)
 	var mode Mode = m
 	if m.pre != nil || m.preempt != nil {
