@@ -48,6 +48,7 @@ func viewOf(a *allocator.Agent) nodeView {
 // bind follows cluster c: its agents' views, kept current as they change.
 func (k *kubeDefault) bind(c *allocator.Cluster) {
 	k.c, k.nodes = c, k.nodes[:0]
+	k.cache.slots = nil // another cluster's scores, whose generations may match
 	for i := range c.NumAgents() {
 		k.nodes = append(k.nodes, viewOf(c.Agent(allocator.AgentID(i))))
 	}
@@ -99,7 +100,7 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 	if k.c != c {
 		k.bind(c)
 	}
-	if k.cache.n != c.NumAgents() {
+	if k.cache.n != c.NumAgents() || k.cache.slots == nil {
 		k.cache.reset(c.NumAgents())
 	}
 	row := k.cache.row(req)

@@ -268,3 +268,17 @@ func TestKubeMovesToAnotherCluster(t *testing.T) {
 	_, ok := p.Place(b, req, allocator.Candidates{})
 	assert.False(t, ok, "b's only agent is full: the view followed b")
 }
+
+// Scores cached on one cluster are not taken for another's, even where
+// agents of the same number have the same generation.
+func TestKubeCacheIsPerCluster(t *testing.T) {
+	big, small := allocator.Res(8000, 16384, 0, 0), allocator.Res(500, 16384, 0, 0)
+	req := allocator.Request{Res: allocator.Res(1000, 1024, 0, 0)}
+	for seed := range uint64(20) {
+		p := newPlacer(t, "kubernetes", seed)
+		_, ok := p.Place(cpuMemCluster(t, []allocator.Resources{big, big}, nil), req, allocator.Candidates{})
+		require.True(t, ok)
+		pl := place(t, p, cpuMemCluster(t, []allocator.Resources{small, big}, nil), req)
+		assert.Equal(t, allocator.AgentID(1), pl.Agent, "seed %d: agent 0 is too small", seed)
+	}
+}
