@@ -15,7 +15,8 @@ func (s Set) String() string { return s.Path + "=" + s.Value }
 
 // ApplySets returns the scenario file doc with every set applied: an existing
 // value is replaced, a missing key of a mapping is added, a list element is
-// addressed by its index. The file's keys keep their order and comments.
+// addressed by its index or by its name field. The file's keys keep their
+// order and comments.
 func ApplySets(doc []byte, sets []Set) ([]byte, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(doc, &root); err != nil {
@@ -66,8 +67,12 @@ func find(n *yaml.Node, path string) (*yaml.Node, error) {
 			n = next
 		case yaml.SequenceNode:
 			i, err := strconv.Atoi(c)
-			if err != nil || i < 0 || i >= len(n.Content) {
-				return nil, fmt.Errorf("%s is a list of %d: want an index from 0 to %d, got %q", where(walked), len(n.Content), len(n.Content)-1, c)
+			if err != nil {
+				i = named(n, c)
+			}
+			if i < 0 || i >= len(n.Content) {
+				return nil, fmt.Errorf("%s is a list of %d: want an index from 0 to %d%s, got %q",
+					where(walked), len(n.Content), len(n.Content)-1, nameList(n), c)
 			}
 			n = n.Content[i]
 		default:
@@ -76,6 +81,47 @@ func find(n *yaml.Node, path string) (*yaml.Node, error) {
 		walked = strings.TrimPrefix(walked+"."+c, ".")
 	}
 	return n, nil
+}
+
+// named is the index of the list element whose name field is name, or -1:
+// frameworks.training reads better than frameworks.1 and survives
+// reordering the file.
+func named(list *yaml.Node, name string) int {
+	for i, e := range list.Content {
+		if nameOf(e) == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func nameOf(e *yaml.Node) string {
+	if e.Kind == yaml.AliasNode && e.Alias != nil {
+		e = e.Alias
+	}
+	if e.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(e.Content); i += 2 {
+		if e.Content[i].Value == "name" && e.Content[i+1].Kind == yaml.ScalarNode {
+			return e.Content[i+1].Value
+		}
+	}
+	return ""
+}
+
+// nameList is ", or a name: a, b" for a list of named elements.
+func nameList(list *yaml.Node) string {
+	var names []string
+	for _, e := range list.Content {
+		if n := nameOf(e); n != "" {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return " or a name (" + strings.Join(names, ", ") + ")"
 }
 
 func where(path string) string {

@@ -24,12 +24,13 @@ func TestApplySets(t *testing.T) {
 		{"allocator.name", "omega"},                    // replaced
 		{"allocator.params.think_job", "0.5"},          // added to a flow mapping
 		{"frameworks.1.params", "{think_task: 0.001}"}, // added under a list element
+		{"frameworks.a.role", "q"},                     // a list element by its name
 		{"horizon", "1h"},                              // added at the top
 	})
 	require.NoError(t, err)
 	s := string(out)
 	assert.True(t, strings.HasPrefix(s, "# a comment that stays\n"), s)
-	for _, want := range []string{"name: omega", "think_job: 0.5", "{name: b, role: r, params: {think_task: 0.001}}", "horizon: 1h"} {
+	for _, want := range []string{"name: omega", "think_job: 0.5", "{name: b, role: r, params: {think_task: 0.001}}", "{name: a, role: q}", "horizon: 1h"} {
 		assert.Contains(t, s, want)
 	}
 	assert.Less(t, strings.Index(s, "allocator:"), strings.Index(s, "frameworks:"), "keys keep their order")
@@ -38,8 +39,9 @@ func TestApplySets(t *testing.T) {
 		set Set
 		msg string
 	}{
-		{Set{"frameworks.2.name", "c"}, "frameworks is a list of 2: want an index from 0 to 1, got \"2\""},
-		{Set{"frameworks.x", "c"}, "want an index"},
+		{Set{"frameworks.2.name", "c"}, "frameworks is a list of 2: want an index from 0 to 1 or a name (a, b), got \"2\""},
+		{Set{"frameworks.x", "c"}, "want an index from 0 to 1 or a name (a, b), got \"x\""},
+		{Set{"frameworks.-1.name", "c"}, "got \"-1\""},
 		{Set{"name.first", "c"}, "name is a value, not a mapping or a list"},
 		{Set{"allocator.name", "[unclosed"}, "the value is not YAML"},
 	} {
