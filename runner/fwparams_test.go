@@ -37,3 +37,35 @@ func TestFrameworkParamsAcrossModes(t *testing.T) {
 		}
 	}
 }
+
+// Every mode takes "sample" for its scoring policies and refuses a bad
+// value before anything runs; a sampled run repeats exactly.
+func TestSampleParamAcrossModes(t *testing.T) {
+	data, err := os.ReadFile("../examples/small.yaml")
+	require.NoError(t, err)
+	for _, mode := range []string{"monolithic", "drf", "static", "omega"} {
+		for _, tc := range []struct {
+			sample any
+			want   string
+		}{{5, ""}, {-1, `parameter "sample": want a whole number of agents`}, {"x", `"sample"`}} {
+			sc, err := workloads.Parse("small.yaml", data)
+			require.NoError(t, err)
+			sc.Allocator.Name = mode
+			sc.Allocator.Params = map[string]any{"placement": "best-fit", "sample": tc.sample}
+			err = sc.Precheck()
+			if tc.want != "" {
+				require.ErrorContains(t, err, tc.want, mode)
+				continue
+			}
+			require.NoError(t, err, mode)
+			if mode != "monolithic" {
+				continue
+			}
+			a, err := Run(sc, Options{Out: t.TempDir(), NoReport: true})
+			require.NoError(t, err)
+			b, err := Run(sc, Options{Out: t.TempDir(), NoReport: true})
+			require.NoError(t, err)
+			require.Equal(t, a.Summary.Tasks, b.Summary.Tasks)
+		}
+	}
+}

@@ -93,8 +93,8 @@ type queued struct {
 
 func newMonolithic(env ModeEnv) (Mode, error) {
 	p := env.Params
-	if err := p.Check("placement", "scan_limit", "trigger", "preemption", "preemptible_below",
-		"preemption_candidates", "preemption_limit"); err != nil {
+	if err := p.Check(append([]string{"placement", "scan_limit", "trigger", "preemption", "preemptible_below",
+		"preemption_candidates", "preemption_limit"}, PlacerParamNames...)...); err != nil {
 		return nil, fmt.Errorf("monolithic: %w", err)
 	}
 	m := &monolithic{env: env, levelOf: map[int32]int{}, failed: map[allocator.Request]struct{}{},
@@ -156,7 +156,11 @@ func (m *monolithic) newPlacer(name string) (allocator.Placer, error) {
 	if rnd == nil {
 		rnd = Stream(0, "mode")
 	}
-	pl, err := allocator.NewPlacer(name, nil, allocator.PlacerEnv{Rand: rnd, Typical: m.env.Typical})
+	pp, err := PlacerParams(m.env.Params)
+	if err != nil {
+		return nil, fmt.Errorf("monolithic: %w", err)
+	}
+	pl, err := allocator.NewPlacer(name, pp, allocator.PlacerEnv{Rand: rnd, Typical: m.env.Typical})
 	if err != nil {
 		return nil, fmt.Errorf("monolithic: %w", err)
 	}

@@ -17,9 +17,10 @@ import (
 // each node's score for each recent request shape — one placement changes one
 // node, so the next task of a shape rescores only the nodes that changed.
 type fgd struct {
-	env   allocator.PlacerEnv
-	model *frag.Model
-	pick  picker
+	env    allocator.PlacerEnv
+	model  *frag.Model
+	pick   picker
+	sample sampler
 
 	c      *allocator.Cluster
 	before []cached // node fragment, by agent
@@ -41,11 +42,15 @@ func newFGD(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, erro
 	if len(env.Typical) == 0 {
 		return nil, fmt.Errorf("fgd: needs the workload's typical task shapes (PlacerEnv.Typical)")
 	}
+	sm, err := readSample(p)
+	if err != nil {
+		return nil, err
+	}
 	m := frag.NewModel(env.Typical)
 	if m.TotalWeight() == 0 {
 		return nil, fmt.Errorf("fgd: typical task shapes have no weight")
 	}
-	return &fgd{env: env, model: m, pick: pk, below: make([]int64, m.NumThresholds())}, nil
+	return &fgd{env: env, model: m, pick: pk, sample: sm, below: make([]int64, m.NumThresholds())}, nil
 }
 
 func (f *fgd) bind(c *allocator.Cluster) {
@@ -60,12 +65,12 @@ func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.
 	f.bind(c)
 	cache := f.cache.row(req)
 	f.pick.reset(c.NumAgents())
-	visit := func(id allocator.AgentID) {
+	f.sample.each(c, req, cand, func(id allocator.AgentID) bool {
 		gen := c.Agent(id).Gen
 		if cache != nil && cache[id].gen == gen {
 			e := &cache[id]
 			f.pick.offer(e.score, id, e.dev)
-			return
+			return e.score != noFit
 		}
 		sc, dev := int64(noFit), allocator.DeviceMask(0)
 		if c.Fits(id, req) {
@@ -75,18 +80,8 @@ func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.
 			cache[id] = scored{gen: gen, score: sc, dev: dev}
 		}
 		f.pick.offer(sc, id, dev)
-	}
-	if cand.IDs == nil {
-		for i := range c.NumAgents() {
-			visit(allocator.AgentID(i))
-		}
-	} else {
-		for i, id := range cand.IDs {
-			if cand.Ceil == nil || cand.Ceil[i].Contains(req.Res) {
-				visit(id)
-			}
-		}
-	}
+		return sc != noFit
+	})
 	return f.pick.result()
 }
 

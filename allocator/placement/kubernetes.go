@@ -22,6 +22,7 @@ import (
 // offer modes) the rotation runs over the candidate list.
 type kubeDefault struct {
 	percent int // percentageOfNodesToScore; 0: adaptive
+	fixed   int // feasible nodes to find, when the scenario sets "sample"
 	next    int // nextStartNodeIndex
 	pick    picker
 	// cache keeps scores by request shape and agent generation: the
@@ -84,7 +85,11 @@ func numFeasibleToFind(n, percent int) int {
 func kubeFactory(percent int) func(allocator.Params, allocator.PlacerEnv) (allocator.Placer, error) {
 	return func(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
 		pk, err := newPicker(p, env)
-		return &kubeDefault{percent: percent, pick: pk}, err
+		if err != nil {
+			return nil, err
+		}
+		sm, err := readSample(p) // a fixed count replaces percentageOfNodesToScore
+		return &kubeDefault{percent: percent, fixed: sm.want, pick: pk}, err
 	}
 }
 
@@ -97,6 +102,9 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 		return allocator.Placement{}, false
 	}
 	want := numFeasibleToFind(n, k.percent)
+	if k.fixed > 0 {
+		want = min(k.fixed, n)
+	}
 	if k.c != c {
 		k.bind(c)
 	}

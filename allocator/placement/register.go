@@ -16,7 +16,8 @@ var policies = []struct {
 	}},
 	{[]string{"random"}, func(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
 		// Every feasible agent ties: the choice is always uniform, whatever "ties" says.
-		return &scanner{env: env, f: randomScore{}, pick: picker{rng: env.Rand}}, nil
+		sm, err := readSample(p)
+		return &scanner{env: env, f: randomScore{}, pick: picker{rng: env.Rand}, sample: sm}, err
 	}},
 	{[]string{"best-fit", "bestfit"}, scorerFactory(bestFit{})},
 	{[]string{"worst-fit", "worstfit"}, scorerFactory(worstFit{})},
@@ -38,8 +39,10 @@ func init() {
 	}
 }
 
-// knownParams are keys a scenario may pass through to every placer.
-var knownParams = []string{"placement", "ties"}
+// knownParams are keys a scenario may pass through to every placer:
+// "sample" bounds the agents a scoring policy scores per task (sampler;
+// first-fit, which scores nothing, ignores it).
+var knownParams = []string{"placement", "ties", "sample"}
 
 func checked(f func(allocator.Params, allocator.PlacerEnv) (allocator.Placer, error)) allocator.PlacerFactory {
 	return func(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {

@@ -85,19 +85,24 @@ type scoreFunc interface {
 // scanner runs a scoring policy over the candidates. Scores depend only on
 // the agent's state, so they are cached by shape and agent generation.
 type scanner struct {
-	env   allocator.PlacerEnv
-	f     scoreFunc
-	pick  picker
-	cache shapeCache
-	c     *allocator.Cluster
-	maxC  allocator.Resources // largest agent capacity per dimension (normalises scores)
-	nMax  int                 // agents seen when maxC was computed
+	env    allocator.PlacerEnv
+	f      scoreFunc
+	pick   picker
+	sample sampler
+	cache  shapeCache
+	c      *allocator.Cluster
+	maxC   allocator.Resources // largest agent capacity per dimension (normalises scores)
+	nMax   int                 // agents seen when maxC was computed
 }
 
 func scorerFactory(f scoreFunc) func(allocator.Params, allocator.PlacerEnv) (allocator.Placer, error) {
 	return func(p allocator.Params, env allocator.PlacerEnv) (allocator.Placer, error) {
 		pk, err := newPicker(p, env)
-		return &scanner{env: env, f: f, pick: pk}, err
+		if err != nil {
+			return nil, err
+		}
+		sm, err := readSample(p)
+		return &scanner{env: env, f: f, pick: pk, sample: sm}, err
 	}
 }
 
@@ -131,32 +136,22 @@ func (s *scanner) Place(c *allocator.Cluster, req allocator.Request, cand alloca
 	s.bind(c)
 	row := s.cache.row(req)
 	s.pick.reset(c.NumAgents())
-	visit := func(id allocator.AgentID) {
+	s.sample.each(c, req, cand, func(id allocator.AgentID) bool {
 		gen := c.Agent(id).Gen
-		if row != nil && row[id].gen == gen {
-			s.pick.offer(row[id].score, id, 0)
-			return
-		}
 		sc := int64(noFit)
-		if c.Fits(id, req) {
-			sc = s.f.score(s, id, req)
-		}
-		if row != nil {
-			row[id] = scored{gen: gen, score: sc}
-		}
-		s.pick.offer(sc, id, 0)
-	}
-	if cand.IDs == nil {
-		for i := range c.NumAgents() {
-			visit(allocator.AgentID(i))
-		}
-	} else {
-		for i, id := range cand.IDs {
-			if cand.Ceil == nil || cand.Ceil[i].Contains(req.Res) {
-				visit(id)
+		if row != nil && row[id].gen == gen {
+			sc = row[id].score
+		} else {
+			if c.Fits(id, req) {
+				sc = s.f.score(s, id, req)
+			}
+			if row != nil {
+				row[id] = scored{gen: gen, score: sc}
 			}
 		}
-	}
+		s.pick.offer(sc, id, 0)
+		return sc != noFit
+	})
 	p, ok := s.pick.result()
 	if ok {
 		p.Devices = s.f.devices(s, p.Agent, req)

@@ -72,7 +72,10 @@ var modeNames = []string{"window", "scan_limit"}
 
 func newDRF(env sim.ModeEnv) (sim.Mode, error) {
 	allocParams, rest := split(env.Params, drf.ParamNames)
-	if err := rest.Check(append(append([]string{}, schedNames...), modeNames...)...); err != nil {
+	if err := rest.Check(append(append(append([]string{}, schedNames...), modeNames...), sim.PlacerParamNames...)...); err != nil {
+		return nil, fmt.Errorf("drf: %w", err)
+	}
+	if _, err := sim.PlacerParams(rest); err != nil {
 		return nil, fmt.Errorf("drf: %w", err)
 	}
 	if _, err := drf.ConfigFromParams(allocParams, allocator.AllocatorEnv{}); err != nil {
@@ -143,7 +146,8 @@ func (m *drfMode) Init(e *sim.Engine) error {
 		if fw.sp.hold && cfg.OfferTimeout == 0 {
 			return fmt.Errorf("drf: framework %q holds offers but there is no offer_timeout to return them", fw.info.Name)
 		}
-		if fw.placer, err = allocator.NewPlacer(fw.sp.placement, nil, allocator.PlacerEnv{Rand: placeRand, Typical: m.env.Typical}); err != nil {
+		pp, _ := sim.PlacerParams(m.env.Params) // checked when the mode was built
+		if fw.placer, err = allocator.NewPlacer(fw.sp.placement, pp, allocator.PlacerEnv{Rand: placeRand, Typical: m.env.Typical}); err != nil {
 			return fmt.Errorf("drf: framework %q: %w", fw.info.Name, err)
 		}
 		if err := m.alloc.AddFramework(0, allocator.FrameworkID(i), fw.info); err != nil {

@@ -37,7 +37,10 @@ type partition struct {
 
 func newStatic(env sim.ModeEnv) (sim.Mode, error) {
 	p := env.Params
-	if err := p.Check("shares", "placement", "scan_limit"); err != nil {
+	if err := p.Check(append([]string{"shares", "placement", "scan_limit"}, sim.PlacerParamNames...)...); err != nil {
+		return nil, fmt.Errorf("static: %w", err)
+	}
+	if _, err := sim.PlacerParams(p); err != nil {
 		return nil, fmt.Errorf("static: %w", err)
 	}
 	if len(env.Frameworks) == 0 {
@@ -109,7 +112,8 @@ func (m *staticMode) Init(e *sim.Engine) error {
 		if f.Placement != "" {
 			name = f.Placement
 		}
-		pl, err := allocator.NewPlacer(name, nil, allocator.PlacerEnv{Rand: rnd, Typical: m.env.Typical})
+		pp, _ := sim.PlacerParams(m.env.Params) // checked when the mode was built
+		pl, err := allocator.NewPlacer(name, pp, allocator.PlacerEnv{Rand: rnd, Typical: m.env.Typical})
 		if err != nil {
 			return fmt.Errorf("static: framework %q: %w", f.Name, err)
 		}

@@ -78,7 +78,7 @@ type claim struct {
 
 func newMode(env sim.ModeEnv) (sim.Mode, error) {
 	p := env.Params
-	if err := p.Check(append([]string{"placement", "conflicts", "transactions"}, schedKeys...)...); err != nil {
+	if err := p.Check(append(append([]string{"placement", "conflicts", "transactions"}, schedKeys...), sim.PlacerParamNames...)...); err != nil {
 		return nil, fmt.Errorf("omega: %w", err)
 	}
 	m := &mode{env: env}
@@ -133,7 +133,11 @@ func (m *mode) newPlacer(name string) (allocator.Placer, error) {
 	if rnd == nil {
 		rnd = sim.Stream(0, "mode")
 	}
-	return allocator.NewPlacer(name, nil, allocator.PlacerEnv{Rand: rnd, Typical: m.env.Typical})
+	pp, err := sim.PlacerParams(m.env.Params)
+	if err != nil {
+		return nil, err
+	}
+	return allocator.NewPlacer(name, pp, allocator.PlacerEnv{Rand: rnd, Typical: m.env.Typical})
 }
 
 func (m *mode) Init(e *sim.Engine) error {
