@@ -113,6 +113,8 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 	}
 	row := k.cache.row(req)
 	k.pick.reset(c.NumAgents())
+	// The search is sampler.each written out: through a closure, as the
+	// other scorers call it, the default scenario took 66 s instead of 45.
 	start, checked, found := k.next%n, 0, 0
 	for i := start; checked < n && found < want; i++ {
 		if i == n {
