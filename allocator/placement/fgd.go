@@ -65,7 +65,7 @@ func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.
 	f.bind(c)
 	cache := f.cache.row(req)
 	f.pick.reset(c.NumAgents())
-	f.sample.each(c, req, cand, func(id allocator.AgentID) bool {
+	visit := func(id allocator.AgentID) bool {
 		gen := c.Agent(id).Gen
 		if cache != nil && cache[id].gen == gen {
 			e := &cache[id]
@@ -81,7 +81,21 @@ func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.
 		}
 		f.pick.offer(sc, id, dev)
 		return sc != noFit
-	})
+	}
+	switch {
+	case f.sample.want > 0:
+		f.sample.each(c, req, cand, visit)
+	case cand.IDs == nil: // written out, as in scanner.Place
+		for i := range c.NumAgents() {
+			visit(allocator.AgentID(i))
+		}
+	default:
+		for i, id := range cand.IDs {
+			if cand.Ceil == nil || cand.Ceil[i].Contains(req.Res) {
+				visit(id)
+			}
+		}
+	}
 	return f.pick.result()
 }
 
