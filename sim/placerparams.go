@@ -1,10 +1,8 @@
 package sim
 
 import (
-	"fmt"
-	"math"
-
 	"github.com/allocsim/allocsim/allocator"
+	"github.com/allocsim/allocsim/allocator/placement"
 )
 
 // PlacerParamNames are the mode parameters passed on to its placement
@@ -19,12 +17,9 @@ func PlacerParams(p allocator.Params) (allocator.Params, error) {
 	if _, ok := p["sample"]; !ok {
 		return nil, nil
 	}
-	v, err := p.Float("sample", 0)
+	k, err := placement.Sample(p)
 	if err != nil {
 		return nil, err
 	}
-	if v < 0 || v != math.Trunc(v) || v > math.MaxInt32 {
-		return nil, fmt.Errorf("parameter \"sample\": want a whole number of agents (0 for all), got %v", v)
-	}
-	return allocator.Params{"sample": v}, nil
+	return allocator.Params{"sample": k}, nil
 }

@@ -19,16 +19,23 @@ type sampler struct {
 	next int
 }
 
-// readSample reads the "sample" parameter: a whole number of agents, 0 for all.
+// readSample reads the "sample" parameter into a sampler.
 func readSample(p allocator.Params) (sampler, error) {
+	k, err := Sample(p)
+	return sampler{want: k}, err
+}
+
+// Sample reads the "sample" parameter: a whole number of agents a scoring
+// policy scores per task, 0 (or absent) for all.
+func Sample(p allocator.Params) (int, error) {
 	v, err := p.Float("sample", 0)
 	if err != nil {
-		return sampler{}, err
+		return 0, err
 	}
 	if v < 0 || v != math.Trunc(v) || v > math.MaxInt32 {
-		return sampler{}, fmt.Errorf("parameter \"sample\": want a whole number of agents (0 for all), got %v", v)
+		return 0, fmt.Errorf("parameter \"sample\": want a whole number of agents (0 for all), got %v", v)
 	}
-	return sampler{want: int(v)}, nil
+	return int(v), nil
 }
 
 // each calls visit on the candidates (every agent when cand.IDs is nil)
