@@ -2,6 +2,7 @@ package runner
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -68,4 +69,58 @@ func TestSampleParamAcrossModes(t *testing.T) {
 			require.Equal(t, a.Summary.Tasks, b.Summary.Tasks)
 		}
 	}
+}
+
+// Every mode passes the kubernetes profile on to its placements, refuses a
+// bad one, and refuses it for a placement that does not read it, before
+// anything runs; a profile changes where tasks go.
+func TestKubeProfileAcrossModes(t *testing.T) {
+	data, err := os.ReadFile("../examples/small.yaml")
+	require.NoError(t, err)
+	packGPUs := map[string]any{"placement": "kubernetes", "scoring": "most-allocated",
+		"weights": map[string]any{"cpu": 1, "memory": 1, "gpu": 3}}
+	for _, mode := range []string{"monolithic", "drf", "static", "omega"} {
+		for _, tc := range []struct {
+			params      map[string]any
+			fwPlacement string // the first framework's own policy
+			want        string
+		}{
+			{packGPUs, "", ""},
+			// One framework places with kubernetes: the profile is its.
+			{map[string]any{"placement": "best-fit", "scoring": "most-allocated"}, "kubernetes", ""},
+			{map[string]any{"placement": "first-fit", "scoring": "most-allocated"}, "fgd", `parameter "scoring": only the kubernetes placements read it, and this scenario places with fgd, first-fit`},
+			{map[string]any{"placement": "kubernetes-all", "scoring": "requested-to-capacity-ratio",
+				"shape": []any{map[string]any{"utilization": 0, "score": 10}, map[string]any{"utilization": 100, "score": 0}}}, "", ""},
+			{map[string]any{"placement": "kubernetes", "scoring": "tightest"}, "", `parameter "scoring": "tightest"`},
+			{map[string]any{"placement": "kubernetes", "weights": map[string]any{"gpus": 1}}, "", `unknown resource "gpus"`},
+			{map[string]any{"placement": "best-fit", "balanced": false}, "", `parameter "balanced": only the kubernetes placements read it`},
+		} {
+			sc, err := workloads.Parse("small.yaml", data)
+			require.NoError(t, err)
+			sc.Allocator.Name = mode
+			sc.Allocator.Params = tc.params
+			sc.Frameworks[0].Placement = tc.fwPlacement
+			err = sc.Precheck()
+			if tc.want != "" {
+				require.ErrorContains(t, err, tc.want, mode)
+				continue
+			}
+			require.NoError(t, err, mode)
+		}
+	}
+	// On the monolithic mode the profile reaches the placer: packing puts
+	// tasks elsewhere, and a run repeats exactly.
+	run := func(params map[string]any) []byte {
+		sc, err := workloads.Parse("small.yaml", data)
+		require.NoError(t, err)
+		sc.Allocator.Params = params
+		res, err := Run(sc, Options{Out: t.TempDir(), NoReport: true})
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(res.Dir, "tasks.parquet"))
+		require.NoError(t, err)
+		return b
+	}
+	spread, packed := run(map[string]any{"placement": "kubernetes"}), run(packGPUs)
+	require.NotEqual(t, spread, packed)
+	require.Equal(t, packed, run(packGPUs))
 }

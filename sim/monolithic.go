@@ -135,7 +135,7 @@ func newMonolithic(env ModeEnv) (Mode, error) {
 		if f.Placement == "" || strings.EqualFold(f.Placement, m.placement) {
 			continue
 		}
-		if isFirstFit(f.Placement) {
+		if IsFirstFit(f.Placement) {
 			m.fwFirst[i] = true
 			continue
 		}
@@ -143,33 +143,23 @@ func newMonolithic(env ModeEnv) (Mode, error) {
 			return nil, fmt.Errorf("framework %q: %w", f.Name, err)
 		}
 	}
+	if err := CheckPlacerParams(p, Placements(m.placement, env.Frameworks)...); err != nil {
+		return nil, fmt.Errorf("monolithic: %w", err)
+	}
 	return m, nil
 }
 
 // newPlacer builds a registered policy; first-fit is nil (the mode's own
 // index answers it in O(log n)).
 func (m *monolithic) newPlacer(name string) (allocator.Placer, error) {
-	if isFirstFit(name) {
+	if IsFirstFit(name) {
 		return nil, nil
 	}
-	rnd := m.env.Rand
-	if rnd == nil {
-		rnd = Stream(0, "mode")
-	}
-	pp, err := PlacerParams(m.env.Params)
-	if err != nil {
-		return nil, fmt.Errorf("monolithic: %w", err)
-	}
-	pl, err := allocator.NewPlacer(name, pp, allocator.PlacerEnv{Rand: rnd, Typical: m.env.Typical})
+	pl, err := NewPlacer(m.env.Params, name, allocator.PlacerEnv{Rand: m.env.Rand, Typical: m.env.Typical})
 	if err != nil {
 		return nil, fmt.Errorf("monolithic: %w", err)
 	}
 	return pl, nil
-}
-
-func isFirstFit(name string) bool {
-	n := strings.ToLower(name)
-	return n == "first-fit" || n == "firstfit" || n == "first_fit"
 }
 
 func (m *monolithic) Init(e *Engine) error {

@@ -13,7 +13,9 @@ import (
 // the choice; PodTopologySpread's default constraints, which spread the
 // replicas of a Service or ReplicaSet, are not modelled. GPUs are an
 // extended resource the default plugins do not score: the device choice
-// is best fit.
+// is best fit. The parameters in KubeParamNames configure the profile as
+// NodeResourcesFitArgs does (MostAllocated or RequestedToCapacityRatio,
+// resource weights, GPUs included) and can disable BalancedAllocation.
 //
 // Like the scheduler, it stops searching once it has found
 // numFeasibleToFind feasible nodes (percentageOfNodesToScore, adaptive by
@@ -22,6 +24,7 @@ import (
 // offer modes) the rotation runs over the candidate list.
 type kubeDefault struct {
 	percent int // percentageOfNodesToScore; 0: adaptive
+	scoring kubeScoring
 	fixed   int // feasible nodes to find, when the scenario sets "sample"
 	next    int // nextStartNodeIndex
 	pick    picker
@@ -37,13 +40,13 @@ type kubeDefault struct {
 // are ~160 bytes apart and a search reads thousands of them per placement.
 type nodeView struct {
 	free     allocator.Resources
-	capacity [2]int64 // CPU, memory
+	capacity [3]int64 // CPU, memory, GPU (kubeDims)
 	gen      uint32
 	up       bool
 }
 
 func viewOf(a *allocator.Agent) nodeView {
-	return nodeView{free: a.Free, capacity: [2]int64{a.Capacity[allocator.CPU], a.Capacity[allocator.Mem]}, gen: a.Gen, up: a.Up}
+	return nodeView{free: a.Free, capacity: [3]int64{a.Capacity[allocator.CPU], a.Capacity[allocator.Mem], a.Capacity[allocator.GPU]}, gen: a.Gen, up: a.Up}
 }
 
 // bind follows cluster c: its agents' views, kept current as they change.
@@ -89,7 +92,11 @@ func kubeFactory(percent int) func(allocator.Params, allocator.PlacerEnv) (alloc
 			return nil, err
 		}
 		sm, err := readSample(p) // a fixed count replaces percentageOfNodesToScore
-		return &kubeDefault{percent: percent, fixed: sm.want, pick: pk}, err
+		if err != nil {
+			return nil, err
+		}
+		sc, err := readKubeScoring(p)
+		return &kubeDefault{percent: percent, fixed: sm.want, pick: pk, scoring: sc}, err
 	}
 }
 
@@ -113,6 +120,7 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 	}
 	row := k.cache.row(req)
 	k.pick.reset(c.NumAgents())
+	q := k.scoring.request(req)
 	// The search is sampler.each written out: through a closure, as the
 	// other scorers call it, the default scenario took 66 s instead of 45.
 	start, checked, found := k.next%n, 0, 0
@@ -135,7 +143,7 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 			sc = noFit
 			// The view rules out most agents; GPU devices need the cluster.
 			if v.up && v.free.Contains(req.Res) && (req.Res[allocator.GPU] == 0 || c.Fits(id, req)) {
-				sc = leastAllocated(v, req) + balancedAllocation(v, req)
+				sc = k.score(v, &q)
 			}
 			if row != nil {
 				row[id] = scored{gen: v.gen, score: sc}
@@ -155,63 +163,12 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 	return p, ok
 }
 
-// The requests NodeResourcesFit assumes for a pod that asks for no CPU or
-// no memory (DefaultMilliCPURequest, DefaultMemoryRequest: 200 MiB).
-const (
-	nonZeroCPU = 100
-	nonZeroMem = 200
-)
-
-// leastAllocated is NodeResourcesFit's LeastAllocated score with the pod
-// placed: per resource (capacity − requested) × 100 / capacity, in
-// integers, averaged over CPU and memory (a resource the node lacks is
-// skipped).
-func leastAllocated(v *nodeView, req allocator.Request) int64 {
-	cpu, mem := req.Res[allocator.CPU], req.Res[allocator.Mem]
-	if cpu == 0 {
-		cpu = nonZeroCPU
+// score is the profile's sum of NodeResourcesFit and, when enabled,
+// NodeResourcesBalancedAllocation (plugin weights 1).
+func (k *kubeDefault) score(v *nodeView, q *kubeRequest) int64 {
+	sc := k.scoring.fit(v, q)
+	if k.scoring.balanced {
+		sc += balancedAllocation(v, &q.req)
 	}
-	if mem == 0 {
-		mem = nonZeroMem
-	}
-	var sum, n int64
-	for i, r := range [2]struct{ dim, asked int64 }{{allocator.CPU, cpu}, {allocator.Mem, mem}} {
-		capacity := v.capacity[i]
-		if capacity == 0 {
-			continue
-		}
-		n++
-		if used := capacity - v.free[r.dim] + r.asked; used <= capacity {
-			sum += (capacity - used) * 100 / capacity
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	return sum / n
-}
-
-// balancedAllocation is NodeResourcesBalancedAllocation with the pod
-// placed: (1 − the standard deviation of the CPU and memory fractions
-// requested, each at most 1) × 100, truncated. A pod that requests neither
-// is not scored by it (best effort: every node 0).
-func balancedAllocation(v *nodeView, req allocator.Request) int64 {
-	if req.Res[allocator.CPU] == 0 && req.Res[allocator.Mem] == 0 {
-		return 0
-	}
-	var f [2]float64
-	n := 0
-	for i, dim := range [2]int{allocator.CPU, allocator.Mem} {
-		capacity := v.capacity[i]
-		if capacity == 0 {
-			continue
-		}
-		f[n] = min(float64(capacity-v.free[dim]+req.Res[dim])/float64(capacity), 1)
-		n++
-	}
-	std := 0.0
-	if n == 2 { // the standard deviation of two values: |f0 − f1| / 2
-		std = max(f[0]-f[1], f[1]-f[0]) / 2
-	}
-	return int64((1 - std) * 100)
+	return sc
 }

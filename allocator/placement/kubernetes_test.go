@@ -64,14 +64,14 @@ func TestKubeScoresByHand(t *testing.T) {
 		{2, 75, 100, "empty"},
 	} {
 		v := viewOf(c.Agent(tc.agent))
-		assert.Equal(t, tc.least, leastAllocated(&v, req), tc.why)
-		assert.Equal(t, tc.balanced, balancedAllocation(&v, req), tc.why)
+		assert.Equal(t, tc.least, fitOf(&defaultKubeScoring, &v, req), tc.why)
+		assert.Equal(t, tc.balanced, balancedAllocation(&v, &req), tc.why)
 	}
 	// A pod asking for nothing counts as 100 mCPU and 200 MiB for
 	// LeastAllocated and is not scored by BalancedAllocation.
 	empty := viewOf(c.Agent(2))
-	assert.Equal(t, int64((3900*100/4000+7992*100/8192)/2), leastAllocated(&empty, allocator.Request{}))
-	assert.Zero(t, balancedAllocation(&empty, allocator.Request{}))
+	assert.Equal(t, int64((3900*100/4000+7992*100/8192)/2), fitOf(&defaultKubeScoring, &empty, allocator.Request{}))
+	assert.Zero(t, balancedAllocation(&empty, &allocator.Request{}))
 
 	// The sums are 150, 99 and 175: the empty agent wins, whatever the seed.
 	for seed := range uint64(10) {
@@ -189,18 +189,25 @@ func BenchmarkKubernetes33k(b *testing.B) {
 }
 
 // On random clusters (score cache included) the search checks the window a
-// plain scan in the scheduler's order checks and picks among its best agents.
+// plain scan in the scheduler's order checks and picks among its best
+// agents, under the default profile and others.
 func TestKubeMatchesLinearSearch(t *testing.T) {
-	for _, name := range []string{"kubernetes", "kubernetes-all"} {
+	profiles := []allocator.Params{nil,
+		{"scoring": MostAllocated, "weights": map[string]any{"cpu": 1, "memory": 1, "gpu": 3}},
+		{"scoring": RequestedToCapacityRatio, "weights": map[string]any{"gpu": 1, "cpu": 2}, "shape": points(0, 0, 30, 2, 100, 10), "balanced": false},
+	}
+	for i, name := range []string{"kubernetes", "kubernetes-all", "kubernetes", "kubernetes-all", "kubernetes"} {
+		params := profiles[i%len(profiles)]
 		rng := rand.New(rand.NewPCG(7, 7))
 		c := allocator.NewCluster()
 		for i := range 300 {
 			_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint(i), Capacity: allocator.Res(int64(8+rng.IntN(56))*1000, int64(16+rng.IntN(240))*1024, 0, int64(rng.IntN(3))*4000), GPUModel: "V100"})
 			require.NoError(t, err)
 		}
-		p, err := allocator.NewPlacer(name, nil, allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(1, 1))})
+		p, err := allocator.NewPlacer(name, params, allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(1, 1))})
 		require.NoError(t, err)
 		k := p.(*kubeDefault)
+		name := fmt.Sprint(name, params)
 		type held struct {
 			pl  allocator.Placement
 			req allocator.Request
@@ -230,7 +237,10 @@ func TestKubeMatchesLinearSearch(t *testing.T) {
 				}
 				found++
 				v := viewOf(c.Agent(id))
-				sc := leastAllocated(&v, req) + balancedAllocation(&v, req)
+				sc := fitOf(&k.scoring, &v, req)
+				if k.scoring.balanced {
+					sc += balancedAllocation(&v, &req)
+				}
 				if sc > bestScore {
 					best, bestScore = map[allocator.AgentID]bool{}, sc
 				}

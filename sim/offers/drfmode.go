@@ -118,6 +118,13 @@ func newDRF(env sim.ModeEnv) (sim.Mode, error) {
 		}
 		m.fws = append(m.fws, fw)
 	}
+	names := []string{m.def.placement}
+	for _, fw := range m.fws {
+		names = append(names, fw.sp.placement)
+	}
+	if err := sim.CheckPlacerParams(rest, names...); err != nil {
+		return nil, fmt.Errorf("drf: %w", err)
+	}
 	m.group = make([][]allocator.Offer, len(m.fws))
 	return m, nil
 }
@@ -146,8 +153,7 @@ func (m *drfMode) Init(e *sim.Engine) error {
 		if fw.sp.hold && cfg.OfferTimeout == 0 {
 			return fmt.Errorf("drf: framework %q holds offers but there is no offer_timeout to return them", fw.info.Name)
 		}
-		pp, _ := sim.PlacerParams(m.env.Params) // checked when the mode was built
-		if fw.placer, err = allocator.NewPlacer(fw.sp.placement, pp, allocator.PlacerEnv{Rand: placeRand, Typical: m.env.Typical}); err != nil {
+		if fw.placer, err = sim.NewPlacer(m.env.Params, fw.sp.placement, allocator.PlacerEnv{Rand: placeRand, Typical: m.env.Typical}); err != nil {
 			return fmt.Errorf("drf: framework %q: %w", fw.info.Name, err)
 		}
 		if err := m.alloc.AddFramework(0, allocator.FrameworkID(i), fw.info); err != nil {

@@ -59,6 +59,9 @@ func newStatic(env sim.ModeEnv) (sim.Mode, error) {
 	if m.scanLimit, err = wholeNumber(p, "scan_limit", 1000); err != nil {
 		return nil, fmt.Errorf("static: %w", err)
 	}
+	if err := sim.CheckPlacerParams(p, sim.Placements(m.placement, env.Frameworks)...); err != nil {
+		return nil, fmt.Errorf("static: %w", err)
+	}
 	m.shares = make([]float64, len(env.Frameworks))
 	for i := range m.shares {
 		m.shares[i] = 1
@@ -112,8 +115,7 @@ func (m *staticMode) Init(e *sim.Engine) error {
 		if f.Placement != "" {
 			name = f.Placement
 		}
-		pp, _ := sim.PlacerParams(m.env.Params) // checked when the mode was built
-		pl, err := allocator.NewPlacer(name, pp, allocator.PlacerEnv{Rand: rnd, Typical: m.env.Typical})
+		pl, err := sim.NewPlacer(m.env.Params, name, allocator.PlacerEnv{Rand: rnd, Typical: m.env.Typical})
 		if err != nil {
 			return fmt.Errorf("static: framework %q: %w", f.Name, err)
 		}

@@ -3,7 +3,6 @@ package omega
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/allocator/index"
@@ -119,25 +118,19 @@ func newMode(env sim.ModeEnv) (sim.Mode, error) {
 			m.scheds = append(m.scheds, s)
 		}
 	}
+	if err := sim.CheckPlacerParams(p, sim.Placements(placement, env.Frameworks)...); err != nil {
+		return nil, fmt.Errorf("omega: %w", err)
+	}
 	return m, nil
 }
 
 // newPlacer builds a registered policy; first-fit is nil (the index answers
 // it in O(log n)).
 func (m *mode) newPlacer(name string) (allocator.Placer, error) {
-	switch strings.ToLower(name) {
-	case "first-fit", "firstfit", "first_fit":
+	if sim.IsFirstFit(name) {
 		return nil, nil
 	}
-	rnd := m.env.Rand
-	if rnd == nil {
-		rnd = sim.Stream(0, "mode")
-	}
-	pp, err := sim.PlacerParams(m.env.Params)
-	if err != nil {
-		return nil, err
-	}
-	return allocator.NewPlacer(name, pp, allocator.PlacerEnv{Rand: rnd, Typical: m.env.Typical})
+	return sim.NewPlacer(m.env.Params, name, allocator.PlacerEnv{Rand: m.env.Rand, Typical: m.env.Typical})
 }
 
 func (m *mode) Init(e *sim.Engine) error {
