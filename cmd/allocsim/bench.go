@@ -18,7 +18,7 @@ func registerBench(c *command) {
 }
 
 func init() {
-	register(&command{name: "bench", summary: "experiments: policy sweeps (sweep), the FGD GPU fragmentation study (frag), CI performance gates (gate)", run: runBench})
+	register(&command{name: "bench", summary: "experiments: policy sweeps (sweep), capacity planning (size), the FGD GPU fragmentation study (frag), CI performance gates (gate)", run: runBench})
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
