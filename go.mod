@@ -3,6 +3,7 @@ module github.com/allocsim/allocsim
 go 1.26
 
 require (
+	github.com/andybalholm/brotli v1.1.1
 	github.com/containerd/cgroups/v3 v3.1.3
 	github.com/klauspost/compress v1.17.9
 	github.com/mesos/mesos-go v0.0.11
@@ -23,7 +24,6 @@ require (
 	codeberg.org/go-pdf/fpdf v0.11.1 // indirect
 	git.sr.ht/~sbinet/gg v0.7.0 // indirect
 	github.com/ajstarks/svgo v0.0.0-20211024235047-1546f124cd8b // indirect
-	github.com/andybalholm/brotli v1.1.1 // indirect
 	github.com/cilium/ebpf v0.16.0 // indirect
 	github.com/containerd/log v0.1.0 // indirect
 	github.com/coreos/go-systemd/v22 v22.5.0 // indirect

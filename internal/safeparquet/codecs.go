@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/gzip"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -42,8 +44,13 @@ func (h *pageSizes) field(parent, id int16, v int64) {
 // the declared content size at once (up to 64 GiB: a 23-byte page made the
 // process die out of memory), and its RLE blocks expand 4 bytes into 128
 // KiB; the frames' blocks are walked to bound what they can produce.
+// Gzip and Brotli data declare no size, and their decoders grow the output
+// until the data ends: such pages are decompressed once, the output
+// discarded, to check that they produce no more than the page declares.
 func (h *pageSizes) checkBody(r io.ReaderAt, codec format.CompressionCodec, at int64) error {
-	if codec != format.Snappy && codec != format.Zstd {
+	switch codec {
+	case format.Snappy, format.Zstd, format.Gzip, format.Brotli:
+	default:
 		return nil
 	}
 	size := h.compressed
@@ -63,10 +70,37 @@ func (h *pageSizes) checkBody(r io.ReaderAt, codec format.CompressionCodec, at i
 	if size == 0 {
 		return nil
 	}
-	if codec == format.Snappy {
+	switch codec {
+	case format.Snappy:
 		return checkSnappy(r, at, size, h.uncompressed)
+	case format.Zstd:
+		return checkZstd(r, at, size, h.uncompressed)
 	}
-	return checkZstd(r, at, size, h.uncompressed)
+	return checkStream(r, codec, at, size, h.uncompressed)
+}
+
+// checkStream decompresses a Gzip or Brotli page without keeping its
+// output and refuses one that yields more than its uncompressed size:
+// Deflate expands up to ~1,000-fold and Brotli far more, so a damaged
+// page of a few MB could make the decoder allocate GBs. Data the decoder
+// would reject anyway is left to it.
+func checkStream(r io.ReaderAt, codec format.CompressionCodec, at, size, uncompressed int64) error {
+	src := io.NewSectionReader(r, at, size)
+	var zr io.Reader
+	name := "Brotli"
+	if codec == format.Gzip {
+		g, err := gzip.NewReader(src)
+		if err != nil {
+			return nil
+		}
+		zr, name = g, "Gzip"
+	} else {
+		zr = brotli.NewReader(src)
+	}
+	if n, _ := io.CopyN(io.Discard, zr, uncompressed+1); n > uncompressed {
+		return fmt.Errorf("%s data that decompresses to more than the page's %d bytes uncompressed", name, uncompressed)
+	}
+	return nil
 }
 
 func checkSnappy(r io.ReaderAt, at, size, uncompressed int64) error {

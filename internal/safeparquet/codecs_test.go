@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/gzip"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
@@ -41,12 +43,39 @@ func rleBlocks(n int) []byte {
 // inColumn puts one page with body into the chunk of column c (of codec
 // codec in validFile: 1 Zstandard, 2 Snappy) of the first row group.
 func inColumn(t *testing.T, c int, h format.PageHeader, body []byte) []byte {
+	return inColumnAs(t, c, -1, h, body)
+}
+
+// inColumnAs is inColumn with the chunk's codec set to codec (-1: as is).
+func inColumnAs(t *testing.T, c int, codec format.CompressionCodec, h format.PageHeader, body []byte) []byte {
 	h.CompressedPageSize = int32(len(body))
 	pages := append(pageHeader(t, h), body...)
 	return splice(t, validFile(t), pages, func(md *format.FileMetaData, at int64) {
 		m := &md.RowGroups[0].Columns[c].MetaData
 		m.DataPageOffset, m.DictionaryPageOffset, m.TotalCompressedSize = at, 0, int64(len(pages))
+		if codec >= 0 {
+			m.Codec = codec
+		}
 	})
+}
+
+// gzipped and brotlied compress data as the writers do.
+func gzipped(t *testing.T, data []byte) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	_, err := w.Write(data)
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	return b.Bytes()
+}
+
+func brotlied(t *testing.T, data []byte) []byte {
+	var b bytes.Buffer
+	w := brotli.NewWriterLevel(&b, brotli.BestCompression)
+	_, err := w.Write(data)
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	return b.Bytes()
 }
 
 func dataPage(uncompressed int32) format.PageHeader {
@@ -86,6 +115,15 @@ func TestOpenRejectsDeclaredSizes(t *testing.T) {
 			inColumn(t, 2, dataPage(100), bytes.Repeat([]byte{0xff}, 4))},
 		{"v2 levels past the page", "200 bytes of levels in a page of 10 bytes",
 			inColumn(t, 2, dataPageV2(100, 200, true), make([]byte, 10))},
+		// 64 MiB of zeros: ~64 KiB of Deflate, ~60 bytes of Brotli.
+		{"gzip bomb", "Gzip data that decompresses to more than the page's 100 bytes uncompressed",
+			inColumnAs(t, 1, format.Gzip, dataPage(100), gzipped(t, make([]byte, 64<<20)))},
+		{"gzip members adding up", "Gzip data that decompresses to more than the page's 100 bytes",
+			inColumnAs(t, 1, format.Gzip, dataPage(100), append(gzipped(t, make([]byte, 60)), gzipped(t, make([]byte, 60))...))},
+		{"brotli bomb", "Brotli data that decompresses to more than the page's 100 bytes uncompressed",
+			inColumnAs(t, 1, format.Brotli, dataPage(100), brotlied(t, make([]byte, 64<<20)))},
+		{"brotli after v2 levels", "Brotli data that decompresses to more than the page's 100 bytes",
+			inColumnAs(t, 1, format.Brotli, dataPageV2(100, 3, true), append([]byte{1, 2, 3}, brotlied(t, make([]byte, 101))...))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Open(bytes.NewReader(tc.file), int64(len(tc.file)))
@@ -100,6 +138,9 @@ func TestOpenRejectsDeclaredSizes(t *testing.T) {
 		"zstd content size that fits": inColumn(t, 1, dataPage(100), zstdFrame(4, []byte("abcd"))),
 		"snappy length that fits":     inColumn(t, 2, dataPage(100), append(snappyLen(100), 0)),
 		"v2 values not compressed":    inColumn(t, 2, dataPageV2(100, 0, false), append(snappyLen(1<<40), 0)),
+		"gzip that fits":              inColumnAs(t, 1, format.Gzip, dataPage(100), gzipped(t, make([]byte, 100))),
+		"brotli that fits":            inColumnAs(t, 1, format.Brotli, dataPageV2(100, 3, true), append([]byte{1, 2, 3}, brotlied(t, make([]byte, 100))...)),
+		"gzip damaged":                inColumnAs(t, 1, format.Gzip, dataPage(100), []byte("not gzip")),
 	} {
 		_, err := Open(bytes.NewReader(file), int64(len(file)))
 		require.NoError(t, err, name)
@@ -111,6 +152,41 @@ type wideRow struct {
 	Name  string  `parquet:"name,zstd"`
 	Value float64 `parquet:"value,snappy"`
 	Opt   *int64  `parquet:"opt,optional,zstd"`
+}
+
+type streamRow struct {
+	ID   int64  `parquet:"id,gzip"`
+	Name string `parquet:"name,brotli"`
+	Opt  *int64 `parquet:"opt,optional,gzip"`
+}
+
+// Gzip and Brotli pages as parquet-go writes them pass the check and read
+// back whole.
+func TestOpenAcceptsStreamPages(t *testing.T) {
+	for _, v := range []int{1, 2} {
+		var buf bytes.Buffer
+		w := parquet.NewGenericWriter[streamRow](&buf, parquet.DataPageVersion(v), parquet.PageBufferSize(64<<10))
+		rng := rand.New(rand.NewPCG(3, 4))
+		rows := make([]streamRow, 50_000)
+		for i := range rows {
+			rows[i] = streamRow{ID: rng.Int64N(1000), Name: strings.Repeat("ab", rng.IntN(20))}
+			if i%3 == 0 {
+				x := int64(i)
+				rows[i].Opt = &x
+			}
+		}
+		_, err := w.Write(rows)
+		require.NoError(t, err)
+		require.NoError(t, w.Close())
+		f, err := Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		require.NoError(t, err, "data page v%d", v)
+		got := make([]streamRow, len(rows)+1)
+		n, err := parquet.NewGenericReader[streamRow](f).Read(got)
+		if err != io.EOF {
+			require.NoError(t, err)
+		}
+		require.Equal(t, rows, got[:n])
+	}
 }
 
 // Files as parquet-go writes them, with pages of several Zstandard blocks,

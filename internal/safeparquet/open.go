@@ -4,12 +4,12 @@
 // file (a flipped byte can cost gigabytes), it decodes Thrift footers and
 // page headers with unbounded recursion (a few megabytes of nesting overflow
 // the stack, a fatal error that recover cannot catch), and some of its
-// constructors panic on a bad file, and its Snappy and Zstandard decoders
-// allocate whatever size the compressed data declares. Open checks the
+// constructors panic on a bad file, its Snappy and Zstandard decoders
+// allocate whatever size the compressed data declares, and its Gzip and
+// Brotli decoders grow their output until the data ends. Open checks the
 // trailer, the footer, every page header and those declared sizes first,
-// refuses LZ4_RAW, and turns parquet-go's panics into errors. Gzip and
-// Brotli pages are not checked: their decoders grow with the data, which a
-// damaged page can expand (Deflate at most ~1,000-fold) but not declare.
+// decompresses Gzip and Brotli pages once to check what they produce,
+// refuses LZ4_RAW, and turns parquet-go's panics into errors.
 package safeparquet
 
 import (
