@@ -11,7 +11,7 @@ import (
 // Matrix is policies × workloads × seeds on one cluster.
 type Matrix struct {
 	Input    *Input
-	Policies []string
+	Policies []string // ParsePolicy entries
 	Seeds    []uint64
 	Target   float64          // DefaultTarget if 0
 	Jobs     int              // parallel runs; GOMAXPROCS if ≤ 0
@@ -33,6 +33,15 @@ type Results struct {
 func (m Matrix) Run() (*Results, error) {
 	type job struct{ w, p, s int }
 	var jobs []job
+	names := make([]string, len(m.Policies))
+	params := make([]allocator.Params, len(m.Policies))
+	for i, entry := range m.Policies {
+		name, own, err := ParsePolicy(entry)
+		if err != nil {
+			return nil, err
+		}
+		names[i], params[i] = name, PlacerParams(m.Params, own)
+	}
 	res := &Results{Policies: m.Policies, Seeds: m.Seeds}
 	res.Curves = make([][][]*Curve, len(m.Input.Workloads))
 	for w := range m.Input.Workloads {
@@ -47,11 +56,11 @@ func (m Matrix) Run() (*Results, error) {
 	}
 	err := parallel.Do(len(jobs), m.Jobs, func(i int) error {
 		j := jobs[i]
-		r := Run{Cluster: m.Input.Cluster, Workload: &m.Input.Workloads[j.w], Policy: m.Policies[j.p], Seed: m.Seeds[j.s], Target: m.Target, Params: m.Params}
+		r := Run{Cluster: m.Input.Cluster, Workload: &m.Input.Workloads[j.w], Policy: names[j.p], Seed: m.Seeds[j.s], Target: m.Target, Params: params[j.p]}
 		cur, err := r.Execute()
 		res.Curves[j.w][j.p][j.s] = cur
 		if err != nil {
-			return fmt.Errorf("%s, %s, seed %d: %w", res.Workloads[j.w], r.Policy, r.Seed, err)
+			return fmt.Errorf("%s, %s, seed %d: %w", res.Workloads[j.w], m.Policies[j.p], r.Seed, err)
 		}
 		return nil
 	}, m.Progress)

@@ -34,7 +34,7 @@ func runBenchFrag(args []string, stdout, stderr io.Writer) error {
 	nodes := fs.String("nodes", "", "openb node list (CSV), e.g. openb_node_list_gpu_node.csv")
 	var pods stringList
 	fs.Var(&pods, "pods", "openb pod list (CSV); repeat for more workloads")
-	policies := fs.String("policies", "Random,DotProduct,GpuClustering,GpuPacking,BestFit,FGD", "placement policies, comma-separated")
+	policies := fs.String("policies", "Random,DotProduct,GpuClustering,GpuPacking,BestFit,FGD", "placement policies, comma-separated; settings of a policy's own follow its name,\ne.g. kubernetes:scoring=most-allocated:weights.gpu=3:weights.cpu=1:weights.memory=1")
 	seeds := fs.String("seeds", "42-51", "seeds: a list and/or ranges, e.g. 42-51 or 1,5,7-9")
 	jobs := fs.Int("j", 0, "parallel runs (default GOMAXPROCS)")
 	format := fs.String("format", "table", "output: table or tsv")
@@ -77,8 +77,12 @@ func runBenchFrag(args []string, stdout, stderr io.Writer) error {
 	params := allocator.Params{"ties": *ties}
 	for _, p := range pols { // fail before loading anything
 		probe := allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(0, 0)), Typical: []allocator.TaskShape{{Req: allocator.Request{Res: allocator.Res(0, 0, 0, 1)}, Freq: 1}}}
-		if _, err := allocator.NewPlacer(p, params, probe); err != nil {
+		name, own, err := frag.ParsePolicy(p)
+		if err != nil {
 			return fmt.Errorf("--policies: %w", err)
+		}
+		if _, err := allocator.NewPlacer(name, frag.PlacerParams(params, own), probe); err != nil {
+			return fmt.Errorf("--policies: %s: %w", p, err)
 		}
 	}
 

@@ -63,6 +63,8 @@ func TestBenchFragUsageErrors(t *testing.T) {
 		{"bad seeds", []string{"bench", "frag", "--nodes", "n.csv", "--pods", "p.csv", "--seeds", "9-3"}, 1, "--seeds"},
 		{"bad format", []string{"bench", "frag", "--nodes", "n.csv", "--pods", "p.csv", "--format", "xml"}, 1, "--format"},
 		{"bad policy", []string{"bench", "frag", "--nodes", "n.csv", "--pods", "p.csv", "--policies", "Random,Magic"}, 1, `"Magic"`},
+		{"bad policy setting", []string{"bench", "frag", "--nodes", "n.csv", "--pods", "p.csv", "--policies", "kubernetes:scoring"}, 1, `--policies: policy "kubernetes:scoring": "scoring": want key=value`},
+		{"setting the policy does not read", []string{"bench", "frag", "--nodes", "n.csv", "--pods", "p.csv", "--policies", "FGD:balanced=false"}, 1, `--policies: FGD:balanced=false: parameter "balanced": only the kubernetes placements read it`},
 		{"bad ties", []string{"bench", "frag", "--nodes", "n.csv", "--pods", "p.csv", "--ties", "last"}, 1, "ties"},
 		{"missing file", []string{"bench", "frag", "--nodes", "/nonexistent/n.csv", "--pods", "p.csv"}, 1, "n.csv"},
 	}
