@@ -79,6 +79,10 @@ func (r Request) GPUKind() int {
 type Request struct {
 	Res       Resources
 	GPUModels ModelSet // allowed GPU models; 0 = any
+	// Group marks the replicas of one service (the engine sets the job id
+	// + 1 for tasks without a duration), which spreading policies keep
+	// apart; 0 for none. The cluster counts grouped tasks per agent and zone.
+	Group int64
 }
 
 // WholeGPUs returns the number of whole devices requested, or 0 for a
@@ -125,6 +129,7 @@ type Cluster struct {
 	zoneIdx  map[string]int32
 
 	watchers []func(AgentID)
+	groups   groupCounts
 }
 
 // Watch registers fn to be called after every change to an agent's free
@@ -229,6 +234,7 @@ func (c *Cluster) Clone() *Cluster {
 		modelIdx: make(map[string]ModelID, len(c.modelIdx)),
 		rackIdx:  make(map[string]int32, len(c.rackIdx)),
 		zoneIdx:  make(map[string]int32, len(c.zoneIdx)),
+		groups:   c.groups.clone(),
 	}
 	for k, v := range c.modelIdx {
 		d.modelIdx[k] = v
@@ -385,6 +391,9 @@ func (c *Cluster) Allocate(p Placement, req Request) {
 		c.free = c.free.Sub(req.Res)
 	}
 	a.Tasks[req.GPUKind()]++
+	if req.Group != 0 {
+		c.groups.add(p.Agent, a.Zone, req.Group, 1)
+	}
 	c.changed(p.Agent)
 }
 
@@ -398,6 +407,9 @@ func (c *Cluster) Release(p Placement, req Request) {
 	}
 	if k := req.GPUKind(); a.Tasks[k] > 0 {
 		a.Tasks[k]--
+	}
+	if req.Group != 0 {
+		c.groups.add(p.Agent, a.Zone, req.Group, -1)
 	}
 	c.changed(p.Agent)
 }

@@ -132,6 +132,12 @@ func (e *Engine) submit(spec allocator.TaskSpec, attempt int32) {
 	id := e.tasks.alloc()
 	t := e.tasks.at(id)
 	t.Spec = spec
+	if spec.Duration == allocator.Never {
+		// A service's tasks are its replicas, which spreading policies
+		// keep apart (kube-scheduler's default spread constraints apply to
+		// the pods of a ReplicaSet, not of a batch Job).
+		t.Spec.Req.Group = spec.Job + 1
+	}
 	t.Ready = e.now
 	t.Seq = e.nextSeq
 	t.Attempt = attempt

@@ -29,7 +29,10 @@ func (sc *shapeCache) reset(n int) {
 }
 
 // row returns the shape's scores by agent, or nil when the cache is full.
+// A shape is what the request asks for: the replicas of different services
+// share it (their group is scored apart, uncached).
 func (sc *shapeCache) row(req allocator.Request) []scored {
+	req.Group = 0
 	if i, ok := sc.slots[req]; ok {
 		return sc.rows[i]
 	}

@@ -1,21 +1,24 @@
 package placement
 
 import (
+	"math"
+
 	"github.com/allocsim/allocsim/allocator"
 )
 
-// kubeDefault is the resource side of the default kube-scheduler: the
-// feasible nodes it finds are scored by NodeResourcesFit (LeastAllocated
-// over CPU and memory, weight 1 each) plus NodeResourcesBalancedAllocation,
-// both 0..100 and weighted 1; the highest sum wins, ties uniformly at random
-// (selectHost). The default affinity, taint and image-locality plugins give
-// every node the same score without those features, so they cannot change
-// the choice; PodTopologySpread's default constraints, which spread the
-// replicas of a Service or ReplicaSet, are not modelled. GPUs are an
-// extended resource the default plugins do not score: the device choice
+// kubeDefault is the default kube-scheduler's scoring: the feasible nodes
+// it finds are scored by NodeResourcesFit (LeastAllocated over CPU and
+// memory, weight 1 each) plus NodeResourcesBalancedAllocation, both 0..100
+// and weighted 1, plus, for a service's replicas (Request.Group),
+// PodTopologySpread with the system default constraints (weight 2); the
+// highest sum wins, ties uniformly at random (selectHost). The default
+// affinity, taint and image-locality plugins give every node the same
+// score without those features, so they cannot change the choice. GPUs are
+// an extended resource the default plugins do not score: the device choice
 // is best fit. The parameters in KubeParamNames configure the profile as
 // NodeResourcesFitArgs does (MostAllocated or RequestedToCapacityRatio,
-// resource weights, GPUs included) and can disable BalancedAllocation.
+// resource weights, GPUs included) and can disable BalancedAllocation or
+// the spreading.
 //
 // Like the scheduler, it stops searching once it has found
 // numFeasibleToFind feasible nodes (percentageOfNodesToScore, adaptive by
@@ -34,6 +37,17 @@ type kubeDefault struct {
 	cache shapeCache
 	c     *allocator.Cluster
 	nodes []nodeView // per agent, kept current through Cluster.Watch
+	// Scratch for spreading a service's replicas: the feasible nodes with
+	// their resource scores, the group's tasks per agent and per zone
+	// (zoneCount is −1 for a zone with no feasible node).
+	found     []scoredNode
+	count     []int32
+	zoneCount []int32
+}
+
+type scoredNode struct {
+	id         allocator.AgentID
+	score, raw int64 // the resource score; PodTopologySpread's, before normalising
 }
 
 // nodeView is what a search reads of an agent, packed: the Agent records
@@ -42,11 +56,17 @@ type nodeView struct {
 	free     allocator.Resources
 	capacity [3]int64 // CPU, memory, GPU (kubeDims)
 	gen      uint32
+	zone     int32 // index into Cluster.Zones; -1 without one
 	up       bool
 }
 
-func viewOf(a *allocator.Agent) nodeView {
-	return nodeView{free: a.Free, capacity: [3]int64{a.Capacity[allocator.CPU], a.Capacity[allocator.Mem], a.Capacity[allocator.GPU]}, gen: a.Gen, up: a.Up}
+func viewOf(c *allocator.Cluster, a *allocator.Agent) nodeView {
+	zone := a.Zone
+	if c.Zones[zone] == "" {
+		zone = -1
+	}
+	return nodeView{free: a.Free, capacity: [3]int64{a.Capacity[allocator.CPU], a.Capacity[allocator.Mem], a.Capacity[allocator.GPU]},
+		gen: a.Gen, zone: zone, up: a.Up}
 }
 
 // bind follows cluster c: its agents' views, kept current as they change.
@@ -54,7 +74,7 @@ func (k *kubeDefault) bind(c *allocator.Cluster) {
 	k.c, k.nodes = c, k.nodes[:0]
 	k.cache.slots = nil // another cluster's scores, whose generations may match
 	for i := range c.NumAgents() {
-		k.nodes = append(k.nodes, viewOf(c.Agent(allocator.AgentID(i))))
+		k.nodes = append(k.nodes, viewOf(c, c.Agent(allocator.AgentID(i))))
 	}
 	c.Watch(func(id allocator.AgentID) {
 		if k.c != c { // the placer has moved on to another cluster
@@ -63,7 +83,7 @@ func (k *kubeDefault) bind(c *allocator.Cluster) {
 		for int(id) >= len(k.nodes) {
 			k.nodes = append(k.nodes, nodeView{})
 		}
-		k.nodes[id] = viewOf(c.Agent(id))
+		k.nodes[id] = viewOf(c, c.Agent(id))
 	})
 }
 
@@ -121,6 +141,8 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 	row := k.cache.row(req)
 	k.pick.reset(c.NumAgents())
 	q := k.scoring.request(req)
+	spread := k.scoring.spread && req.Group != 0
+	k.found = k.found[:0]
 	// The search is sampler.each written out: through a closure, as the
 	// other scorers call it, the default scenario took 66 s instead of 45.
 	start, checked, found := k.next%n, 0, 0
@@ -153,9 +175,16 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 			continue
 		}
 		found++
-		k.pick.offer(sc, id, 0)
+		if spread {
+			k.found = append(k.found, scoredNode{id: id, score: sc})
+		} else {
+			k.pick.offer(sc, id, 0)
+		}
 	}
 	k.next = (start + checked) % n
+	if spread {
+		k.spread(c, req.Group)
+	}
 	p, ok := k.pick.result()
 	if ok {
 		p.Devices = bestFitDevices(c, p.Agent, req)
@@ -171,4 +200,63 @@ func (k *kubeDefault) score(v *nodeView, q *kubeRequest) int64 {
 		sc += balancedAllocation(v, &q.req)
 	}
 	return sc
+}
+
+// The system default constraints of PodTopologySpread (both
+// ScheduleAnyway): a service's replicas at most maxSkew apart per node and
+// per zone; the plugin's weight in the default profile.
+const (
+	hostMaxSkew  = 3
+	zoneMaxSkew  = 5
+	spreadWeight = 2
+)
+
+// spread adds PodTopologySpread's score to the feasible nodes found and
+// offers them to the picker. Per node, the raw score sums, for the node and
+// for its zone (nodes without one skip it), count·log(domains + 2) +
+// maxSkew − 1, where count is the group's tasks there and domains the
+// feasible nodes, or the zones among them; it is rounded, then normalised
+// over the feasible nodes to 100·(max + min − raw)/max, so the node with
+// the fewest replicas around it scores 100.
+func (k *kubeDefault) spread(c *allocator.Cluster, group int64) {
+	if len(k.found) == 0 {
+		return
+	}
+	for len(k.count) < c.NumAgents() {
+		k.count = append(k.count, 0)
+	}
+	// A service has few replicas: visit their agents, not a map per node.
+	c.EachGroupAgent(group, func(id allocator.AgentID, n int32) { k.count[id] = n })
+	defer c.EachGroupAgent(group, func(id allocator.AgentID, _ int32) { k.count[id] = 0 })
+	k.zoneCount = k.zoneCount[:0]
+	for range c.Zones {
+		k.zoneCount = append(k.zoneCount, -1)
+	}
+	zones := 0
+	for _, f := range k.found {
+		if z := k.nodes[f.id].zone; z >= 0 && k.zoneCount[z] < 0 {
+			k.zoneCount[z] = c.GroupInZone(z, group)
+			zones++
+		}
+	}
+	hostW, zoneW := math.Log(float64(len(k.found)+2)), math.Log(float64(zones+2))
+	lo, hi := int64(math.MaxInt64), int64(0)
+	for i := range k.found {
+		f := &k.found[i]
+		raw := float64(k.count[f.id])*hostW + hostMaxSkew - 1
+		if z := k.nodes[f.id].zone; z >= 0 {
+			raw += float64(k.zoneCount[z])*zoneW + zoneMaxSkew - 1
+		}
+		f.raw = int64(math.Round(raw))
+		lo, hi = min(lo, f.raw), max(hi, f.raw)
+	}
+	for i := range k.found {
+		f := &k.found[i]
+		norm := int64(100)
+		if hi > 0 {
+			norm = 100 * (hi + lo - f.raw) / hi
+		}
+		f.score += spreadWeight * norm
+		k.pick.offer(f.score, f.id, 0)
+	}
 }

@@ -24,7 +24,8 @@ const (
 //	weights:  {cpu: 1, memory: 1, gpu: 0}   # scoringStrategy.resources
 //	shape:    [{utilization: 0, score: 0}, {utilization: 100, score: 10}]
 //	balanced: true                          # NodeResourcesBalancedAllocation
-var KubeParamNames = []string{"scoring", "weights", "shape", "balanced"}
+//	spread:   true                          # PodTopologySpread, system defaults
+var KubeParamNames = []string{"scoring", "weights", "shape", "balanced", "spread"}
 
 // kubeDims are the resources NodeResourcesFit can weigh, in the order of
 // kubeScoring.weights: GPUs are an extended resource (nvidia.com/gpu).
@@ -43,6 +44,7 @@ type kubeScoring struct {
 	weights  [3]int64
 	shape    []shapePoint
 	balanced bool
+	spread   bool // spread a service's replicas (Request.Group)
 }
 
 type strategy uint8
@@ -57,7 +59,7 @@ var strategies = [...]string{LeastAllocated, MostAllocated, RequestedToCapacityR
 
 // defaultKubeScoring is the default profile: LeastAllocated over CPU and
 // memory, weight 1 each, plus BalancedAllocation.
-var defaultKubeScoring = kubeScoring{strategy: leastAllocated, weights: [3]int64{1, 1, 0}, balanced: true}
+var defaultKubeScoring = kubeScoring{strategy: leastAllocated, weights: [3]int64{1, 1, 0}, balanced: true, spread: true}
 
 // KubeScoring checks the kubernetes-only parameters of p.
 func KubeScoring(p allocator.Params) error {
@@ -94,12 +96,17 @@ func readKubeScoring(p allocator.Params) (kubeScoring, error) {
 			return s, fmt.Errorf("parameter \"weights\": %w", err)
 		}
 	}
-	if v, ok := p["balanced"]; ok {
-		b, isBool := v.(bool)
-		if !isBool {
-			return s, fmt.Errorf("parameter \"balanced\": want true or false, got %T", v)
+	for _, b := range []struct {
+		key string
+		dst *bool
+	}{{"balanced", &s.balanced}, {"spread", &s.spread}} {
+		if v, ok := p[b.key]; ok {
+			x, isBool := v.(bool)
+			if !isBool {
+				return s, fmt.Errorf("parameter %q: want true or false, got %T", b.key, v)
+			}
+			*b.dst = x
 		}
-		s.balanced = b
 	}
 	return s, nil
 }

@@ -143,6 +143,8 @@ func TestKubeParamsRefused(t *testing.T) {
 		{"kubernetes", allocator.Params{"scoring": RequestedToCapacityRatio, "shape": []any{map[string]any{"utilization": 0, "score": 1, "x": 2}}}, `point 1: unknown parameter "x"`},
 		{"kubernetes", allocator.Params{"scoring": RequestedToCapacityRatio, "shape": []any{3}}, `point 1: want {utilization`},
 		{"kubernetes-all", allocator.Params{"balanced": "yes"}, `parameter "balanced": want true or false`},
+		{"kubernetes", allocator.Params{"spread": 1}, `parameter "spread": want true or false, got int`},
+		{"random", allocator.Params{"spread": false}, `parameter "spread": only the kubernetes placements read it`},
 		{"best-fit", allocator.Params{"scoring": MostAllocated}, `parameter "scoring": only the kubernetes placements read it`},
 		{"fgd", allocator.Params{"balanced": false}, `parameter "balanced": only the kubernetes placements read it`},
 	} {
