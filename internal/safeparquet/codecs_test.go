@@ -163,29 +163,35 @@ type streamRow struct {
 // Gzip and Brotli pages as parquet-go writes them pass the check and read
 // back whole.
 func TestOpenAcceptsStreamPages(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	rows := make([]streamRow, 50_000)
+	for i := range rows {
+		rows[i] = streamRow{ID: rng.Int64N(1000), Name: strings.Repeat("ab", rng.IntN(20))}
+		if i%3 == 0 {
+			x := int64(i)
+			rows[i].Opt = &x
+		}
+	}
+	roundTrip(t, rows, 64<<10)
+}
+
+// roundTrip writes rows as data pages v1, then v2, opens each file with
+// Open and reads every row back.
+func roundTrip[T any](t *testing.T, rows []T, pageBuffer int) {
 	for _, v := range []int{1, 2} {
 		var buf bytes.Buffer
-		w := parquet.NewGenericWriter[streamRow](&buf, parquet.DataPageVersion(v), parquet.PageBufferSize(64<<10))
-		rng := rand.New(rand.NewPCG(3, 4))
-		rows := make([]streamRow, 50_000)
-		for i := range rows {
-			rows[i] = streamRow{ID: rng.Int64N(1000), Name: strings.Repeat("ab", rng.IntN(20))}
-			if i%3 == 0 {
-				x := int64(i)
-				rows[i].Opt = &x
-			}
-		}
+		w := parquet.NewGenericWriter[T](&buf, parquet.DataPageVersion(v), parquet.PageBufferSize(pageBuffer))
 		_, err := w.Write(rows)
 		require.NoError(t, err)
 		require.NoError(t, w.Close())
 		f, err := Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 		require.NoError(t, err, "data page v%d", v)
-		got := make([]streamRow, len(rows)+1)
-		n, err := parquet.NewGenericReader[streamRow](f).Read(got)
+		got := make([]T, len(rows)+1)
+		n, err := parquet.NewGenericReader[T](f).Read(got)
 		if err != io.EOF {
 			require.NoError(t, err)
 		}
-		require.Equal(t, rows, got[:n])
+		require.Equal(t, rows, got[:n], "data page v%d", v)
 	}
 }
 
@@ -193,31 +199,16 @@ func TestOpenAcceptsStreamPages(t *testing.T) {
 // data pages v1 and v2, and optional columns (levels before the values),
 // pass the checks and read back whole.
 func TestOpenAcceptsRealPages(t *testing.T) {
-	for _, v := range []int{1, 2} {
-		var buf bytes.Buffer
-		w := parquet.NewGenericWriter[wideRow](&buf, parquet.DataPageVersion(v), parquet.PageBufferSize(1<<20))
-		rng := rand.New(rand.NewPCG(1, 2))
-		rows := make([]wideRow, 100_000)
-		for i := range rows {
-			rows[i] = wideRow{ID: rng.Int64(), Name: strings.Repeat("ab", rng.IntN(20)), Value: rng.Float64()}
-			if i%3 == 0 {
-				x := int64(i)
-				rows[i].Opt = &x
-			}
+	rng := rand.New(rand.NewPCG(1, 2))
+	rows := make([]wideRow, 100_000)
+	for i := range rows {
+		rows[i] = wideRow{ID: rng.Int64(), Name: strings.Repeat("ab", rng.IntN(20)), Value: rng.Float64()}
+		if i%3 == 0 {
+			x := int64(i)
+			rows[i].Opt = &x
 		}
-		_, err := w.Write(rows)
-		require.NoError(t, err)
-		require.NoError(t, w.Close())
-		f, err := Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-		require.NoError(t, err, "data page v%d", v)
-		got := make([]wideRow, len(rows)+1)
-		n, err := parquet.NewGenericReader[wideRow](f).Read(got)
-		if err != io.EOF {
-			require.NoError(t, err)
-		}
-		require.Equal(t, len(rows), n)
-		require.Equal(t, rows, got[:n])
 	}
+	roundTrip(t, rows, 1<<20)
 }
 
 // BenchmarkOpen checks a 1 M-row file of Snappy and Zstandard pages (~9 MB),
