@@ -2,6 +2,7 @@ package placement
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -190,18 +191,21 @@ func BenchmarkKubernetes33k(b *testing.B) {
 
 // On random clusters (score cache included) the search checks the window a
 // plain scan in the scheduler's order checks and picks among its best
-// agents, under the default profile and others.
+// agents, under the default profile and others, replicas of services
+// (spread over nodes and zones, some nodes without one) among the tasks.
 func TestKubeMatchesLinearSearch(t *testing.T) {
 	profiles := []allocator.Params{nil,
 		{"scoring": MostAllocated, "weights": map[string]any{"cpu": 1, "memory": 1, "gpu": 3}},
 		{"scoring": RequestedToCapacityRatio, "weights": map[string]any{"gpu": 1, "cpu": 2}, "shape": points(0, 0, 30, 2, 100, 10), "balanced": false},
+		{"spread": false},
 	}
-	for i, name := range []string{"kubernetes", "kubernetes-all", "kubernetes", "kubernetes-all", "kubernetes"} {
+	for i, name := range []string{"kubernetes", "kubernetes-all", "kubernetes", "kubernetes-all", "kubernetes", "kubernetes-all"} {
 		params := profiles[i%len(profiles)]
 		rng := rand.New(rand.NewPCG(7, 7))
 		c := allocator.NewCluster()
 		for i := range 300 {
-			_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint(i), Capacity: allocator.Res(int64(8+rng.IntN(56))*1000, int64(16+rng.IntN(240))*1024, 0, int64(rng.IntN(3))*4000), GPUModel: "V100"})
+			_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint(i), Capacity: allocator.Res(int64(8+rng.IntN(56))*1000, int64(16+rng.IntN(240))*1024, 0, int64(rng.IntN(3))*4000), GPUModel: "V100",
+				Zone: []string{"", "z1", "z2", "z3"}[rng.IntN(4)]})
 			require.NoError(t, err)
 		}
 		p, err := allocator.NewPlacer(name, params, allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(1, 1))})
@@ -225,31 +229,57 @@ func TestKubeMatchesLinearSearch(t *testing.T) {
 				c.SetUp(allocator.AgentID(rng.IntN(c.NumAgents())), rng.IntN(2) == 0)
 			}
 			req := allocator.Request{Res: allocator.Res(int64(rng.IntN(12))*1000, int64(rng.IntN(40))*1024, 0, []int64{0, 0, 500, 1000, 4000}[rng.IntN(5)])}
+			if rng.IntN(2) == 0 {
+				req.Group = int64(1 + rng.IntN(6))
+			}
 			// The scan: from k.next, in order, until enough fit.
 			n := c.NumAgents()
 			want, start := numFeasibleToFind(n, k.percent), k.next
-			best, bestScore, found, checked := map[allocator.AgentID]bool{}, int64(-1), 0, 0
-			for checked < n && found < want {
+			scores, found, checked := map[allocator.AgentID]int64{}, []allocator.AgentID{}, 0
+			for checked < n && len(found) < want {
 				id := allocator.AgentID((start + checked) % n)
 				checked++
 				if !c.Fits(id, req) {
 					continue
 				}
-				found++
+				found = append(found, id)
 				v := viewOf(c, c.Agent(id))
-				sc := fitOf(&k.scoring, &v, req)
+				scores[id] = fitOf(&k.scoring, &v, req)
 				if k.scoring.balanced {
-					sc += balancedAllocation(&v, &req)
+					scores[id] += balancedAllocation(&v, &req)
 				}
-				if sc > bestScore {
-					best, bestScore = map[allocator.AgentID]bool{}, sc
+			}
+			if req.Group != 0 && k.scoring.spread {
+				// PodTopologySpread, from the cluster's counts.
+				zones := map[int32]bool{}
+				for _, id := range found {
+					if z := c.Agent(id).Zone; c.Zones[z] != "" {
+						zones[z] = true
+					}
 				}
-				if sc == bestScore {
+				raw, lo, hi := map[allocator.AgentID]int64{}, int64(math.MaxInt64), int64(0)
+				for _, id := range found {
+					r := float64(c.GroupOn(id, req.Group))*math.Log(float64(len(found)+2)) + 2
+					if z := c.Agent(id).Zone; c.Zones[z] != "" {
+						r += float64(c.GroupInZone(z, req.Group))*math.Log(float64(len(zones)+2)) + 4
+					}
+					raw[id] = int64(math.Round(r))
+					lo, hi = min(lo, raw[id]), max(hi, raw[id])
+				}
+				for _, id := range found {
+					scores[id] += 2 * (100 * (hi + lo - raw[id]) / hi)
+				}
+			}
+			best, bestScore := map[allocator.AgentID]bool{}, int64(-1)
+			for _, id := range found {
+				if sc := scores[id]; sc > bestScore {
+					best, bestScore = map[allocator.AgentID]bool{id: true}, sc
+				} else if sc == bestScore {
 					best[id] = true
 				}
 			}
 			pl, ok := p.Place(c, req, allocator.Candidates{})
-			require.Equal(t, found > 0, ok, "%s step %d", name, step)
+			require.Equal(t, len(found) > 0, ok, "%s step %d", name, step)
 			require.Equal(t, (start+checked)%n, k.next, "%s step %d: the next search's start", name, step)
 			if ok {
 				require.True(t, best[pl.Agent], "%s step %d: agent %d is not among the best %v", name, step, pl.Agent, best)
