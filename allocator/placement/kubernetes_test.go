@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -151,10 +152,12 @@ func TestKubeCandidates(t *testing.T) {
 }
 
 // BenchmarkKubernetes33k places and releases a task on 33,000 agents about
-// half full, against best-fit, which scores every agent (with its cache).
+// half full, against best-fit, which scores every agent (with its cache);
+// "kubernetes/replicas" places the replicas of 1,000 services, spread.
 func BenchmarkKubernetes33k(b *testing.B) {
-	for _, name := range []string{"kubernetes", "kubernetes-all", "best-fit"} {
+	for _, name := range []string{"kubernetes", "kubernetes/replicas", "kubernetes-all", "best-fit"} {
 		b.Run(name, func(b *testing.B) {
+			policy, services := strings.CutSuffix(name, "/replicas")
 			rng := rand.New(rand.NewPCG(5, 5))
 			c := allocator.NewCluster()
 			for i := range 33000 {
@@ -164,26 +167,33 @@ func BenchmarkKubernetes33k(b *testing.B) {
 				}
 				c.Allocate(allocator.Placement{Agent: id}, allocator.Request{Res: allocator.Res(int64(rng.IntN(32))*1000, int64(rng.IntN(128))*1024, 0, 0)})
 			}
-			p, err := allocator.NewPlacer(name, nil, allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(1, 1))})
+			p, err := allocator.NewPlacer(policy, nil, allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(1, 1))})
 			if err != nil {
 				b.Fatal(err)
 			}
-			req := allocator.Request{Res: allocator.Res(1000, 4096, 0, 0)}
-			live := make([]allocator.Placement, 0, 1024)
+			type held struct {
+				pl  allocator.Placement
+				req allocator.Request
+			}
+			live := make([]held, 0, 1024)
 			b.ResetTimer()
-			for range b.N {
+			for i := range b.N {
 				if len(live) == cap(live) {
-					i := rng.IntN(len(live))
-					c.Release(live[i], req)
-					live[i] = live[len(live)-1]
+					j := rng.IntN(len(live))
+					c.Release(live[j].pl, live[j].req)
+					live[j] = live[len(live)-1]
 					live = live[:len(live)-1]
+				}
+				req := allocator.Request{Res: allocator.Res(1000, 4096, 0, 0)}
+				if services {
+					req.Group = int64(1 + i%1000)
 				}
 				pl, ok := p.Place(c, req, allocator.Candidates{})
 				if !ok {
 					b.Fatal("no fit")
 				}
 				c.Allocate(pl, req)
-				live = append(live, pl)
+				live = append(live, held{pl, req})
 			}
 		})
 	}

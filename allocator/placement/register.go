@@ -28,8 +28,8 @@ var policies = []struct {
 	{[]string{"gpu-packing", "gpupacking"}, scorerFactory(gpuPacking{}), nil},
 	{[]string{"gpu-clustering", "gpuclustering"}, scorerFactory(gpuClustering{}), nil},
 	{[]string{"fgd"}, newFGD, nil},
-	// The default kube-scheduler's resource scoring, searching the adaptive
-	// share of nodes it searches by default, or every node.
+	// The default kube-scheduler's scoring, searching the adaptive share of
+	// nodes it searches by default, or every node.
 	{[]string{"kubernetes", "k8s"}, kubeFactory(0), KubeParamNames},
 	{[]string{"kubernetes-all", "k8s-all"}, kubeFactory(100), KubeParamNames},
 }
