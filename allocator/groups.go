@@ -4,32 +4,60 @@ import "maps"
 
 // groupCounts counts the tasks of each group (Request.Group) per agent and
 // per zone: what a policy spreading a service's replicas, as
-// kube-scheduler's PodTopologySpread does, asks of the candidate nodes.
-// Only grouped tasks (services) touch it.
-type groupCounts map[int64]*groupPlaces
+// kube-scheduler's PodTopologySpread does, asks of the candidate nodes, and
+// what the reports count of replicas sharing a node. Only grouped tasks
+// (services) touch it. The counts live in two flat maps (no allocation per
+// group); a per-group index of agents, which a spreading policy reads, is
+// kept only once one asks for it (TrackGroupAgents).
+type groupCounts struct {
+	onAgent map[groupAt]int32
+	inZone  map[groupAt]int32
+	byGroup map[int64]map[AgentID]int32 // nil until TrackGroupAgents
+	tasks   int64                       // grouped tasks allocated
+	sharing int64                       // of which beyond the first of their group on their agent
+}
 
-type groupPlaces struct {
-	onAgent map[AgentID]int32
-	inZone  map[int32]int32
+type groupAt struct {
+	at    int32 // agent or zone
+	group int64
 }
 
 func (g *groupCounts) add(agent AgentID, zone int32, group int64, d int32) {
-	if *g == nil {
-		*g = groupCounts{}
+	if g.onAgent == nil {
+		g.onAgent, g.inZone = map[groupAt]int32{}, map[groupAt]int32{}
 	}
-	p := (*g)[group]
-	if p == nil {
-		p = &groupPlaces{onAgent: map[AgentID]int32{}, inZone: map[int32]int32{}}
-		(*g)[group] = p
-	}
-	bump(p.onAgent, agent, d)
-	bump(p.inZone, zone, d)
-	if len(p.onAgent) == 0 {
-		delete(*g, group) // the maps follow the running tasks, not every group ever seen
+	k := groupAt{int32(agent), group}
+	was := g.onAgent[k]
+	now := max(was+d, 0)
+	g.tasks += int64(now - was)
+	g.sharing += int64(max(now-1, 0) - max(was-1, 0))
+	bump(g.onAgent, k, d)
+	bump(g.inZone, groupAt{zone, group}, d)
+	if g.byGroup != nil {
+		g.index(group, agent, now)
 	}
 }
 
-func bump[K comparable](m map[K]int32, k K, d int32) {
+// index records that agent holds n of group's tasks.
+func (g *groupCounts) index(group int64, agent AgentID, n int32) {
+	m := g.byGroup[group]
+	if n > 0 {
+		if m == nil {
+			m = map[AgentID]int32{}
+			g.byGroup[group] = m
+		}
+		m[agent] = n
+		return
+	}
+	delete(m, agent)
+	if len(m) == 0 {
+		delete(g.byGroup, group)
+	}
+}
+
+// bump adds d to m[k], dropping the entry at 0 so that the map follows the
+// running tasks, not every group ever seen.
+func bump(m map[groupAt]int32, k groupAt, d int32) {
 	if n := m[k] + d; n > 0 {
 		m[k] = n
 	} else {
@@ -38,40 +66,59 @@ func bump[K comparable](m map[K]int32, k K, d int32) {
 }
 
 func (g groupCounts) clone() groupCounts {
-	if g == nil {
-		return nil
-	}
-	d := make(groupCounts, len(g))
-	for k, p := range g {
-		d[k] = &groupPlaces{onAgent: maps.Clone(p.onAgent), inZone: maps.Clone(p.inZone)}
+	d := g
+	d.onAgent, d.inZone = maps.Clone(g.onAgent), maps.Clone(g.inZone)
+	if g.byGroup != nil {
+		d.byGroup = make(map[int64]map[AgentID]int32, len(g.byGroup))
+		for k, m := range g.byGroup {
+			d.byGroup[k] = maps.Clone(m)
+		}
 	}
 	return d
 }
 
 // GroupOn is the number of group's tasks allocated on agent id.
 func (c *Cluster) GroupOn(id AgentID, group int64) int32 {
-	if p := c.groups[group]; p != nil {
-		return p.onAgent[id]
-	}
-	return 0
+	return c.groups.onAgent[groupAt{int32(id), group}]
 }
 
 // GroupInZone is the number of group's tasks allocated in zone (an index
 // into Zones).
 func (c *Cluster) GroupInZone(zone int32, group int64) int32 {
-	if p := c.groups[group]; p != nil {
-		return p.inZone[zone]
+	return c.groups.inZone[groupAt{zone, group}]
+}
+
+// TrackGroupAgents makes the cluster keep, per group, the agents holding
+// its tasks, for EachGroupAgent (a map per group: paid for only by the
+// policies that spread).
+func (c *Cluster) TrackGroupAgents() {
+	g := &c.groups
+	if g.byGroup != nil {
+		return
 	}
-	return 0
+	g.byGroup = map[int64]map[AgentID]int32{}
+	for k, n := range g.onAgent {
+		g.index(k.group, AgentID(k.at), n)
+	}
 }
 
 // EachGroupAgent calls fn for every agent holding tasks of group, with
 // their number, in no particular order: a service has few replicas, and
-// this visits only their agents.
+// this visits only their agents. It needs TrackGroupAgents.
 func (c *Cluster) EachGroupAgent(group int64, fn func(AgentID, int32)) {
-	if p := c.groups[group]; p != nil {
-		for id, n := range p.onAgent {
-			fn(id, n)
-		}
+	if c.groups.byGroup == nil {
+		panic("allocator: EachGroupAgent without TrackGroupAgents")
 	}
+	for id, n := range c.groups.byGroup[group] {
+		fn(id, n)
+	}
+}
+
+// Replicas returns the grouped tasks allocated (a service's replicas) and
+// how many of them share an agent with an earlier replica of their group:
+// Σ over groups and agents of max(count − 1, 0), 0 when every replica has
+// a node of its own. Both are kept as tasks come and go, so reading them
+// costs nothing.
+func (c *Cluster) Replicas() (tasks, sharing int64) {
+	return c.groups.tasks, c.groups.sharing
 }

@@ -40,6 +40,10 @@ import (
 //   - offers_*, cycles, launched, the shared-state mode's transactions,
 //     transactions_conflicted, claims_conflicted, and the attempts
 //     preempted and lost: run-wide counters so far (cumulative).
+//   - service_replicas: running tasks of services (no duration);
+//     replicas_sharing_node: how many of them share an agent with an
+//     earlier replica of their service (Σ max(count − 1, 0) over services
+//     and agents; spreading policies keep it low).
 
 // seriesWriter writes timeseries.parquet.
 type seriesWriter struct {
@@ -75,7 +79,8 @@ func seriesColumns(m Meta) []Column {
 		Column{"offers_declined", colInt64}, Column{"offers_rescinded", colInt64},
 		Column{"cycles", colInt64}, Column{"launched", colInt64},
 		Column{"transactions", colInt64}, Column{"transactions_conflicted", colInt64}, Column{"claims_conflicted", colInt64},
-		Column{"preempted", colInt64}, Column{"lost", colInt64})
+		Column{"preempted", colInt64}, Column{"lost", colInt64},
+		Column{"service_replicas", colInt64}, Column{"replicas_sharing_node", colInt64})
 	roles := make([]string, len(m.Roles))
 	for i, r := range m.Roles {
 		roles[i] = r.Name
@@ -191,6 +196,7 @@ type sampleSnap struct {
 	tx, txConflicted    int64
 	conflicts           int64
 	preempted, lost     int64
+	replicas, sharing   int64
 	corr                []fwLive // events at the sample's instant processed before it
 }
 
@@ -204,6 +210,7 @@ func (s *seriesWriter) snap(now allocator.Time, c *Collector, k *sim.Counters) {
 		preempted: k.Ended[allocator.OutcomePreempted], lost: k.Ended[allocator.OutcomeLost],
 		corr: slices.Clone(c.corr)}
 	sn.gpuFree, sn.gpuFrag = s.gpuFrag(cl)
+	sn.replicas, sn.sharing = cl.Replicas()
 	s.snaps = append(s.snaps, sn)
 }
 
@@ -280,6 +287,9 @@ func (s *seriesWriter) row(sn *sampleSnap, fws []fwLive, c *Collector) error {
 	w.Int(sn.conflicts)
 	w.Int(sn.preempted)
 	w.Int(sn.lost)
+	w.Int(sn.replicas)
+	w.Int(sn.sharing)
+	c.util.sharingPeak = max(c.util.sharingPeak, sn.sharing)
 	for _, u := range s.roleUsed {
 		w.Float(u.DominantShare(total, 0))
 	}
@@ -341,6 +351,7 @@ type utilAcc struct {
 	pendingSum  float64
 	fgdSum      float64
 	fgdN        int64
+	sharingPeak int64
 }
 
 func (u *utilAcc) add(af [allocator.NumResources]float64, usedCPU float64, pending int64, frag, jr, jf float64) {

@@ -89,6 +89,13 @@ type Summary struct {
 	JainRolesMin       float64     `json:"jain_roles_min"`
 	JainFrameworksMean float64     `json:"jain_frameworks_mean"`
 	JainFrameworksMin  float64     `json:"jain_frameworks_min"`
+	// Services' replicas (running tasks without a duration) when the run
+	// stopped, and how many of them shared an agent with another replica of
+	// their service then and at worst at a sample (timeseries.parquet's
+	// replicas_sharing_node).
+	ReplicasEnd         int64 `json:"service_replicas_end"`
+	ReplicasSharingEnd  int64 `json:"replicas_sharing_node_end"`
+	ReplicasSharingPeak int64 `json:"replicas_sharing_node_peak"`
 
 	Frameworks []string        `json:"frameworks"`
 	Roles      []string        `json:"roles"`
@@ -152,6 +159,9 @@ func (c *Collector) summary(st sim.Stats) Summary {
 	if u.fgdN > 0 {
 		s.GPUFGDFragMeanFrac = u.fgdSum / float64(u.fgdN)
 	}
+	// The engine has stopped: the cluster holds what ran at the end.
+	s.ReplicasEnd, s.ReplicasSharingEnd = c.meta.Cluster.Replicas()
+	s.ReplicasSharingPeak = max(u.sharingPeak, s.ReplicasSharingEnd)
 	if u.jainRoleN > 0 {
 		s.JainRolesMean, s.JainRolesMin = u.jainRoleSum/float64(u.jainRoleN), u.jainRoleMin
 	}

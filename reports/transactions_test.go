@@ -58,3 +58,32 @@ func TestEvictionCounters(t *testing.T) {
 	assert.Equal(t, []float64{2, 7}, ts.Col("preempted"))
 	assert.Equal(t, []float64{0, 1}, ts.Col("lost"))
 }
+
+// Services' replicas sharing an agent, by hand: at the first sample
+// service 5 has two replicas on the one agent (one shares); at the second
+// three, and service 6 one (two share); two of service 5's have ended when
+// the run stops (none shares), so the peak is 2.
+func TestReplicasSharingNode(t *testing.T) {
+	e, c, dir := handRun(t)
+	cl := e.Cluster()
+	replica := func(g int64) allocator.Request { return allocator.Request{Res: allocator.Res(100, 64, 0, 0), Group: g} }
+	on := allocator.Placement{Agent: 0}
+	cl.Allocate(on, replica(5))
+	cl.Allocate(on, replica(5))
+	cl.Allocate(on, allocator.Request{Res: allocator.Res(100, 64, 0, 0)}) // a batch task
+	c.Sample(60*allocator.Second, e)
+	cl.Allocate(on, replica(5))
+	cl.Allocate(on, replica(6))
+	c.Sample(120*allocator.Second, e)
+	cl.Release(on, replica(5))
+	cl.Release(on, replica(5))
+	require.NoError(t, c.Close(sim.Stats{End: 150 * allocator.Second, Counters: *e.Counters(), Wall: time.Second}))
+
+	ts, err := reports.ReadTable(dir, reports.TimeseriesFile)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{2, 4}, ts.Col("service_replicas"))
+	assert.Equal(t, []float64{1, 2}, ts.Col("replicas_sharing_node"))
+	sum, err := reports.ReadSummary(dir)
+	require.NoError(t, err)
+	assert.Equal(t, [3]int64{2, 0, 2}, [3]int64{sum.ReplicasEnd, sum.ReplicasSharingEnd, sum.ReplicasSharingPeak})
+}

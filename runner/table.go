@@ -40,6 +40,10 @@ func WriteSummary(w io.Writer, r Result) error {
 		row("allocation (mean)", "cpu %.1f%%, mem %.1f%%, gpu %.1f%%", 100*a.CPU, 100*a.Mem, 100*a.GPU)
 		p := s.AllocPeakFrac
 		row("allocation (peak)", "cpu %.1f%%, mem %.1f%%, gpu %.1f%%", 100*p.CPU, 100*p.Mem, 100*p.GPU)
+		if s.ReplicasEnd > 0 {
+			row("service replicas", "%s running at the end, %s of them on a node with another of their service's (peak %s)",
+				group(s.ReplicasEnd), group(s.ReplicasSharingEnd), group(s.ReplicasSharingPeak))
+		}
 	}
 	if n := c.Ended[allocator.OutcomeLost]; n > 0 {
 		row("tasks lost", "%s", group(n))

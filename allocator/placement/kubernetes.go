@@ -73,6 +73,9 @@ func viewOf(c *allocator.Cluster, a *allocator.Agent) nodeView {
 func (k *kubeDefault) bind(c *allocator.Cluster) {
 	k.c, k.nodes = c, k.nodes[:0]
 	k.cache.slots = nil // another cluster's scores, whose generations may match
+	if k.scoring.spread {
+		c.TrackGroupAgents()
+	}
 	for i := range c.NumAgents() {
 		k.nodes = append(k.nodes, viewOf(c, c.Agent(allocator.AgentID(i))))
 	}
