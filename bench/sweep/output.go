@@ -34,6 +34,8 @@ var Metrics = []Metric{
 	{"gpu_alloc_mean_frac", func(s *reports.Summary) float64 { return s.AllocMeanFrac.GPU }},
 	{"jain_roles_mean", func(s *reports.Summary) float64 { return s.JainRolesMean }},
 	{"gpu_frag_mean_frac", func(s *reports.Summary) float64 { return s.GPUFragMeanFrac }},
+	// Services' replicas on a node with another of their service's at the end.
+	{"replicas_sharing_node", func(s *reports.Summary) float64 { return float64(s.ReplicasSharingEnd) }},
 	{"offers_made", func(s *reports.Summary) float64 { return float64(s.OffersMade) }},
 	{"transactions", func(s *reports.Summary) float64 { return float64(s.Transactions) }},
 	{"claims_conflicted", func(s *reports.Summary) float64 { return float64(s.Conflicts) }},

@@ -162,7 +162,7 @@ func TestTableLeavesOutAllZeroMetrics(t *testing.T) {
 		"| a | 2 ± 1.414 | 0 ± 0 |\n| b | 5 ± 0 | 1 ± 1.414 |\n\n" +
 		"4 runs: 2 settings × 2 seeds (mean ± sample standard deviation over the seeds)\n" +
 		"Zero in every run (left out): preempted, wasted_cpu_s, wait_mean_s, wait_p99_s, unscheduled, jct_p50_s, makespan_s, cpu_alloc_mean_frac, " +
-		"gpu_alloc_mean_frac, jain_roles_mean, gpu_frag_mean_frac, transactions, claims_conflicted, scheduler_busy_s, jobs_abandoned\n"
+		"gpu_alloc_mean_frac, jain_roles_mean, gpu_frag_mean_frac, replicas_sharing_node, transactions, claims_conflicted, scheduler_busy_s, jobs_abandoned\n"
 	assert.Equal(t, want, b.String())
 	var runs bytes.Buffer
 	require.NoError(t, WriteRuns(&runs, axes, r))
