@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/allocsim/allocsim/allocator"
 )
@@ -217,4 +218,35 @@ func abs(x int64) int64 {
 		return -x
 	}
 	return x
+}
+
+// Whatever a scenario file gives as a kubernetes profile, reading it
+// either fails with an error naming a parameter or yields a profile whose
+// scores stay within 0..100.
+func FuzzKubeParams(f *testing.F) {
+	for _, s := range []string{
+		"{scoring: most-allocated, weights: {cpu: 1, memory: 1, gpu: 3}}",
+		"{scoring: requested-to-capacity-ratio, shape: [{utilization: 0, score: 10}, {utilization: 100, score: 0}]}",
+		"{balanced: false, spread: true}",
+		"{weights: {gpu: 100}, scoring: requested-to-capacity-ratio, shape: [{utilization: 50, score: 3}]}",
+		"{shape: 3}", "{weights: [1]}",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		var p map[string]any
+		if yaml.Unmarshal([]byte(doc), &p) != nil {
+			return
+		}
+		s, err := readKubeScoring(p)
+		if err != nil {
+			require.Contains(t, err.Error(), "parameter \"")
+			return
+		}
+		v := nodeView{free: allocator.Res(3000, 4096, 0, 500), capacity: [3]int64{8000, 16384, 4000}, up: true}
+		for _, req := range []allocator.Request{{}, {Res: allocator.Res(1000, 1024, 0, 500)}, {Res: allocator.Res(5000, 1, 0, 0)}} {
+			sc := fitOf(&s, &v, req)
+			require.True(t, sc >= 0 && sc <= 100, "%d", sc)
+		}
+	})
 }
