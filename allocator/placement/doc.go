@@ -2,7 +2,9 @@
 // name in the allocator's registry: first-fit, random, best-fit, worst-fit,
 // dot-product (Tetris), gpu-packing, gpu-clustering, fgd (fragmentation
 // gradient descent, Weng et al., ATC'23) and kubernetes (the default
-// kube-scheduler's resource scoring and node sampling). Each places one
+// kube-scheduler's resource scoring, spreading of a service's replicas and
+// node sampling, with NodeResourcesFit's other scoring strategies as
+// parameters: kubescore.go). Each places one
 // request on one agent (and its GPU devices), either among all agents or
 // among a framework's offered agents with per-agent ceilings
 // (allocator.Candidates).
