@@ -126,6 +126,11 @@ func ForRun(r *Run) ([]Figure, error) {
 	if ev, ok := evictionSpec(ts, x, xl); ok {
 		specs = append(specs, ev)
 	}
+	if reps := ts.Col("service_replicas"); slices.ContainsFunc(reps, func(v float64) bool { return v > 0 }) {
+		specs = append(specs, Spec{Name: "replicas", Title: "Services' replicas, and those on a node with another of their service's",
+			XLabel: xl, YLabel: "tasks", YMin: f64(0),
+			Series: []Series{{Name: "running", X: x, Y: reps}, {Name: "sharing a node", X: x, Y: ts.Col("replicas_sharing_node")}}})
+	}
 
 	figs := make([]Figure, 0, len(specs))
 	for _, s := range specs {
@@ -182,18 +187,18 @@ func evictionSpec(ts *reports.Table, x []float64, xl string) (Spec, bool) {
 	return s, len(s.Series) > 0
 }
 
-// cumulativeSpec overlays a cumulative counter of the time series (the
-// attempts preempted so far, say) for the runs that have the column; ok is
-// false when it stays at zero in every run.
-func cumulativeSpec(runs []*Run, col string, k float64, xl string) (Spec, bool) {
-	s := Spec{Name: "cmp_" + col, Title: "Attempts " + col + " so far", XLabel: xl, YLabel: "task attempts", YMin: f64(0)}
+// overlaySpec overlays a column of the time series (the attempts preempted
+// so far, say) for the runs that have it; ok is false when it stays at zero
+// in every run.
+func overlaySpec(runs []*Run, col, title, yl string, k float64, xl string) (Spec, bool) {
+	s := Spec{Name: "cmp_" + col, Title: title, XLabel: xl, YLabel: yl, YMin: f64(0)}
 	some := false
 	for _, r := range runs {
 		y := r.Timeseries.Col(col)
 		if len(y) == 0 {
 			continue // written before the column existed
 		}
-		some = some || y[len(y)-1] > 0
+		some = some || slices.ContainsFunc(y, func(v float64) bool { return v > 0 })
 		s.Series = append(s.Series, Series{Name: r.Name, X: scaled(r.Timeseries.Col("time_s"), k), Y: y})
 	}
 	return s, some
@@ -276,8 +281,11 @@ func Compare(runs []*Run) ([]Figure, error) {
 	cs := cycleSpec(runs)
 	cs.Name = "cmp_cycle_time"
 	specs = append(specs, cs)
-	if ev, ok := cumulativeSpec(runs, "preempted", k, xl); ok {
+	if ev, ok := overlaySpec(runs, "preempted", "Attempts preempted so far", "task attempts", k, xl); ok {
 		specs = append(specs, ev)
+	}
+	if rs, ok := overlaySpec(runs, "replicas_sharing_node", "Services' replicas on a node with another of their service's", "tasks", k, xl); ok {
+		specs = append(specs, rs)
 	}
 	figs := make([]Figure, 0, len(specs))
 	for _, s := range specs {

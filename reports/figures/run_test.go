@@ -51,3 +51,28 @@ func TestEvictionSpec(t *testing.T) {
 	_, ok = evictionSpec(&reports.Table{}, nil, "")
 	assert.False(t, ok, "a run written before the columns existed")
 }
+
+// The comparison overlays a column for the runs that have it, and only
+// when some run has a value above zero (sharing that goes back to 0
+// counts), so runs without services get no replicas figure.
+func TestOverlaySpec(t *testing.T) {
+	run := func(name string, sharing ...float64) *Run {
+		tab := &reports.Table{Columns: []string{"time_s"}, Data: [][]float64{{60, 120, 180}}}
+		if sharing != nil {
+			tab.Columns = append(tab.Columns, "replicas_sharing_node")
+			tab.Data = append(tab.Data, sharing)
+		}
+		return &Run{Name: name, Timeseries: tab}
+	}
+	s, ok := overlaySpec([]*Run{run("spread", 0, 0, 0), run("packed", 0, 3, 0), run("old")}, "replicas_sharing_node", "t", "tasks", 60, "time (min)")
+	require.True(t, ok)
+	require.Len(t, s.Series, 2, "the run written before the column has no line")
+	assert.Equal(t, "cmp_replicas_sharing_node", s.Name)
+	assert.Equal(t, []float64{1, 2, 3}, s.Series[1].X)
+	assert.Equal(t, []float64{0, 3, 0}, s.Series[1].Y)
+	_, err := Render(s)
+	require.NoError(t, err)
+
+	_, ok = overlaySpec([]*Run{run("spread", 0, 0, 0), run("old")}, "replicas_sharing_node", "t", "tasks", 1, "")
+	assert.False(t, ok)
+}
