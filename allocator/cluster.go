@@ -11,8 +11,10 @@ type AgentID int32
 // ModelID is a dense index into a Cluster's GPU model names.
 type ModelID uint8
 
-// ModelSet is a bitmask of allowed GPU models; 0 means any model.
-type ModelSet uint64
+// ModelSet is a bitmask of allowed GPU models; 0 means any model. Its 32
+// bits (a cluster knows at most 32 models; openb has 7) keep Request, which
+// every task carries, at 48 bytes.
+type ModelSet uint32
 
 // Allows reports whether model m is in the set (an empty set allows every model).
 func (s ModelSet) Allows(m ModelID) bool { return s == 0 || s&(1<<m) != 0 }
@@ -79,11 +81,30 @@ func (r Request) GPUKind() int {
 type Request struct {
 	Res       Resources
 	GPUModels ModelSet // allowed GPU models; 0 = any
-	// Group marks the replicas of one service (the engine sets the job id
-	// + 1 for tasks without a duration), which spreading policies keep
-	// apart; 0 for none. The cluster counts grouped tasks per agent and zone.
+	// HostLimit, when positive, is the most tasks of Group one agent may
+	// hold, this one included: Aurora's "host: limit:N", Marathon's
+	// MAX_PER hostname, Borg's different-machines restriction as 1.
+	HostLimit int16
+	// Replica marks a service's task (one without a duration): spreading
+	// policies keep replicas apart and the reports count where they sit
+	// (kube-scheduler's default spreading applies to a ReplicaSet's pods,
+	// not to a batch Job's).
+	Replica bool
+	// Group is the job whose tasks the cluster counts per agent and zone
+	// (its id + 1; 0 for none): the engine sets it for a service's
+	// replicas and for tasks with a HostLimit.
 	Group int64
 }
+
+// Shape is the request without what ties it to its job (Group, HostLimit,
+// Replica): what it asks of one agent's resources, by which policies cache
+// their scores. Cluster.Fits(id, r.Shape()) ignores the host limit.
+func (r Request) Shape() Request {
+	return Request{Res: r.Res, GPUModels: r.GPUModels}
+}
+
+// Limited reports whether the request has a host limit to honour.
+func (r Request) Limited() bool { return r.HostLimit > 0 && r.Group != 0 }
 
 // WholeGPUs returns the number of whole devices requested, or 0 for a
 // fractional (or no) GPU request.
@@ -101,6 +122,9 @@ func (r Request) Validate() error {
 	}
 	if g := r.Res[GPU]; g > 1000 && g%1000 != 0 {
 		return fmt.Errorf("gpu request %d milli: above one GPU it must be whole GPUs (a multiple of 1000)", g)
+	}
+	if r.HostLimit < 0 {
+		return fmt.Errorf("negative host limit %d", r.HostLimit)
 	}
 	return nil
 }
@@ -153,13 +177,16 @@ func NewCluster() *Cluster {
 	}
 }
 
+// maxModels is the number of models a ModelSet can name.
+const maxModels = 32
+
 // ModelID interns a GPU model name.
 func (c *Cluster) ModelID(name string) (ModelID, error) {
 	if id, ok := c.modelIdx[name]; ok {
 		return id, nil
 	}
-	if len(c.Models) >= 64 {
-		return 0, fmt.Errorf("more than 64 GPU models")
+	if len(c.Models) >= maxModels {
+		return 0, fmt.Errorf("GPU model %q: a cluster knows at most %d models", name, maxModels)
 	}
 	id := ModelID(len(c.Models))
 	c.Models = append(c.Models, name)
@@ -297,12 +324,25 @@ func (c *Cluster) SetUp(id AgentID, up bool) {
 // Fits reports whether req can be placed on the agent now: the agent is up,
 // its free resources contain the request, the GPU model is allowed and enough
 // devices have room (one device with the share, or k fully free devices).
+//
+// A request with a host limit fits only where fewer than HostLimit tasks of
+// its group run; policies that cache scores by shape test Fits(id,
+// req.Shape()) and the limit apart (AtHostLimit).
 func (c *Cluster) Fits(id AgentID, req Request) bool {
 	a := &c.agents[id]
 	if !a.Up || !a.Free.Contains(req.Res) {
 		return false
 	}
+	if req.HostLimit > 0 && c.AtHostLimit(id, req) {
+		return false
+	}
 	return c.gpuFits(a, req)
+}
+
+// AtHostLimit reports whether the agent already holds req.HostLimit tasks
+// of req's group (false for a request without a limit).
+func (c *Cluster) AtHostLimit(id AgentID, req Request) bool {
+	return req.Limited() && c.GroupOn(id, req.Group) >= int32(req.HostLimit)
 }
 
 // FitsWithin is Fits with an extra ceiling on the resources that may be used
@@ -392,7 +432,7 @@ func (c *Cluster) Allocate(p Placement, req Request) {
 	}
 	a.Tasks[req.GPUKind()]++
 	if req.Group != 0 {
-		c.groups.add(p.Agent, a.Zone, req.Group, 1)
+		c.groups.add(p.Agent, a.Zone, req.Group, req.Replica, 1)
 	}
 	c.changed(p.Agent)
 }
@@ -409,7 +449,7 @@ func (c *Cluster) Release(p Placement, req Request) {
 		a.Tasks[k]--
 	}
 	if req.Group != 0 {
-		c.groups.add(p.Agent, a.Zone, req.Group, -1)
+		c.groups.add(p.Agent, a.Zone, req.Group, req.Replica, -1)
 	}
 	c.changed(p.Agent)
 }

@@ -4,17 +4,18 @@ import "maps"
 
 // groupCounts counts the tasks of each group (Request.Group) per agent and
 // per zone: what a policy spreading a service's replicas, as
-// kube-scheduler's PodTopologySpread does, asks of the candidate nodes, and
-// what the reports count of replicas sharing a node. Only grouped tasks
-// (services) touch it. The counts live in two flat maps (no allocation per
-// group); a per-group index of agents, which a spreading policy reads, is
-// kept only once one asks for it (TrackGroupAgents).
+// kube-scheduler's PodTopologySpread does, asks of the candidate nodes, what
+// a host limit is checked against, and what the reports count of replicas
+// sharing a node. Only grouped tasks touch it. The counts live in two flat
+// maps (no allocation per group); a per-group index of agents, which
+// spreading and host limits read, is kept only once one asks for it
+// (TrackGroupAgents).
 type groupCounts struct {
-	onAgent map[groupAt]int32
+	onAgent map[groupAt]onAgent
 	inZone  map[groupAt]int32
 	byGroup map[int64]map[AgentID]int32 // nil until TrackGroupAgents
-	tasks   int64                       // grouped tasks allocated
-	sharing int64                       // of which beyond the first of their group on their agent
+	tasks   int64                       // replicas allocated
+	sharing int64                       // of which beyond the first task of their group on their agent
 }
 
 type groupAt struct {
@@ -22,19 +23,36 @@ type groupAt struct {
 	group int64
 }
 
-func (g *groupCounts) add(agent AgentID, zone int32, group int64, d int32) {
+// onAgent is a group's tasks on one agent: all of them, and its replicas.
+type onAgent struct{ all, replicas int32 }
+
+// sharing is how many of the replicas share the agent with another task of
+// their group: the tasks beyond the first, counting only replicas (the
+// non-replicas beyond the first are max(others − 1, 0)).
+func (n onAgent) sharing() int64 {
+	return int64(max(n.all-1, 0) - max(n.all-n.replicas-1, 0))
+}
+
+func (g *groupCounts) add(agent AgentID, zone int32, group int64, replica bool, d int32) {
 	if g.onAgent == nil {
-		g.onAgent, g.inZone = map[groupAt]int32{}, map[groupAt]int32{}
+		g.onAgent, g.inZone = map[groupAt]onAgent{}, map[groupAt]int32{}
 	}
 	k := groupAt{int32(agent), group}
 	was := g.onAgent[k]
-	now := max(was+d, 0)
-	g.tasks += int64(now - was)
-	g.sharing += int64(max(now-1, 0) - max(was-1, 0))
-	bump(g.onAgent, k, d)
+	now := onAgent{all: max(was.all+d, 0), replicas: was.replicas}
+	if replica {
+		now.replicas = max(was.replicas+d, 0)
+	}
+	g.tasks += int64(now.replicas - was.replicas)
+	g.sharing += now.sharing() - was.sharing()
+	if now.all > 0 {
+		g.onAgent[k] = now
+	} else {
+		delete(g.onAgent, k) // the map follows the running tasks, not every group ever seen
+	}
 	bump(g.inZone, groupAt{zone, group}, d)
 	if g.byGroup != nil {
-		g.index(group, agent, now)
+		g.index(group, agent, now.all)
 	}
 }
 
@@ -55,8 +73,7 @@ func (g *groupCounts) index(group int64, agent AgentID, n int32) {
 	}
 }
 
-// bump adds d to m[k], dropping the entry at 0 so that the map follows the
-// running tasks, not every group ever seen.
+// bump adds d to m[k], dropping the entry at 0 (as add does).
 func bump(m map[groupAt]int32, k groupAt, d int32) {
 	if n := m[k] + d; n > 0 {
 		m[k] = n
@@ -79,7 +96,7 @@ func (g groupCounts) clone() groupCounts {
 
 // GroupOn is the number of group's tasks allocated on agent id.
 func (c *Cluster) GroupOn(id AgentID, group int64) int32 {
-	return c.groups.onAgent[groupAt{int32(id), group}]
+	return c.groups.onAgent[groupAt{int32(id), group}].all
 }
 
 // GroupInZone is the number of group's tasks allocated in zone (an index
@@ -98,7 +115,7 @@ func (c *Cluster) TrackGroupAgents() {
 	}
 	g.byGroup = map[int64]map[AgentID]int32{}
 	for k, n := range g.onAgent {
-		g.index(k.group, AgentID(k.at), n)
+		g.index(k.group, AgentID(k.at), n.all)
 	}
 }
 
@@ -114,10 +131,9 @@ func (c *Cluster) EachGroupAgent(group int64, fn func(AgentID, int32)) {
 	}
 }
 
-// Replicas returns the grouped tasks allocated (a service's replicas) and
-// how many of them share an agent with an earlier replica of their group:
-// Σ over groups and agents of max(count − 1, 0), 0 when every replica has
-// a node of its own. Both are kept as tasks come and go, so reading them
+// Replicas returns the replicas allocated (Request.Replica) and how many of
+// them share an agent with another task of their group, one per task beyond
+// the first on each agent (0 when every replica has a node to itself). Both are kept as tasks come and go, so reading them
 // costs nothing.
 func (c *Cluster) Replicas() (tasks, sharing int64) {
 	return c.groups.tasks, c.groups.sharing

@@ -1,6 +1,7 @@
 package allocator
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,7 +18,7 @@ func TestGroupCounts(t *testing.T) {
 		require.NoError(t, err)
 		ids = append(ids, id)
 	}
-	req := func(g int64) Request { return Request{Res: Res(1000, 1024, 0, 0), Group: g} }
+	req := func(g int64) Request { return Request{Res: Res(1000, 1024, 0, 0), Group: g, Replica: true} }
 	c.Allocate(Placement{Agent: ids[0]}, req(5))
 	c.Allocate(Placement{Agent: ids[0]}, req(5))
 	c.Allocate(Placement{Agent: ids[1]}, req(5))
@@ -69,4 +70,84 @@ func TestGroupCounts(t *testing.T) {
 	tasks, sharing = d.Replicas()
 	assert.EqualValues(t, 4, tasks)
 	assert.EqualValues(t, 1, sharing)
+}
+
+// A host limit counts every task of the job on the agent, replicas or not;
+// Shape drops it, and Fits on the shape ignores it.
+func TestHostLimit(t *testing.T) {
+	c := NewCluster()
+	a, err := c.AddAgent(AgentSpec{Name: "a", Capacity: Res(8000, 8192, 0, 0)})
+	require.NoError(t, err)
+	batch := Request{Res: Res(1000, 1024, 0, 0), Group: 3, HostLimit: 2}
+	replica := Request{Res: Res(1000, 1024, 0, 0), Group: 3, Replica: true}
+	require.True(t, c.Fits(a, batch))
+	c.Allocate(Placement{Agent: a}, batch)
+	c.Allocate(Placement{Agent: a}, replica)
+	assert.True(t, c.AtHostLimit(a, batch))
+	assert.False(t, c.Fits(a, batch), "two of job 3's tasks run there")
+	assert.True(t, c.Fits(a, batch.Shape()))
+	assert.Equal(t, Request{Res: batch.Res}, batch.Shape())
+	other := batch
+	other.Group = 4
+	assert.True(t, c.Fits(a, other), "another job's limit counts its own tasks")
+	noGroup := batch
+	noGroup.Group = 0
+	assert.False(t, noGroup.Limited(), "a limit without a group has nothing to count")
+	assert.True(t, c.Fits(a, noGroup))
+	c.Release(Placement{Agent: a}, replica)
+	assert.True(t, c.Fits(a, batch))
+	assert.ErrorContains(t, Request{HostLimit: -1}.Validate(), "negative host limit")
+}
+
+// The replica counters, kept as tasks come and go, equal a count from
+// scratch, also when a job mixes replicas and other tasks on an agent.
+func TestReplicaCountsMixedJobs(t *testing.T) {
+	c := NewCluster()
+	for i := range 5 {
+		_, err := c.AddAgent(AgentSpec{Name: string(rune('a' + i)), Capacity: Res(1<<30, 1<<30, 0, 0)})
+		require.NoError(t, err)
+	}
+	type live struct {
+		agent AgentID
+		req   Request
+	}
+	var running []live
+	rng := rand.New(rand.NewPCG(5, 6))
+	for step := range 5000 {
+		if len(running) > 0 && rng.IntN(3) == 0 {
+			i := rng.IntN(len(running))
+			c.Release(Placement{Agent: running[i].agent}, running[i].req)
+			running = append(running[:i], running[i+1:]...)
+		} else {
+			l := live{AgentID(rng.IntN(5)), Request{Res: Res(1, 1, 0, 0), Group: int64(1 + rng.IntN(3)), Replica: rng.IntN(2) == 0}}
+			c.Allocate(Placement{Agent: l.agent}, l.req)
+			running = append(running, l)
+		}
+		// From scratch: per agent and job, the replicas beyond the first task.
+		type at struct {
+			a AgentID
+			g int64
+		}
+		seen := map[at]bool{}
+		var tasks, sharing int64
+		for _, l := range running {
+			if !l.req.Replica {
+				seen[at{l.agent, l.req.Group}] = true
+			}
+		}
+		for _, l := range running {
+			if !l.req.Replica {
+				continue
+			}
+			tasks++
+			if k := (at{l.agent, l.req.Group}); seen[k] {
+				sharing++
+			} else {
+				seen[k] = true
+			}
+		}
+		gotTasks, gotSharing := c.Replicas()
+		require.Equal(t, tasks, gotTasks, "step %d", step)
+		require.Equal(t, sharing, gotSharing, "step %d", step)
+	}
 }

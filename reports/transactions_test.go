@@ -66,7 +66,9 @@ func TestEvictionCounters(t *testing.T) {
 func TestReplicasSharingNode(t *testing.T) {
 	e, c, dir := handRun(t)
 	cl := e.Cluster()
-	replica := func(g int64) allocator.Request { return allocator.Request{Res: allocator.Res(100, 64, 0, 0), Group: g} }
+	replica := func(g int64) allocator.Request {
+		return allocator.Request{Res: allocator.Res(100, 64, 0, 0), Group: g, Replica: true}
+	}
 	on := allocator.Placement{Agent: 0}
 	cl.Allocate(on, replica(5))
 	cl.Allocate(on, replica(5))

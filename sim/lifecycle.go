@@ -136,7 +136,10 @@ func (e *Engine) submit(spec allocator.TaskSpec, attempt int32) {
 		// A service's tasks are its replicas, which spreading policies
 		// keep apart (kube-scheduler's default spread constraints apply to
 		// the pods of a ReplicaSet, not of a batch Job).
-		t.Spec.Req.Group = spec.Job + 1
+		t.Spec.Req.Replica = true
+	}
+	if t.Spec.Req.Group == 0 && (t.Spec.Req.Replica || spec.Req.HostLimit > 0) {
+		t.Spec.Req.Group = spec.Job + 1 // the cluster counts the job's tasks per agent
 	}
 	t.Ready = e.now
 	t.Seq = e.nextSeq

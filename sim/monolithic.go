@@ -329,7 +329,9 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 			m.e.Counters().PlaceFailures++ // not a failure of the shape: a lone task of it may fit
 		default:
 			m.failed[ent.req] = struct{}{}
-			if len(m.minimal) < maxMinimal {
+			// A request that failed for its job's host limit says nothing
+			// of other jobs' requests: it is remembered only exactly.
+			if len(m.minimal) < maxMinimal && !ent.req.Limited() {
 				m.minimal = append(m.minimal, ent.req)
 			}
 			m.e.Counters().PlaceFailures++

@@ -72,14 +72,32 @@ func (p *Preemptor) victimsOn(a allocator.AgentID, prio int32, req allocator.Req
 	ag := c.Agent(a)
 	free := ag.Free
 	p.devs = append(p.devs[:0], c.GPUFree(a)...)
-	fits := func() bool { return free.Contains(req.Res) && allocator.DevicesFit(p.devs, ag.GPUModel, req) }
+	// With a host limit, the job's tasks there count less the victims among them.
+	siblings := int32(0)
+	if req.Limited() {
+		siblings = c.GroupOn(a, req.Group)
+	}
+	fits := func() bool {
+		return free.Contains(req.Res) && allocator.DevicesFit(p.devs, ag.GPUModel, req) &&
+			(!req.Limited() || siblings < int32(req.HostLimit))
+	}
+	take := func(v victim, sign int32) { // +1 evicts v in thought, −1 spares it
+		if sign > 0 {
+			free = free.Add(v.req.Res)
+		} else {
+			free = free.Sub(v.req.Res)
+		}
+		p.moveDevices(v, sign)
+		if req.Limited() && v.req.Group == req.Group {
+			siblings -= sign
+		}
+	}
 	p.trial = p.trial[:0]
 	for _, v := range p.elig {
 		if fits() {
 			break
 		}
-		free = free.Add(v.req.Res)
-		p.moveDevices(v, +1)
+		take(v, +1)
 		p.trial = append(p.trial, v)
 	}
 	if !fits() {
@@ -88,14 +106,12 @@ func (p *Preemptor) victimsOn(a allocator.AgentID, prio int32, req allocator.Req
 	// Spare victims, the most important first, while the task still fits.
 	for i := len(p.trial) - 1; i >= 0; i-- {
 		v := p.trial[i]
-		free = free.Sub(v.req.Res)
-		p.moveDevices(v, -1)
+		take(v, -1)
 		if fits() {
 			p.trial = slices.Delete(p.trial, i, i+1)
 			continue
 		}
-		free = free.Add(v.req.Res)
-		p.moveDevices(v, +1)
+		take(v, +1)
 	}
 	return true
 }

@@ -63,8 +63,13 @@ func (x *Free) recall(req *allocator.Request) (id allocator.AgentID, known bool)
 	return 0, false
 }
 
-// remember records that req fits nowhere now (oldest entry replaced).
+// remember records that req fits nowhere now (oldest entry replaced). A
+// request with a host limit is not remembered: another job's request of
+// the same shape may fit where its job's tasks are at the limit.
 func (x *Free) remember(req *allocator.Request) {
+	if req.Limited() {
+		return
+	}
 	f := failure{req: *req, grows: x.grows}
 	if x.nFail < memoCap {
 		x.failed[x.nFail] = f

@@ -129,3 +129,54 @@ func BenchmarkFirstFit33k(b *testing.B) {
 		c.Release(p, req)
 	}
 }
+
+// TestFirstFitHonoursHostLimits: a job at its host limit everywhere fails,
+// and that failure is not remembered against another job's request of the
+// same shape; random steps with limited jobs match a linear scan.
+func TestFirstFitHonoursHostLimits(t *testing.T) {
+	c := testCluster(t, 30, 0)
+	x := New(c)
+	job := func(g int64, limit int16) allocator.Request {
+		return allocator.Request{Res: allocator.Res(1000, 1024, 0, 0), Group: g, HostLimit: limit}
+	}
+	for i := range 30 {
+		id, ok := x.FirstFit(job(1, 1))
+		require.True(t, ok)
+		require.Equal(t, allocator.AgentID(i), id, "one task of job 1 per agent")
+		c.Allocate(allocator.Placement{Agent: id}, job(1, 1))
+	}
+	_, ok := x.FirstFit(job(1, 1))
+	require.False(t, ok, "job 1 is at its limit everywhere")
+	for _, other := range []allocator.Request{job(2, 1), job(0, 0), job(1, 2)} {
+		id, ok := x.FirstFit(other)
+		require.True(t, ok, "%+v", other)
+		require.Equal(t, allocator.AgentID(0), id)
+	}
+
+	rnd := rand.New(rand.NewPCG(3, 4))
+	type held struct {
+		p   allocator.Placement
+		req allocator.Request
+	}
+	var live []held
+	for step := range 20000 {
+		if rnd.IntN(10) < 4 && len(live) > 0 {
+			i := rnd.IntN(len(live))
+			c.Release(live[i].p, live[i].req)
+			live[i] = live[len(live)-1]
+			live = live[:len(live)-1]
+			continue
+		}
+		req := job(int64(rnd.IntN(4)), int16(rnd.IntN(4)))
+		req.Res = allocator.Res(int64(1+rnd.IntN(8))*1000, int64(1+rnd.IntN(8))*4096, 0, 0)
+		want, wok := linearFirstFit(c, req)
+		got, ok := x.FirstFit(req)
+		require.Equal(t, wok, ok, "step %d: %+v", step, req)
+		if ok {
+			require.Equal(t, want, got, "step %d", step)
+			p := allocator.Placement{Agent: got}
+			c.Allocate(p, req)
+			live = append(live, held{p, req})
+		}
+	}
+}

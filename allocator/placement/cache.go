@@ -28,11 +28,11 @@ func (sc *shapeCache) reset(n int) {
 	sc.n, sc.slots, sc.rows = n, map[allocator.Request]int{}, nil
 }
 
-// row returns the shape's scores by agent, or nil when the cache is full.
-// A shape is what the request asks for: the replicas of different services
-// share it (their group is scored apart, uncached).
+// row returns the scores by agent of req's shape (Request.Shape), or nil
+// when the cache is full. The tasks of different jobs share it: what ties a
+// task to its job (spreading, a host limit) is applied apart, uncached.
 func (sc *shapeCache) row(req allocator.Request) []scored {
-	req.Group = 0
+	req = req.Shape()
 	if i, ok := sc.slots[req]; ok {
 		return sc.rows[i]
 	}

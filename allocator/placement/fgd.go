@@ -25,6 +25,7 @@ type fgd struct {
 	c      *allocator.Cluster
 	before []cached // node fragment, by agent
 	cache  shapeCache
+	limits hostLimits
 	below  []int64
 	devs   []int32 // scratch copy of one agent's devices
 }
@@ -65,7 +66,12 @@ func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.
 	f.bind(c)
 	cache := f.cache.row(req)
 	f.pick.reset(c.NumAgents())
+	f.limits.mark(c, req)
+	req = req.Shape()
 	visit := func(id allocator.AgentID) bool {
+		if f.limits.blocked(id) {
+			return false
+		}
 		gen := c.Agent(id).Gen
 		if cache != nil && cache[id].gen == gen {
 			e := &cache[id]

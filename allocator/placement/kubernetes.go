@@ -9,9 +9,11 @@ import (
 // kubeDefault is the default kube-scheduler's scoring: the feasible nodes
 // it finds are scored by NodeResourcesFit (LeastAllocated over CPU and
 // memory, weight 1 each) plus NodeResourcesBalancedAllocation, both 0..100
-// and weighted 1, plus, for a service's replicas (Request.Group),
+// and weighted 1, plus, for a service's replicas (Request.Replica),
 // PodTopologySpread with the system default constraints (weight 2); the
-// highest sum wins, ties uniformly at random (selectHost). The default
+// highest sum wins, ties uniformly at random (selectHost). A host limit
+// (Request.HostLimit) filters nodes, as a required pod anti-affinity on the
+// hostname does for a limit of 1. The default
 // affinity, taint and image-locality plugins give every node the same
 // score without those features, so they cannot change the choice. GPUs are
 // an extended resource the default plugins do not score: the device choice
@@ -34,9 +36,10 @@ type kubeDefault struct {
 	// cache keeps scores by request shape and agent generation: the
 	// windows come round every 1/percent placements, over mostly unchanged
 	// agents.
-	cache shapeCache
-	c     *allocator.Cluster
-	nodes []nodeView // per agent, kept current through Cluster.Watch
+	cache  shapeCache
+	limits hostLimits // the job's host limit, a filter
+	c      *allocator.Cluster
+	nodes  []nodeView // per agent, kept current through Cluster.Watch
 	// Scratch for spreading a service's replicas: the feasible nodes with
 	// their resource scores, the group's tasks per agent and per zone
 	// (zoneCount is −1 for a zone with no feasible node).
@@ -143,8 +146,11 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 	}
 	row := k.cache.row(req)
 	k.pick.reset(c.NumAgents())
+	k.limits.mark(c, req)
 	q := k.scoring.request(req)
-	spread := k.scoring.spread && req.Group != 0
+	spread := k.scoring.spread && req.Replica && req.Group != 0
+	group := req.Group
+	req = req.Shape()
 	k.found = k.found[:0]
 	// The search is sampler.each written out: through a closure, as the
 	// other scorers call it, the default scenario took 66 s instead of 45.
@@ -159,6 +165,9 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 			if id = cand.IDs[i]; cand.Ceil != nil && !cand.Ceil[i].Contains(req.Res) {
 				continue
 			}
+		}
+		if k.limits.blocked(id) {
+			continue
 		}
 		v := &k.nodes[id]
 		var sc int64
@@ -186,7 +195,7 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 	}
 	k.next = (start + checked) % n
 	if spread {
-		k.spread(c, req.Group)
+		k.spread(c, group)
 	}
 	p, ok := k.pick.result()
 	if ok {

@@ -186,7 +186,7 @@ func BenchmarkKubernetes33k(b *testing.B) {
 				}
 				req := allocator.Request{Res: allocator.Res(1000, 4096, 0, 0)}
 				if services {
-					req.Group = int64(1 + i%1000)
+					req.Group, req.Replica = int64(1+i%1000), true
 				}
 				pl, ok := p.Place(c, req, allocator.Candidates{})
 				if !ok {
@@ -240,7 +240,7 @@ func TestKubeMatchesLinearSearch(t *testing.T) {
 			}
 			req := allocator.Request{Res: allocator.Res(int64(rng.IntN(12))*1000, int64(rng.IntN(40))*1024, 0, []int64{0, 0, 500, 1000, 4000}[rng.IntN(5)])}
 			if rng.IntN(2) == 0 {
-				req.Group = int64(1 + rng.IntN(6))
+				req.Group, req.Replica = int64(1+rng.IntN(6)), true
 			}
 			// The scan: from k.next, in order, until enough fit.
 			n := c.NumAgents()
@@ -259,7 +259,7 @@ func TestKubeMatchesLinearSearch(t *testing.T) {
 					scores[id] += balancedAllocation(&v, &req)
 				}
 			}
-			if req.Group != 0 && k.scoring.spread {
+			if req.Replica && req.Group != 0 && k.scoring.spread {
 				// PodTopologySpread, from the cluster's counts.
 				zones := map[int32]bool{}
 				for _, id := range found {

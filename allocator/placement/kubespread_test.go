@@ -27,7 +27,7 @@ func TestKubeSpreadByHand(t *testing.T) {
 		_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint(i), Zone: z, Capacity: allocator.Res(64000, 262144, 0, 0)})
 		require.NoError(t, err)
 	}
-	replica := allocator.Request{Res: allocator.Res(1000, 1024, 0, 0), Group: 9}
+	replica := allocator.Request{Res: allocator.Res(1000, 1024, 0, 0), Group: 9, Replica: true}
 	c.Allocate(allocator.Placement{Agent: 0}, replica)
 	c.Allocate(allocator.Placement{Agent: 0}, replica)
 	p := newPlacer(t, "kubernetes", 1).(*kubeDefault)
@@ -69,7 +69,7 @@ func TestKubeSpreadsReplicas(t *testing.T) {
 		c := build()
 		p, err := allocator.NewPlacer("kubernetes", params, allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(3, 3))})
 		require.NoError(t, err)
-		req := allocator.Request{Res: allocator.Res(1000, 4096, 0, 0), Group: group}
+		req := allocator.Request{Res: allocator.Res(1000, 4096, 0, 0), Group: group, Replica: true}
 		var at []allocator.AgentID
 		for range 5 {
 			pl := place(t, p, c, req)

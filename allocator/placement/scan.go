@@ -90,6 +90,7 @@ type scanner struct {
 	pick   picker
 	sample sampler
 	cache  shapeCache
+	limits hostLimits
 	c      *allocator.Cluster
 	maxC   allocator.Resources // largest agent capacity per dimension (normalises scores)
 	nMax   int                 // agents seen when maxC was computed
@@ -136,7 +137,12 @@ func (s *scanner) Place(c *allocator.Cluster, req allocator.Request, cand alloca
 	s.bind(c)
 	row := s.cache.row(req)
 	s.pick.reset(c.NumAgents())
+	s.limits.mark(c, req)
+	shape := req.Shape()
 	visit := func(id allocator.AgentID) bool {
+		if s.limits.blocked(id) {
+			return false
+		}
 		gen := c.Agent(id).Gen
 		if row != nil && row[id].gen == gen {
 			sc := row[id].score
@@ -144,8 +150,8 @@ func (s *scanner) Place(c *allocator.Cluster, req allocator.Request, cand alloca
 			return sc != noFit
 		}
 		sc := int64(noFit)
-		if c.Fits(id, req) {
-			sc = s.f.score(s, id, req)
+		if c.Fits(id, shape) {
+			sc = s.f.score(s, id, shape)
 		}
 		if row != nil {
 			row[id] = scored{gen: gen, score: sc}
