@@ -16,7 +16,14 @@ type groupCounts struct {
 	byGroup map[int64]map[AgentID]int32 // nil until TrackGroupAgents
 	tasks   int64                       // replicas allocated
 	sharing int64                       // of which beyond the first task of their group on their agent
+
+	// The last changes, for LimitMask to catch up on: recent[s%len] is
+	// the s-th change.
+	changes uint64
+	recent  [recentChanges]groupAt
 }
+
+const recentChanges = 256
 
 type groupAt struct {
 	at    int32 // agent or zone
@@ -54,6 +61,8 @@ func (g *groupCounts) add(agent AgentID, zone int32, group int64, replica bool, 
 	if g.byGroup != nil {
 		g.index(group, agent, now.all)
 	}
+	g.recent[g.changes%recentChanges] = k
+	g.changes++
 }
 
 // index records that agent holds n of group's tasks.
@@ -137,4 +146,97 @@ func (c *Cluster) EachGroupAgent(group int64, fn func(AgentID, int32)) {
 // costs nothing.
 func (c *Cluster) Replicas() (tasks, sharing int64) {
 	return c.groups.tasks, c.groups.sharing
+}
+
+// GroupChanges counts the changes to grouped tasks so far (for
+// GroupChangedSince).
+func (c *Cluster) GroupChanges() uint64 { return c.groups.changes }
+
+// GroupChangedSince reports whether a task of group was allocated or
+// released after the cluster had seen seq group changes (conservatively
+// true when too many changes have passed to tell).
+func (c *Cluster) GroupChangedSince(group int64, seq uint64) bool {
+	g := &c.groups
+	if g.changes-seq > recentChanges {
+		return true
+	}
+	for ; seq < g.changes; seq++ {
+		if g.recent[seq%recentChanges].group == group {
+			return true
+		}
+	}
+	return false
+}
+
+// LimitMask marks the agents where a request's job is at its host limit.
+// Policies that cache per-shape fits and scores (shared by every job of
+// that shape), and the first-fit index, test Fits(id, req.Shape()) and the
+// mask, an array read per agent where Fits(id, req) would look the agent up
+// in the counts. A job's tasks come in runs, so the mask stays on one job
+// and catches up on its changes; another job's request rebuilds it from
+// the job's agents.
+type LimitMask struct {
+	c      *Cluster
+	group  int64
+	limit  int16
+	synced uint64 // c's group changes seen
+	active bool   // the last request marked has a limit
+	full   []bool // by agent
+	marked []AgentID
+	nFull  int
+}
+
+// Mark makes the mask answer for req: the agents where its job already
+// holds HostLimit tasks. It makes c track its groups' agents.
+func (m *LimitMask) Mark(c *Cluster, req Request) {
+	m.active = req.Limited()
+	if !m.active {
+		return
+	}
+	g := &c.groups
+	if m.c != c || m.group != req.Group || m.limit != req.HostLimit ||
+		g.changes-m.synced > recentChanges || len(m.marked) > 2*m.nFull+64 {
+		m.rebuild(c, req)
+		return
+	}
+	for ; m.synced < g.changes; m.synced++ {
+		if k := g.recent[m.synced%recentChanges]; k.group == m.group {
+			m.set(AgentID(k.at), g.onAgent[k].all >= int32(m.limit))
+		}
+	}
+}
+
+func (m *LimitMask) rebuild(c *Cluster, req Request) {
+	for _, id := range m.marked {
+		m.full[id] = false
+	}
+	m.c, m.group, m.limit, m.marked, m.nFull = c, req.Group, req.HostLimit, m.marked[:0], 0
+	c.TrackGroupAgents()
+	m.synced = c.groups.changes
+	for len(m.full) < c.NumAgents() {
+		m.full = append(m.full, false)
+	}
+	for id, n := range c.groups.byGroup[req.Group] {
+		m.set(id, n >= int32(req.HostLimit))
+	}
+}
+
+func (m *LimitMask) set(id AgentID, full bool) {
+	for int(id) >= len(m.full) {
+		m.full = append(m.full, false)
+	}
+	switch {
+	case full && !m.full[id]:
+		m.full[id] = true
+		m.marked = append(m.marked, id) // once per change to full: rebuilt when stale ones pile up
+		m.nFull++
+	case !full && m.full[id]:
+		m.full[id] = false
+		m.nFull--
+	}
+}
+
+// Blocked reports whether the request last marked may not go to agent id.
+func (m *LimitMask) Blocked(id AgentID) bool {
+	return m.active && int(id) < len(m.full) && m.full[id] // agents added since hold none of the job's tasks
 }

@@ -151,3 +151,51 @@ func TestReplicaCountsMixedJobs(t *testing.T) {
 		require.Equal(t, sharing, gotSharing, "step %d", step)
 	}
 }
+
+// The mask agrees with the counts after every change, whether it caught up
+// on the job's changes or was rebuilt (another job, a limit changed, too
+// many changes between two marks).
+func TestLimitMask(t *testing.T) {
+	c := NewCluster()
+	for i := range 12 {
+		_, err := c.AddAgent(AgentSpec{Name: string(rune('a' + i)), Capacity: Res(1<<30, 1<<30, 0, 0)})
+		require.NoError(t, err)
+	}
+	type live struct {
+		agent AgentID
+		req   Request
+	}
+	var running []live
+	var m LimitMask
+	rng := rand.New(rand.NewPCG(7, 8))
+	for step := range 20000 {
+		for range []int{1, 1, 1, 300}[rng.IntN(4)] { // now and then more changes than the mask can catch up on
+			if len(running) > 0 && rng.IntN(2) == 0 {
+				i := rng.IntN(len(running))
+				c.Release(Placement{Agent: running[i].agent}, running[i].req)
+				running[i] = running[len(running)-1]
+				running = running[:len(running)-1]
+				continue
+			}
+			l := live{AgentID(rng.IntN(c.NumAgents())), Request{Res: Res(1, 1, 0, 0), Group: int64(1 + rng.IntN(3))}}
+			c.Allocate(Placement{Agent: l.agent}, l.req)
+			running = append(running, l)
+		}
+		if rng.IntN(500) == 0 {
+			_, err := c.AddAgent(AgentSpec{Name: "n" + string(rune('a'+step%26)) + string(rune('a'+step/26%26)), Capacity: Res(1<<30, 1<<30, 0, 0)})
+			require.NoError(t, err)
+		}
+		req := Request{Group: 1, HostLimit: 1 + int16(rng.IntN(3))/2}
+		if rng.IntN(5) == 0 {
+			req.Group = int64(1 + rng.IntN(3))
+		}
+		m.Mark(c, req)
+		for id := range c.NumAgents() {
+			require.Equal(t, c.AtHostLimit(AgentID(id), req), m.Blocked(AgentID(id)), "step %d agent %d", step, id)
+		}
+	}
+	m.Mark(c, Request{Group: 1})
+	for id := range c.NumAgents() {
+		require.False(t, m.Blocked(AgentID(id)), "a request without a limit is blocked nowhere")
+	}
+}

@@ -30,6 +30,9 @@ type StreamSpec struct {
 	GPUModels []string  `yaml:"gpu_models" json:"gpu_models,omitempty"` // allowed models; empty = any
 	Priority  int32     `yaml:"priority" json:"priority"`
 	Class     int8      `yaml:"class" json:"class"`
+	// HostLimit caps a job's tasks on one node (0 = no cap), as Aurora's
+	// "host: limit:N" or Marathon's MAX_PER hostname constraint does.
+	HostLimit int `yaml:"host_limit" json:"host_limit,omitempty"`
 }
 
 // ArrivalSpec is a Poisson process of jobs; with Diurnal the rate follows

@@ -223,6 +223,9 @@ func (s *Scenario) checkStream(i int, st *StreamSpec) error {
 	if st.Tasks.Upper() < 1 {
 		return s.errAt(p+".tasks", "a job needs at least one task")
 	}
+	if err := s.checkHostLimit(p, st); err != nil {
+		return err
+	}
 	if st.ServiceFraction < 1 {
 		if !st.Duration.Set() {
 			return s.errAt(p+".duration", "missing: batch jobs (service_fraction < 1) need a duration")
@@ -261,6 +264,27 @@ func (s *Scenario) checkRequestDist(p string, x *Dist, positive bool) error {
 				return s.errAt(sprintf("%s.choices[%d].value", p, k), "must be > 0")
 			}
 		}
+	}
+	return nil
+}
+
+// checkHostLimit: a limit within Request.HostLimit's range, and one that
+// leaves the largest job enough nodes (otherwise some of its tasks could
+// never run, whatever the policy).
+func (s *Scenario) checkHostLimit(p string, st *StreamSpec) error {
+	if st.HostLimit < 0 || st.HostLimit > math.MaxInt16 {
+		return s.errAt(p+".host_limit", "must be between 0 (no limit) and %d tasks of a job per node, got %d", math.MaxInt16, st.HostLimit)
+	}
+	nodes := 0
+	for _, c := range s.Cluster.NodeClasses {
+		nodes += c.Count
+	}
+	if st.HostLimit == 0 || nodes == 0 { // nodes 0: they come from the trace
+		return nil
+	}
+	if most := int(st.Tasks.Upper()); most > st.HostLimit*nodes {
+		return s.errAt(p+".host_limit", "a job of up to %d tasks, at most %d per node, needs %d nodes; the cluster has %d",
+			most, st.HostLimit, (most+st.HostLimit-1)/st.HostLimit, nodes)
 	}
 	return nil
 }

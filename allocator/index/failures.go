@@ -18,6 +18,10 @@ const (
 type failure struct {
 	req   allocator.Request
 	grows uint64 // x.grows when it failed
+	// For a request with a host limit: the cluster's group changes when it
+	// failed. While none of its job's tasks came or went, only agents that
+	// grew can hold it; after, the failure is forgotten.
+	groupSeq uint64
 }
 
 // grewFrom reports whether some request fits the agent now that did not
@@ -28,11 +32,13 @@ func (s *summary) grewFrom(old *summary) bool {
 		s.gpuShare > old.gpuShare || s.gpuWhole > old.gpuWhole || s.models&^old.models != 0
 }
 
-// covers: r is at least f in every dimension and allowed on no GPU model f
-// was not, so r fits nowhere f did not.
+// covers: r is at least f in every dimension, allowed on no GPU model f was
+// not and, when f has a host limit, of f's job with no higher limit, so r
+// fits nowhere f did not.
 func covers(r, f *allocator.Request) bool {
 	return r.Res.Contains(f.Res) &&
-		(f.GPUModels == 0 || (r.GPUModels != 0 && r.GPUModels&^f.GPUModels == 0))
+		(f.GPUModels == 0 || (r.GPUModels != 0 && r.GPUModels&^f.GPUModels == 0)) &&
+		(!f.Limited() || (r.Group == f.Group && r.HostLimit > 0 && r.HostLimit <= f.HostLimit))
 }
 
 // recall answers req from a remembered failure it covers: known is false
@@ -41,7 +47,8 @@ func covers(r, f *allocator.Request) bool {
 func (x *Free) recall(req *allocator.Request) (id allocator.AgentID, known bool) {
 	for i := 0; i < x.nFail; i++ {
 		f := &x.failed[i]
-		if !covers(req, &f.req) || x.grows-f.grows > growCap {
+		if !covers(req, &f.req) || x.grows-f.grows > growCap ||
+			(f.req.Limited() && x.c.GroupChangedSince(f.req.Group, f.groupSeq)) {
 			continue
 		}
 		best := allocator.AgentID(-1)
@@ -53,7 +60,7 @@ func (x *Free) recall(req *allocator.Request) (id allocator.AgentID, known bool)
 		}
 		if best < 0 {
 			if f.req == *req {
-				f.grows = x.grows // still failing: start from here next time
+				f.grows, f.groupSeq = x.grows, x.c.GroupChanges() // still failing: start from here next time
 			} else {
 				x.remember(req)
 			}
@@ -63,14 +70,9 @@ func (x *Free) recall(req *allocator.Request) (id allocator.AgentID, known bool)
 	return 0, false
 }
 
-// remember records that req fits nowhere now (oldest entry replaced). A
-// request with a host limit is not remembered: another job's request of
-// the same shape may fit where its job's tasks are at the limit.
+// remember records that req fits nowhere now (oldest entry replaced).
 func (x *Free) remember(req *allocator.Request) {
-	if req.Limited() {
-		return
-	}
-	f := failure{req: *req, grows: x.grows}
+	f := failure{req: *req, grows: x.grows, groupSeq: x.c.GroupChanges()}
 	if x.nFail < memoCap {
 		x.failed[x.nFail] = f
 		x.nFail++

@@ -42,6 +42,11 @@ type summary struct {
 	models allocator.ModelSet
 }
 
+// noRoom summarises a leaf that holds nothing, not even a request of
+// nothing (a task that asks for no resources): an agent that is down, or
+// past the last agent.
+var noRoom = summary{cpu: -1}
+
 func (s *summary) admits(r *allocator.Request, whole int32, level int) bool {
 	return s.cpu >= r.Res[allocator.CPU] && s.mem >= r.Res[allocator.Mem] &&
 		(level < 0 || s.memAt[level] >= r.Res[allocator.Mem]) &&
@@ -85,6 +90,8 @@ type Free struct {
 	failed [memoCap]failure
 	nFail  int
 	next   int
+
+	limits allocator.LimitMask // the agents a limited request's job is at its limit on
 }
 
 // New builds the index for c and watches c for changes.
@@ -107,6 +114,9 @@ func (x *Free) rebuild() {
 	for i := 0; i < n; i++ {
 		x.leaf(allocator.AgentID(i), &x.tree[size+i])
 	}
+	for i := n; i < size; i++ {
+		x.tree[size+i] = noRoom
+	}
 	for i := size - 1; i >= 1; i-- {
 		x.tree[i].merge(&x.tree[2*i], &x.tree[2*i+1])
 	}
@@ -115,7 +125,7 @@ func (x *Free) rebuild() {
 func (x *Free) leaf(id allocator.AgentID, s *summary) {
 	a := x.c.Agent(id)
 	if !a.Up {
-		*s = summary{}
+		*s = noRoom
 		return
 	}
 	s.cpu, s.mem, s.disk = a.Free[allocator.CPU], a.Free[allocator.Mem], a.Free[allocator.Disk]
@@ -169,7 +179,11 @@ func (x *Free) FirstFit(req allocator.Request) (allocator.AgentID, bool) {
 		return id, id >= 0
 	}
 	whole := int32(req.WholeGPUs())
-	id := x.find(1, &req, whole, levelOf(req.Res[allocator.CPU]))
+	// A job's tasks sit on the lowest agents with room, which the next one
+	// must pass: the mask passes each for an array read, not a count lookup.
+	x.limits.Mark(x.c, req)
+	shape := req.Shape()
+	id := x.find(1, &shape, whole, levelOf(req.Res[allocator.CPU]))
 	if id < 0 {
 		x.remember(&req)
 		return 0, false
@@ -183,7 +197,7 @@ func (x *Free) find(node int, req *allocator.Request, whole int32, level int) in
 	}
 	if node >= x.size {
 		id := allocator.AgentID(node - x.size)
-		if x.c.Fits(id, *req) {
+		if !x.limits.Blocked(id) && x.c.Fits(id, *req) {
 			return int(id)
 		}
 		return -1

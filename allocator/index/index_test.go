@@ -153,6 +153,20 @@ func TestFirstFitHonoursHostLimits(t *testing.T) {
 		require.Equal(t, allocator.AgentID(0), id)
 	}
 
+	// A job of tasks that take nothing: a release changes no agent's room,
+	// only the job's count, and the remembered failure must not hide it.
+	free := job(9, 1)
+	free.Res = allocator.Resources{}
+	for i := range 30 {
+		c.Allocate(allocator.Placement{Agent: allocator.AgentID(i)}, free)
+	}
+	_, ok = x.FirstFit(free)
+	require.False(t, ok)
+	c.Release(allocator.Placement{Agent: 7}, free)
+	id, ok := x.FirstFit(free)
+	require.True(t, ok, "a task of job 9 left agent 7")
+	require.Equal(t, allocator.AgentID(7), id)
+
 	rnd := rand.New(rand.NewPCG(3, 4))
 	type held struct {
 		p   allocator.Placement

@@ -25,7 +25,7 @@ type fgd struct {
 	c      *allocator.Cluster
 	before []cached // node fragment, by agent
 	cache  shapeCache
-	limits hostLimits
+	limits allocator.LimitMask
 	below  []int64
 	devs   []int32 // scratch copy of one agent's devices
 }
@@ -66,10 +66,10 @@ func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.
 	f.bind(c)
 	cache := f.cache.row(req)
 	f.pick.reset(c.NumAgents())
-	f.limits.mark(c, req)
+	f.limits.Mark(c, req)
 	req = req.Shape()
 	visit := func(id allocator.AgentID) bool {
-		if f.limits.blocked(id) {
+		if f.limits.Blocked(id) {
 			return false
 		}
 		gen := c.Agent(id).Gen

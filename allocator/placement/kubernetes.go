@@ -37,7 +37,7 @@ type kubeDefault struct {
 	// windows come round every 1/percent placements, over mostly unchanged
 	// agents.
 	cache  shapeCache
-	limits hostLimits // the job's host limit, a filter
+	limits allocator.LimitMask // the job's host limit, a filter
 	c      *allocator.Cluster
 	nodes  []nodeView // per agent, kept current through Cluster.Watch
 	// Scratch for spreading a service's replicas: the feasible nodes with
@@ -146,7 +146,7 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 	}
 	row := k.cache.row(req)
 	k.pick.reset(c.NumAgents())
-	k.limits.mark(c, req)
+	k.limits.Mark(c, req)
 	q := k.scoring.request(req)
 	spread := k.scoring.spread && req.Replica && req.Group != 0
 	group := req.Group
@@ -166,7 +166,7 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 				continue
 			}
 		}
-		if k.limits.blocked(id) {
+		if k.limits.Blocked(id) {
 			continue
 		}
 		v := &k.nodes[id]

@@ -90,7 +90,7 @@ type scanner struct {
 	pick   picker
 	sample sampler
 	cache  shapeCache
-	limits hostLimits
+	limits allocator.LimitMask
 	c      *allocator.Cluster
 	maxC   allocator.Resources // largest agent capacity per dimension (normalises scores)
 	nMax   int                 // agents seen when maxC was computed
@@ -137,10 +137,10 @@ func (s *scanner) Place(c *allocator.Cluster, req allocator.Request, cand alloca
 	s.bind(c)
 	row := s.cache.row(req)
 	s.pick.reset(c.NumAgents())
-	s.limits.mark(c, req)
+	s.limits.Mark(c, req)
 	shape := req.Shape()
 	visit := func(id allocator.AgentID) bool {
-		if s.limits.blocked(id) {
+		if s.limits.Blocked(id) {
 			return false
 		}
 		gen := c.Agent(id).Gen
