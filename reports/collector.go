@@ -38,6 +38,10 @@ type Meta struct {
 	// attempts that will still be running at the horizon are written while
 	// the run goes on instead of all at its end (see openWriter).
 	Horizon allocator.Time
+	// SourceCounters, when set, returns the workload source's counters (a
+	// trace replay's: tasks dropped and why, constraints), read at Close
+	// into summary.json's workload_counters.
+	SourceCounters func() map[string]int64
 }
 
 // Collector implements sim.Observer. Memory stays bounded: task rows go to

@@ -97,6 +97,10 @@ type Summary struct {
 	ReplicasSharingEnd  int64 `json:"replicas_sharing_node_end"`
 	ReplicasSharingPeak int64 `json:"replicas_sharing_node_peak"`
 
+	// WorkloadCounters are a trace replay's counters: tasks replayed,
+	// dropped and why, placement constraints kept or ignored.
+	WorkloadCounters map[string]int64 `json:"workload_counters,omitempty"`
+
 	Frameworks []string        `json:"frameworks"`
 	Roles      []string        `json:"roles"`
 	Config     json.RawMessage `json:"config"`
@@ -167,6 +171,9 @@ func (c *Collector) summary(st sim.Stats) Summary {
 	}
 	if u.jainFwN > 0 {
 		s.JainFrameworksMean, s.JainFrameworksMin = u.jainFwSum/float64(u.jainFwN), u.jainFwMin
+	}
+	if c.meta.SourceCounters != nil {
+		s.WorkloadCounters = c.meta.SourceCounters()
 	}
 	s.Config = marshalConfig(c.meta.Config)
 	return s

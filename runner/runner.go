@@ -14,6 +14,7 @@ import (
 	"github.com/allocsim/allocsim/sim"
 	_ "github.com/allocsim/allocsim/sim/offers" // registers the "drf" and "static" modes
 	_ "github.com/allocsim/allocsim/sim/omega"  // registers the "omega" mode
+	"github.com/allocsim/allocsim/traces"
 	"github.com/allocsim/allocsim/workloads"
 )
 
@@ -107,6 +108,7 @@ func Run(s *workloads.Scenario, opts Options) (Result, error) {
 			Typical:        cfg.Typical,
 			SampleInterval: cfg.SampleInterval,
 			Horizon:        cfg.Horizon,
+			SourceCounters: sourceCounters(cfg.Source),
 		})
 		if err != nil {
 			return Result{}, err
@@ -143,4 +145,13 @@ func Run(s *workloads.Scenario, opts Options) (Result, error) {
 	}
 	res.Wall = time.Since(start)
 	return res, nil
+}
+
+// sourceCounters returns the counters of a source that keeps them (a trace
+// replay), or nil.
+func sourceCounters(src sim.Source) func() map[string]int64 {
+	if c, ok := src.(interface{ Stats() *traces.Stats }); ok {
+		return func() map[string]int64 { return c.Stats().Map() }
+	}
+	return nil
 }

@@ -149,6 +149,10 @@ type TraceSpec struct {
 	Machines    bool         `yaml:"machines" json:"machines"`           // replay the trace's machine events
 	MachineSize ResourceSpec `yaml:"machine_shape" json:"machine_shape"` // absolute size of a normalised 1.0
 	Map         []TraceRule  `yaml:"map,required" json:"map"`
+	// IgnoreConstraints replays the tasks without their placement
+	// constraints (Borg's different-machines restriction), to measure
+	// what the constraints cost.
+	IgnoreConstraints bool `yaml:"ignore_constraints" json:"ignore_constraints,omitempty"`
 }
 
 // WindowSpec is a time window of a trace.

@@ -42,7 +42,8 @@ func OpenTraceReplay(s *Scenario, c *allocator.Cluster) (sim.Source, *replay.Sou
 		Cluster: c, Start: allocator.Time(t.Window.Start), End: allocator.Time(t.Window.End),
 		TimeScale: t.TimeScale, SampleEvery: t.SampleEvery, Seed: t.Seed, Machines: t.Machines, QoSNames: qos,
 		// Without a window end, stop with the trace's tasks, not its month of machine events.
-		UntilTasksEnd: t.Window.End == 0,
+		UntilTasksEnd:     t.Window.End == 0,
+		IgnoreConstraints: t.IgnoreConstraints,
 		Map: func(task *traces.Task, q string) (allocator.FrameworkID, bool) {
 			for i := range rules {
 				if rules[i].Matches(task.Priority, task.Class, q) {

@@ -40,6 +40,9 @@ type Config struct {
 	// reader's last task (readers implementing traces.TaskBounded), so that a
 	// few hours of task parts do not drag a month of machine events along.
 	UntilTasksEnd bool
+	// IgnoreConstraints drops the tasks' placement constraints (counted as
+	// "distinct_machines_ignored").
+	IgnoreConstraints bool
 }
 
 // Source is a sim.Source over a trace reader.
@@ -211,7 +214,9 @@ func (s *Source) task(t *traces.Task) (sim.Input, bool, error) {
 		s.stats.Add("invalid_request", 1)
 		return sim.Input{}, false, nil
 	}
-	if t.DistinctMachines {
+	if t.DistinctMachines && s.cfg.IgnoreConstraints {
+		s.stats.Add("distinct_machines_ignored", 1)
+	} else if t.DistinctMachines {
 		// Borg's different-machines restriction: no other running task of
 		// the job on the machine. A job's tasks submitted before its first
 		// flagged one are not counted (Google 2011: 142 of 8,464 jobs in
