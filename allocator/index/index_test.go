@@ -130,6 +130,31 @@ func BenchmarkFirstFit33k(b *testing.B) {
 	}
 }
 
+// BenchmarkFirstFitHostLimit33k places the tasks of one 4,000-task job
+// with a host limit of 1 in turn: first fit puts each past its siblings,
+// so the search passes the job's agents (one array read each).
+func BenchmarkFirstFitHostLimit33k(b *testing.B) {
+	c := testCluster(b, 30000, 3000)
+	x := New(c)
+	req := allocator.Request{Res: allocator.Res(2000, 4096, 0, 0), Group: 1, HostLimit: 1}
+	placed := make([]allocator.AgentID, 0, 4000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(placed) == cap(placed) {
+			for _, id := range placed {
+				c.Release(allocator.Placement{Agent: id}, req)
+			}
+			placed = placed[:0]
+		}
+		id, ok := x.FirstFit(req)
+		if !ok {
+			b.Fatal("no fit")
+		}
+		c.Allocate(allocator.Placement{Agent: id}, req)
+		placed = append(placed, id)
+	}
+}
+
 // TestFirstFitHonoursHostLimits: a job at its host limit everywhere fails,
 // and that failure is not remembered against another job's request of the
 // same shape; random steps with limited jobs match a linear scan.

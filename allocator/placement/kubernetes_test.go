@@ -155,9 +155,10 @@ func TestKubeCandidates(t *testing.T) {
 // half full, against best-fit, which scores every agent (with its cache);
 // "kubernetes/replicas" places the replicas of 1,000 services, spread.
 func BenchmarkKubernetes33k(b *testing.B) {
-	for _, name := range []string{"kubernetes", "kubernetes/replicas", "kubernetes-all", "best-fit"} {
+	for _, name := range []string{"kubernetes", "kubernetes/replicas", "kubernetes/host-limit", "kubernetes-all", "best-fit", "best-fit/host-limit"} {
 		b.Run(name, func(b *testing.B) {
 			policy, services := strings.CutSuffix(name, "/replicas")
+			policy, limited := strings.CutSuffix(policy, "/host-limit")
 			rng := rand.New(rand.NewPCG(5, 5))
 			c := allocator.NewCluster()
 			for i := range 33000 {
@@ -187,6 +188,9 @@ func BenchmarkKubernetes33k(b *testing.B) {
 				req := allocator.Request{Res: allocator.Res(1000, 4096, 0, 0)}
 				if services {
 					req.Group, req.Replica = int64(1+i%1000), true
+				}
+				if limited { // tasks of 1,000 jobs in turn, one per agent each
+					req.Group, req.HostLimit = int64(1+i%1000), 1
 				}
 				pl, ok := p.Place(c, req, allocator.Candidates{})
 				if !ok {
