@@ -91,7 +91,8 @@ type Free struct {
 	nFail  int
 	next   int
 
-	limits allocator.LimitMask // the agents a limited request's job is at its limit on
+	limits  allocator.LimitMask // the agents a limited request's job is at its limit on
+	limited bool                // the request being searched has a host limit
 }
 
 // New builds the index for c and watches c for changes.
@@ -179,11 +180,16 @@ func (x *Free) FirstFit(req allocator.Request) (allocator.AgentID, bool) {
 		return id, id >= 0
 	}
 	whole := int32(req.WholeGPUs())
-	// A job's tasks sit on the lowest agents with room, which the next one
-	// must pass: the mask passes each for an array read, not a count lookup.
-	x.limits.Mark(x.c, req)
-	shape := req.Shape()
-	id := x.find(1, &shape, whole, levelOf(req.Res[allocator.CPU]))
+	search := &req
+	if x.limited = req.Limited(); x.limited {
+		// A job's tasks sit on the lowest agents with room, which the next
+		// one must pass: the mask passes each for an array read, not a
+		// lookup of the job's count.
+		x.limits.Mark(x.c, req)
+		shape := req.Shape()
+		search = &shape
+	}
+	id := x.find(1, search, whole, levelOf(req.Res[allocator.CPU]))
 	if id < 0 {
 		x.remember(&req)
 		return 0, false
@@ -197,7 +203,7 @@ func (x *Free) find(node int, req *allocator.Request, whole int32, level int) in
 	}
 	if node >= x.size {
 		id := allocator.AgentID(node - x.size)
-		if !x.limits.Blocked(id) && x.c.Fits(id, *req) {
+		if !(x.limited && x.limits.Blocked(id)) && x.c.Fits(id, *req) {
 			return int(id)
 		}
 		return -1
