@@ -272,6 +272,43 @@ func copyRowGroup(dst *parquet.GenericWriter[TaskRow], rg parquet.RowGroup, drop
 	return dst.Flush()
 }
 
+// holdsTaskID reports whether one of rg's rows has a task_id in ids,
+// reading that column alone.
+func holdsTaskID(rg parquet.RowGroup, ids map[int64]bool) (bool, error) {
+	col, ok := rg.Schema().Lookup("task_id")
+	if !ok {
+		return false, errors.New("reading back rows: no task_id column")
+	}
+	pages := rg.ColumnChunks()[col.ColumnIndex].Pages()
+	defer pages.Close()
+	var buf []int64
+	for {
+		p, err := pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("reading back task ids: %w", err)
+		}
+		r, ok := p.Values().(parquet.Int64Reader)
+		if !ok {
+			parquet.Release(p)
+			return false, errors.New("reading back task ids: not an int64 column")
+		}
+		buf = slices.Grow(buf[:0], int(p.NumValues()))[:p.NumValues()]
+		n, err := r.ReadInt64s(buf)
+		parquet.Release(p)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return false, fmt.Errorf("reading back task ids: %w", err)
+		}
+		for _, id := range buf[:n] {
+			if ids[id] {
+				return true, nil
+			}
+		}
+	}
+}
+
 func readRowGroup(rg parquet.RowGroup) ([]TaskRow, error) {
 	r := parquet.NewGenericRowGroupReader[TaskRow](rg)
 	defer r.Close()

@@ -261,7 +261,17 @@ func (tw *taskWriter) closeWithout(drop map[int64]bool, horizon allocator.Time) 
 	end := horizon.Seconds()
 	written := func(r *TaskRow) bool { return drop[r.TaskID] && r.Outcome == OutcomeRunning && r.EndS == end }
 	for _, rg := range f.RowGroups() {
-		if err := copyRowGroup(w, rg, written); err != nil {
+		// Most row groups hold none of the rows: their task ids say so
+		// without decoding the rows.
+		hit, err := holdsTaskID(rg, drop)
+		if err == nil {
+			var d func(*TaskRow) bool
+			if hit {
+				d = written
+			}
+			err = copyRowGroup(w, rg, d)
+		}
+		if err != nil {
 			out.Abort()
 			return err
 		}

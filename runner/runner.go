@@ -108,6 +108,7 @@ func Run(s *workloads.Scenario, opts Options) (Result, error) {
 			Typical:        cfg.Typical,
 			SampleInterval: cfg.SampleInterval,
 			Horizon:        cfg.Horizon,
+			EndsEarly:      endsEarly(s),
 			SourceCounters: sourceCounters(cfg.Source),
 		})
 		if err != nil {
@@ -154,4 +155,12 @@ func sourceCounters(src sim.Source) func() map[string]int64 {
 		return func() map[string]int64 { return c.Stats().Map() }
 	}
 	return nil
+}
+
+// endsEarly reports whether running attempts of s may end before their
+// time: agents fail (injected failures, a trace's machine removals) or the
+// mode preempts. A wrong answer costs time, never correctness.
+func endsEarly(s *workloads.Scenario) bool {
+	preempts, _ := s.Allocator.Params["preemption"].(bool)
+	return preempts || s.Failures != nil || (s.Workload.Trace != nil && s.Workload.Trace.Machines)
 }

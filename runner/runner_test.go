@@ -140,3 +140,26 @@ func peakRSS() (int64, error) {
 	}
 	return 0, os.ErrNotExist
 }
+
+// Runs whose attempts may end early (failures, a trace's machine events,
+// preemption) write no rows ahead; others do.
+func TestEndsEarly(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(s *workloads.Scenario)
+		want bool
+	}{
+		{"plain", func(*workloads.Scenario) {}, false},
+		{"failures", func(s *workloads.Scenario) {
+			s.Failures = &workloads.FailureSpec{MTBF: workloads.Duration(allocator.Hour), MTTR: workloads.Duration(allocator.Minute)}
+		}, true},
+		{"preemption", func(s *workloads.Scenario) { s.Allocator.Params = map[string]any{"preemption": true} }, true},
+		{"preemption off", func(s *workloads.Scenario) { s.Allocator.Params = map[string]any{"preemption": false} }, false},
+		{"trace machines", func(s *workloads.Scenario) { s.Workload.Trace = &workloads.TraceSpec{Machines: true} }, true},
+		{"trace without machines", func(s *workloads.Scenario) { s.Workload.Trace = &workloads.TraceSpec{} }, false},
+	} {
+		s := load(t, "small.yaml")
+		tc.edit(s)
+		assert.Equal(t, tc.want, endsEarly(s), tc.name)
+	}
+}
