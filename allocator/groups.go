@@ -176,6 +176,10 @@ func (c *Cluster) GroupChangedSince(group int64, seq uint64) bool {
 // and catches up on its changes; another job's request rebuilds it from
 // the job's agents.
 type LimitMask struct {
+	// OnChange, when set, hears every agent the mask starts or stops
+	// blocking (the first-fit index counts blocked agents per subtree).
+	OnChange func(id AgentID, blocked bool)
+
 	c      *Cluster
 	group  int64
 	limit  int16
@@ -208,7 +212,12 @@ func (m *LimitMask) Mark(c *Cluster, req Request) {
 
 func (m *LimitMask) rebuild(c *Cluster, req Request) {
 	for _, id := range m.marked {
-		m.full[id] = false
+		if m.full[id] {
+			m.full[id] = false
+			if m.OnChange != nil {
+				m.OnChange(id, false)
+			}
+		}
 	}
 	m.c, m.group, m.limit, m.marked, m.nFull = c, req.Group, req.HostLimit, m.marked[:0], 0
 	c.TrackGroupAgents()
@@ -233,6 +242,29 @@ func (m *LimitMask) set(id AgentID, full bool) {
 	case !full && m.full[id]:
 		m.full[id] = false
 		m.nFull--
+	default:
+		return
+	}
+	if m.OnChange != nil {
+		m.OnChange(id, full)
+	}
+}
+
+// Each calls fn once for every agent the mask blocks (and drops the
+// stale and repeated entries of marked on the way).
+func (m *LimitMask) Each(fn func(AgentID)) {
+	n := 0
+	for _, id := range m.marked {
+		if m.full[id] {
+			m.full[id] = false // a repeat of id finds it cleared
+			m.marked[n] = id
+			n++
+		}
+	}
+	m.marked = m.marked[:n]
+	for _, id := range m.marked {
+		m.full[id] = true
+		fn(id)
 	}
 }
 

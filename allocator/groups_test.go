@@ -193,6 +193,17 @@ func TestLimitMask(t *testing.T) {
 		for id := range c.NumAgents() {
 			require.Equal(t, c.AtHostLimit(AgentID(id), req), m.Blocked(AgentID(id)), "step %d agent %d", step, id)
 		}
+		if step%10 == 0 { // Each visits the blocked agents once each
+			seen := map[AgentID]int{}
+			m.Each(func(id AgentID) { seen[id]++ })
+			for id := range c.NumAgents() {
+				want := 0
+				if m.Blocked(AgentID(id)) {
+					want = 1
+				}
+				require.Equal(t, want, seen[AgentID(id)], "step %d agent %d", step, id)
+			}
+		}
 	}
 	m.Mark(c, Request{Group: 1})
 	for id := range c.NumAgents() {

@@ -93,7 +93,23 @@ type Free struct {
 
 	limits  allocator.LimitMask // the agents a limited request's job is at its limit on
 	limited bool                // the request being searched has a host limit
+	// unusable counts, per tree node, the leaves below it a limited request
+	// may not use: agents the mask blocks, and padding past the last agent.
+	// A job's tasks sit on the lowest agents with room, so first fit for
+	// the next one skips their subtrees whole instead of leaf by leaf. The
+	// counts cost O(log n) per blocked agent, so they are kept only once a
+	// job has been searched for overlayAfter times in a row.
+	unusable []int32
+	n        int  // agents the tree has leaves for
+	overlay  bool // unusable counts the mask's agents
+	last     allocator.Request
+	repeats  int // searches in a row for last's job and limit
 }
+
+// overlayAfter is how many searches in a row for one job's limit turn the
+// per-subtree counts on: each skips at most a few of the job's agents
+// without them, and turning them on visits log n nodes per agent.
+const overlayAfter = 4
 
 // New builds the index for c and watches c for changes.
 func New(c *allocator.Cluster) *Free {
@@ -118,6 +134,15 @@ func (x *Free) rebuild() {
 	for i := n; i < size; i++ {
 		x.tree[size+i] = noRoom
 	}
+	x.n, x.unusable = n, make([]int32, 2*size)
+	for i := n; i < size; i++ {
+		x.unusable[size+i] = 1
+	}
+	for i := size - 1; i >= 1; i-- {
+		x.unusable[i] = x.unusable[2*i] + x.unusable[2*i+1]
+	}
+	x.limits = allocator.LimitMask{OnChange: x.blockChanged} // its marks were counted in the old tree
+	x.overlay, x.repeats = false, 0
 	for i := size - 1; i >= 1; i-- {
 		x.tree[i].merge(&x.tree[2*i], &x.tree[2*i+1])
 	}
@@ -148,10 +173,52 @@ func (x *Free) leaf(id allocator.AgentID, s *summary) {
 	}
 }
 
+// blockChanged follows the mask: agent id became (un)usable for the
+// limited request.
+func (x *Free) blockChanged(id allocator.AgentID, blocked bool) {
+	if !x.overlay {
+		return
+	}
+	d := int32(-1)
+	if blocked {
+		d = 1
+	}
+	x.bump(id, d)
+}
+
+func (x *Free) bump(id allocator.AgentID, d int32) {
+	for i := x.size + int(id); i >= 1; i >>= 1 {
+		x.unusable[i] += d
+	}
+}
+
+// markLimit points the mask at req's job, with the per-subtree counts on
+// once the job has been searched for several times in a row.
+func (x *Free) markLimit(req allocator.Request) {
+	same := req.Group == x.last.Group && req.HostLimit == x.last.HostLimit
+	if !same && x.overlay {
+		x.limits.Each(func(id allocator.AgentID) { x.bump(id, -1) })
+		x.overlay = false
+	}
+	if same {
+		x.repeats++
+	} else {
+		x.last, x.repeats = req, 0
+	}
+	x.limits.Mark(x.c, req)
+	if !x.overlay && x.repeats >= overlayAfter {
+		x.limits.Each(func(id allocator.AgentID) { x.bump(id, +1) })
+		x.overlay = true
+	}
+}
+
 func (x *Free) update(id allocator.AgentID) {
 	if int(id) >= x.size {
 		x.rebuild()
 		return
+	}
+	for ; x.n <= int(id); x.n++ { // new agents in former padding
+		x.bump(allocator.AgentID(x.n), -1)
 	}
 	i := x.size + int(id)
 	old := x.tree[i]
@@ -185,7 +252,7 @@ func (x *Free) FirstFit(req allocator.Request) (allocator.AgentID, bool) {
 		// A job's tasks sit on the lowest agents with room, which the next
 		// one must pass: the mask passes each for an array read, not a
 		// lookup of the job's count.
-		x.limits.Mark(x.c, req)
+		x.markLimit(req)
 		shape := req.Shape()
 		search = &shape
 	}
@@ -200,6 +267,9 @@ func (x *Free) FirstFit(req allocator.Request) (allocator.AgentID, bool) {
 func (x *Free) find(node int, req *allocator.Request, whole int32, level int) int {
 	if !x.tree[node].admits(req, whole, level) {
 		return -1
+	}
+	if x.limited && x.overlay && int(x.unusable[node]) == x.size>>(bits.Len(uint(node))-1) {
+		return -1 // every agent below is at the job's limit
 	}
 	if node >= x.size {
 		id := allocator.AgentID(node - x.size)

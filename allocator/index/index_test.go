@@ -198,7 +198,16 @@ func TestFirstFitHonoursHostLimits(t *testing.T) {
 		req allocator.Request
 	}
 	var live []held
+	cur := job(1, 1)
 	for step := range 20000 {
+		switch rnd.IntN(1000) {
+		case 0: // agents join, into the tree's padding and past it
+			_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint("n", step), Capacity: allocator.Res(32000, 131072, 1<<20, 0)})
+			require.NoError(t, err)
+		case 1, 2:
+			a := allocator.AgentID(rnd.IntN(c.NumAgents()))
+			c.SetUp(a, !c.Agent(a).Up)
+		}
 		if rnd.IntN(10) < 4 && len(live) > 0 {
 			i := rnd.IntN(len(live))
 			c.Release(live[i].p, live[i].req)
@@ -206,7 +215,10 @@ func TestFirstFitHonoursHostLimits(t *testing.T) {
 			live = live[:len(live)-1]
 			continue
 		}
-		req := job(int64(rnd.IntN(4)), int16(rnd.IntN(4)))
+		if rnd.IntN(4) == 0 { // runs of one job's tasks, as a queue holds them
+			cur = job(int64(rnd.IntN(4)), int16(rnd.IntN(4)))
+		}
+		req := cur
 		req.Res = allocator.Res(int64(1+rnd.IntN(8))*1000, int64(1+rnd.IntN(8))*4096, 0, 0)
 		want, wok := linearFirstFit(c, req)
 		got, ok := x.FirstFit(req)
