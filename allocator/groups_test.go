@@ -99,18 +99,26 @@ func TestHostLimit(t *testing.T) {
 	assert.ErrorContains(t, Request{HostLimit: -1}.Validate(), "negative host limit")
 }
 
-// The replica counters, kept as tasks come and go, equal a count from
-// scratch, also when a job mixes replicas and other tasks on an agent.
-func TestReplicaCountsMixedJobs(t *testing.T) {
+// roomyCluster has n agents with room for any test's tasks.
+func roomyCluster(t *testing.T, n int) *Cluster {
 	c := NewCluster()
-	for i := range 5 {
+	for i := range n {
 		_, err := c.AddAgent(AgentSpec{Name: string(rune('a' + i)), Capacity: Res(1<<30, 1<<30, 0, 0)})
 		require.NoError(t, err)
 	}
-	type live struct {
-		agent AgentID
-		req   Request
-	}
+	return c
+}
+
+// live is a task a test allocated.
+type live struct {
+	agent AgentID
+	req   Request
+}
+
+// The replica counters, kept as tasks come and go, equal a count from
+// scratch, also when a job mixes replicas and other tasks on an agent.
+func TestReplicaCountsMixedJobs(t *testing.T) {
+	c := roomyCluster(t, 5)
 	var running []live
 	rng := rand.New(rand.NewPCG(5, 6))
 	for step := range 5000 {
@@ -156,15 +164,7 @@ func TestReplicaCountsMixedJobs(t *testing.T) {
 // on the job's changes or was rebuilt (another job, a limit changed, too
 // many changes between two marks).
 func TestLimitMask(t *testing.T) {
-	c := NewCluster()
-	for i := range 12 {
-		_, err := c.AddAgent(AgentSpec{Name: string(rune('a' + i)), Capacity: Res(1<<30, 1<<30, 0, 0)})
-		require.NoError(t, err)
-	}
-	type live struct {
-		agent AgentID
-		req   Request
-	}
+	c := roomyCluster(t, 12)
 	var running []live
 	var m LimitMask
 	rng := rand.New(rand.NewPCG(7, 8))
