@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -149,6 +150,13 @@ func TestGoogle2011DistinctMachines(t *testing.T) {
 		s.Workload.Trace.IgnoreConstraints = ignore
 		res, err := Run(s, Options{Out: t.TempDir(), NoReport: true})
 		require.NoError(t, err)
+		var table strings.Builder
+		require.NoError(t, WriteSummary(&table, res))
+		want := "with the different-machines restriction"
+		if ignore {
+			want = "whose different-machines restriction was ignored"
+		}
+		assert.Regexp(t, `trace +[0-9,]+ tasks replayed, [0-9,]+ `+want, table.String())
 		peak, _ := jobPeaks(t, res.Dir)
 		return peak, res.Summary
 	}

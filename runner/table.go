@@ -45,6 +45,16 @@ func WriteSummary(w io.Writer, r Result) error {
 				group(s.ReplicasEnd), group(s.ReplicasSharingEnd), group(s.ReplicasSharingPeak))
 		}
 	}
+	if s := r.Summary; s != nil && s.WorkloadCounters["tasks"] > 0 {
+		w := s.WorkloadCounters
+		note := ""
+		if n := w["distinct_machines"]; n > 0 {
+			note = fmt.Sprintf(", %s with the different-machines restriction", group(n))
+		} else if n := w["distinct_machines_ignored"]; n > 0 {
+			note = fmt.Sprintf(", %s whose different-machines restriction was ignored", group(n))
+		}
+		row("trace", "%s tasks replayed%s (summary.json: workload_counters)", group(w["tasks"]), note)
+	}
 	if n := c.Ended[allocator.OutcomeLost]; n > 0 {
 		row("tasks lost", "%s", group(n))
 	}

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/allocsim/allocsim/reports"
 	"github.com/allocsim/allocsim/reports/figures"
@@ -77,6 +79,12 @@ type reportView struct {
 	Figures   []figView
 	Config    string
 	Quantiles string
+	Counters  []counterView // a trace replay's workload counters, by name
+}
+
+type counterView struct {
+	Name  string
+	Value int64
 }
 
 // Generate writes dir/figures/* and dir/report.html from the run folder's
@@ -114,6 +122,9 @@ func Generate(dir string) error {
 		{"Wait (s) by framework", s.WaitSByFw}, {"Wait (s) by priority", s.WaitSByPriority},
 		{"Wait (s) by class", s.WaitSByClass}, {"Job completion time (s) by framework", s.JCTSByFw},
 		{"Never started: time waited (s) by framework, when the run stopped or gave them up", s.UnscheduledWaitSByFw},
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.WorkloadCounters)) {
+		v.Counters = append(v.Counters, counterView{k, s.WorkloadCounters[k]})
 	}
 	var cfg bytes.Buffer
 	if err := json.Indent(&cfg, s.Config, "", "  "); err != nil {
@@ -166,6 +177,11 @@ var reportTmpl = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCT
 <table><tr><th>group</th><th>n</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>
 {{range .Rows}}<tr><td>{{.Name}}</td><td>{{.Dist.N}}</td><td>{{num .Dist.Mean}}</td><td>{{num .Dist.P50}}</td><td>{{num .Dist.P90}}</td><td>{{num .Dist.P99}}</td><td>{{num .Dist.Max}}</td></tr>
 {{end}}</table>{{end}}{{end}}
+{{if .Counters}}<h2>Workload</h2>
+<table id="workload"><tr><th>counter</th><th>value</th></tr>
+{{range .Counters}}<tr><td>{{.Name}}</td><td>{{.Value}}</td></tr>
+{{end}}</table>
+<p class="note">The trace replay's counters: tasks replayed, dropped and why, placement constraints kept or ignored.</p>{{end}}
 <h2>Figures</h2>
 {{range .Figures}}<figure id="fig-{{.Name}}"><img class="figure" alt="{{.Title}}" src="{{.URI}}"><figcaption>{{.Title}} (figures/{{.Name}}.svg, .png)</figcaption></figure>
 {{end}}
