@@ -282,9 +282,9 @@ func (s *Scenario) checkHostLimit(p string, st *StreamSpec) error {
 	if st.HostLimit == 0 || nodes == 0 { // nodes 0: they come from the trace
 		return nil
 	}
-	if most := int(st.Tasks.Upper()); most > st.HostLimit*nodes {
-		return s.errAt(p+".host_limit", "a job of up to %d tasks, at most %d per node, needs %d nodes; the cluster has %d",
-			most, st.HostLimit, (most+st.HostLimit-1)/st.HostLimit, nodes)
+	if most := st.Tasks.Upper(); most > float64(st.HostLimit)*float64(nodes) {
+		return s.errAt(p+".host_limit", "a job of up to %.0f tasks, at most %d per node, needs %.0f nodes; the cluster has %d",
+			most, st.HostLimit, math.Ceil(most/float64(st.HostLimit)), nodes)
 	}
 	return nil
 }
