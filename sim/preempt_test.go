@@ -17,6 +17,12 @@ func prioTask(at, dur allocator.Time, prio int32, cpu, gpu int64) Input {
 	return in
 }
 
+// ofJob puts in a job with a host limit.
+func ofJob(in Input, job int64, limit int16) Input {
+	in.Task.Job, in.Task.Req.HostLimit = job, limit
+	return in
+}
+
 func preemptMode(t testing.TB, extra allocator.Params) Mode {
 	p := allocator.Params{"preemption": true}
 	for k, v := range extra {
@@ -82,6 +88,18 @@ func TestPreemptionVictims(t *testing.T) {
 			// Only 1 (prio 1) may go, though 0 (prio 2) would be as cheap by count.
 			want: []string{"10 submit 2", "10 end 1 preempted", "10 submit 3", "10 start 2 on 1",
 				"15 end 2 finished", "15 start 3 on 1", "20 end 0 finished"},
+		},
+		{
+			name: "a sibling goes for the job's host limit", agents: 1,
+			// The agent has room, but 0 is job 7's one task it may hold.
+			in: []Input{ofJob(prioTask(0, long, 1, 1000, 0), 7, 1), ofJob(prioTask(10*sec, 5*sec, 5, 1000, 0), 7, 1)},
+			want: []string{"10 submit 1", "10 end 0 preempted", "10 submit 2", "10 start 1 on 0",
+				"15 end 1 finished", "15 start 2 on 0"},
+		},
+		{
+			name: "a sibling that may not go: no preemption", agents: 1,
+			in:   []Input{ofJob(prioTask(0, 20*sec, 6, 1000, 0), 7, 1), ofJob(prioTask(10*sec, 5*sec, 5, 1000, 0), 7, 1)},
+			want: []string{"10 submit 1", "20 end 0 finished", "20 start 1 on 0", "25 end 1 finished"},
 		},
 		{
 			name: "nothing protected below the limit: no preemption", agents: 1, params: allocator.Params{"preemptible_below": 1},
