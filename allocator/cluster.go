@@ -90,21 +90,29 @@ type Request struct {
 	// (kube-scheduler's default spreading applies to a ReplicaSet's pods,
 	// not to a batch Job's).
 	Replica bool
-	// Group is the job whose tasks the cluster counts per agent and zone
-	// (its id + 1; 0 for none): the engine sets it for a service's
-	// replicas and for tasks with a HostLimit.
+	// RackLimit, when positive, is the most tasks of Group one rack may
+	// hold, this one included: Aurora's "rack: limit:N".
+	RackLimit uint8
+	// Group is the job whose tasks the cluster counts per agent, rack and
+	// zone (its id + 1; 0 for none): the engine sets it for a service's
+	// replicas and for tasks with a HostLimit or a RackLimit.
 	Group int64
 }
 
-// Shape is the request without what ties it to its job (Group, HostLimit,
+// Shape is the request without what ties it to its job (Group, limits,
 // Replica): what it asks of one agent's resources, by which policies cache
-// their scores. Cluster.Fits(id, r.Shape()) ignores the host limit.
+// their scores. Cluster.Fits(id, r.Shape()) ignores the limits.
 func (r Request) Shape() Request {
 	return Request{Res: r.Res, GPUModels: r.GPUModels}
 }
 
-// Limited reports whether the request has a host limit to honour.
-func (r Request) Limited() bool { return r.HostLimit > 0 && r.Group != 0 }
+// HasLimits reports whether the request caps its job's tasks per agent or
+// per rack.
+func (r Request) HasLimits() bool { return r.HostLimit > 0 || r.RackLimit > 0 }
+
+// Limited reports whether the request has limits to honour: limits, and a
+// group to count them in.
+func (r Request) Limited() bool { return r.HasLimits() && r.Group != 0 }
 
 // WholeGPUs returns the number of whole devices requested, or 0 for a
 // fractional (or no) GPU request.
@@ -148,9 +156,10 @@ type Cluster struct {
 	total   Resources
 	free    Resources
 
-	modelIdx map[string]ModelID
-	rackIdx  map[string]int32
-	zoneIdx  map[string]int32
+	modelIdx   map[string]ModelID
+	rackAgents [][]AgentID // by rack, built when first asked (RackAgents)
+	rackIdx    map[string]int32
+	zoneIdx    map[string]int32
 
 	watchers []func(AgentID)
 	groups   groupCounts
@@ -240,9 +249,15 @@ func (c *Cluster) AddAgent(s AgentSpec) (AgentID, error) {
 		c.gpuFree = append(c.gpuFree, 1000)
 	}
 	c.agents = append(c.agents, a)
+	id := AgentID(len(c.agents) - 1)
+	if c.rackAgents != nil {
+		for int(a.Rack) >= len(c.rackAgents) {
+			c.rackAgents = append(c.rackAgents, nil)
+		}
+		c.rackAgents[a.Rack] = append(c.rackAgents[a.Rack], id)
+	}
 	c.total = c.total.Add(s.Capacity)
 	c.free = c.free.Add(s.Capacity)
-	id := AgentID(len(c.agents) - 1)
 	c.changed(id)
 	return id, nil
 }
@@ -325,24 +340,30 @@ func (c *Cluster) SetUp(id AgentID, up bool) {
 // its free resources contain the request, the GPU model is allowed and enough
 // devices have room (one device with the share, or k fully free devices).
 //
-// A request with a host limit fits only where fewer than HostLimit tasks of
-// its group run; policies that cache scores by shape test Fits(id,
-// req.Shape()) and the limit apart (AtHostLimit).
+// A request with limits fits only where fewer than HostLimit tasks of its
+// group run on the agent and fewer than RackLimit in its rack; policies
+// that cache scores by shape test Fits(id, req.Shape()) and the limits
+// apart (LimitMask).
 func (c *Cluster) Fits(id AgentID, req Request) bool {
 	a := &c.agents[id]
 	if !a.Up || !a.Free.Contains(req.Res) {
 		return false
 	}
-	if req.HostLimit > 0 && c.AtHostLimit(id, req) {
+	if req.Limited() && c.AtLimit(id, req) {
 		return false
 	}
 	return c.gpuFits(a, req)
 }
 
-// AtHostLimit reports whether the agent already holds req.HostLimit tasks
-// of req's group (false for a request without a limit).
-func (c *Cluster) AtHostLimit(id AgentID, req Request) bool {
-	return req.Limited() && c.GroupOn(id, req.Group) >= int32(req.HostLimit)
+// AtLimit reports whether the agent already holds req.HostLimit tasks of
+// req's group, or its rack req.RackLimit (false for a request without
+// limits).
+func (c *Cluster) AtLimit(id AgentID, req Request) bool {
+	if !req.Limited() {
+		return false
+	}
+	return (req.HostLimit > 0 && c.GroupOn(id, req.Group) >= int32(req.HostLimit)) ||
+		(req.RackLimit > 0 && c.GroupInRack(c.agents[id].Rack, req.Group) >= int32(req.RackLimit))
 }
 
 // FitsWithin is Fits with an extra ceiling on the resources that may be used
@@ -432,7 +453,7 @@ func (c *Cluster) Allocate(p Placement, req Request) {
 	}
 	a.Tasks[req.GPUKind()]++
 	if req.Group != 0 {
-		c.groups.add(p.Agent, a.Zone, req.Group, req.Replica, 1)
+		c.groups.add(p.Agent, a.Zone, a.Rack, req.Group, req.Replica, 1)
 	}
 	c.changed(p.Agent)
 }
@@ -449,7 +470,7 @@ func (c *Cluster) Release(p Placement, req Request) {
 		a.Tasks[k]--
 	}
 	if req.Group != 0 {
-		c.groups.add(p.Agent, a.Zone, req.Group, req.Replica, -1)
+		c.groups.add(p.Agent, a.Zone, a.Rack, req.Group, req.Replica, -1)
 	}
 	c.changed(p.Agent)
 }

@@ -1,9 +1,13 @@
 package allocator
 
-import "maps"
+import (
+	"maps"
+	"slices"
+)
 
 // groupCounts counts the tasks of each group (Request.Group) per agent and
-// per zone: what a policy spreading a service's replicas, as
+// per zone (and per rack once a rack limit asks): what a policy spreading a
+// service's replicas, as
 // kube-scheduler's PodTopologySpread does, asks of the candidate nodes, what
 // a host limit is checked against, and what the reports count of replicas
 // sharing a node. Only grouped tasks touch it. The counts live in two flat
@@ -13,6 +17,7 @@ import "maps"
 type groupCounts struct {
 	onAgent map[groupAt]onAgent
 	inZone  map[groupAt]int32
+	inRack  map[groupAt]int32           // nil until a rack limit asks (Cluster.GroupInRack)
 	byGroup map[int64]map[AgentID]int32 // nil until TrackGroupAgents
 	tasks   int64                       // replicas allocated
 	sharing int64                       // of which beyond the first task of their group on their agent
@@ -40,7 +45,7 @@ func (n onAgent) sharing() int64 {
 	return int64(max(n.all-1, 0) - max(n.all-n.replicas-1, 0))
 }
 
-func (g *groupCounts) add(agent AgentID, zone int32, group int64, replica bool, d int32) {
+func (g *groupCounts) add(agent AgentID, zone, rack int32, group int64, replica bool, d int32) {
 	if g.onAgent == nil {
 		g.onAgent, g.inZone = map[groupAt]onAgent{}, map[groupAt]int32{}
 	}
@@ -58,6 +63,9 @@ func (g *groupCounts) add(agent AgentID, zone int32, group int64, replica bool, 
 		delete(g.onAgent, k) // the map follows the running tasks, not every group ever seen
 	}
 	bump(g.inZone, groupAt{zone, group}, d)
+	if g.inRack != nil {
+		bump(g.inRack, groupAt{rack, group}, d)
+	}
 	if g.byGroup != nil {
 		g.index(group, agent, now.all)
 	}
@@ -93,7 +101,7 @@ func bump(m map[groupAt]int32, k groupAt, d int32) {
 
 func (g groupCounts) clone() groupCounts {
 	d := g
-	d.onAgent, d.inZone = maps.Clone(g.onAgent), maps.Clone(g.inZone)
+	d.onAgent, d.inZone, d.inRack = maps.Clone(g.onAgent), maps.Clone(g.inZone), maps.Clone(g.inRack)
 	if g.byGroup != nil {
 		d.byGroup = make(map[int64]map[AgentID]int32, len(g.byGroup))
 		for k, m := range g.byGroup {
@@ -112,6 +120,31 @@ func (c *Cluster) GroupOn(id AgentID, group int64) int32 {
 // into Zones).
 func (c *Cluster) GroupInZone(zone int32, group int64) int32 {
 	return c.groups.inZone[groupAt{zone, group}]
+}
+
+// GroupInRack is the number of group's tasks allocated in rack (an index
+// into Racks). The first call makes the cluster count them per rack.
+func (c *Cluster) GroupInRack(rack int32, group int64) int32 {
+	g := &c.groups
+	if g.inRack == nil {
+		g.inRack = map[groupAt]int32{}
+		for k, n := range g.onAgent {
+			bump(g.inRack, groupAt{c.agents[k.at].Rack, k.group}, n.all)
+		}
+	}
+	return g.inRack[groupAt{rack, group}]
+}
+
+// RackAgents lists the agents of rack (an index into Racks), in id order.
+func (c *Cluster) RackAgents(rack int32) []AgentID {
+	if c.rackAgents == nil {
+		c.rackAgents = make([][]AgentID, len(c.Racks))
+		for i := range c.agents {
+			r := c.agents[i].Rack
+			c.rackAgents[r] = append(c.rackAgents[r], AgentID(i))
+		}
+	}
+	return c.rackAgents[rack]
 }
 
 // TrackGroupAgents makes the cluster keep, per group, the agents holding
@@ -168,45 +201,63 @@ func (c *Cluster) GroupChangedSince(group int64, seq uint64) bool {
 	return false
 }
 
-// LimitMask marks the agents where a request's job is at its host limit.
-// Policies that cache per-shape fits and scores (shared by every job of
-// that shape), and the first-fit index, test Fits(id, req.Shape()) and the
-// mask, an array read per agent where Fits(id, req) would look the agent up
-// in the counts. A job's tasks come in runs, so the mask stays on one job
-// and catches up on its changes; another job's request rebuilds it from
-// the job's agents.
+// LimitMask marks the agents where a request's job is at one of its
+// limits (host or rack). Policies that cache per-shape fits and scores
+// (shared by every job of that shape), and the first-fit index, test
+// Fits(id, req.Shape()) and the mask, an array read per agent where
+// Fits(id, req) would look the agent up in the counts. A job's tasks come
+// in runs, so the mask stays on one job and catches up on its changes;
+// another job's request rebuilds it from the job's agents and their racks.
 type LimitMask struct {
 	// OnChange, when set, hears every agent the mask starts or stops
 	// blocking (the first-fit index counts blocked agents per subtree).
 	OnChange func(id AgentID, blocked bool)
 
 	c      *Cluster
-	group  int64
-	limit  int16
-	synced uint64 // c's group changes seen
-	active bool   // the last request marked has a limit
-	full   []bool // by agent
+	req    Request // group and limits of the marks
+	synced uint64  // c's group changes seen
+	agents int     // c's agents seen (a new one may join a full rack)
+	active bool    // the last request marked has limits
+	full   []bool  // by agent
 	marked []AgentID
 	nFull  int
 }
 
 // Mark makes the mask answer for req: the agents where its job already
-// holds HostLimit tasks. It makes c track its groups' agents.
+// holds HostLimit tasks, or whose rack holds RackLimit. It makes c track
+// its groups' agents.
 func (m *LimitMask) Mark(c *Cluster, req Request) {
 	m.active = req.Limited()
 	if !m.active {
 		return
 	}
 	g := &c.groups
-	if m.c != c || m.group != req.Group || m.limit != req.HostLimit ||
+	if m.c != c || m.req.Group != req.Group || m.req.HostLimit != req.HostLimit || m.req.RackLimit != req.RackLimit ||
 		g.changes-m.synced > recentChanges || len(m.marked) > 2*m.nFull+64 {
 		m.rebuild(c, req)
 		return
 	}
 	for ; m.synced < g.changes; m.synced++ {
-		if k := g.recent[m.synced%recentChanges]; k.group == m.group {
-			m.set(AgentID(k.at), g.onAgent[k].all >= int32(m.limit))
+		if k := g.recent[m.synced%recentChanges]; k.group == m.req.Group {
+			m.update(AgentID(k.at))
 		}
+	}
+	for ; m.agents < c.NumAgents(); m.agents++ {
+		if m.req.RackLimit > 0 {
+			m.set(AgentID(m.agents), c.AtLimit(AgentID(m.agents), m.req))
+		}
+	}
+}
+
+// update re-marks agent id after a change of the job's tasks there: with
+// a rack limit, the whole rack.
+func (m *LimitMask) update(id AgentID) {
+	if m.req.RackLimit == 0 {
+		m.set(id, m.c.AtLimit(id, m.req))
+		return
+	}
+	for _, a := range m.c.RackAgents(m.c.agents[id].Rack) {
+		m.set(a, m.c.AtLimit(a, m.req))
 	}
 }
 
@@ -219,14 +270,25 @@ func (m *LimitMask) rebuild(c *Cluster, req Request) {
 			}
 		}
 	}
-	m.c, m.group, m.limit, m.marked, m.nFull = c, req.Group, req.HostLimit, m.marked[:0], 0
+	m.c, m.req, m.marked, m.nFull = c, req, m.marked[:0], 0
 	c.TrackGroupAgents()
-	m.synced = c.groups.changes
+	m.synced, m.agents = c.groups.changes, c.NumAgents()
 	for len(m.full) < c.NumAgents() {
 		m.full = append(m.full, false)
 	}
-	for id, n := range c.groups.byGroup[req.Group] {
-		m.set(id, n >= int32(req.HostLimit))
+	var racks []int32 // of the job's agents
+	for id := range c.groups.byGroup[req.Group] {
+		if req.RackLimit == 0 {
+			m.set(id, c.AtLimit(id, req))
+		} else {
+			racks = append(racks, c.agents[id].Rack)
+		}
+	}
+	slices.Sort(racks)
+	for _, r := range slices.Compact(racks) {
+		for _, a := range c.RackAgents(r) {
+			m.set(a, c.AtLimit(a, req))
+		}
 	}
 }
 
@@ -270,5 +332,5 @@ func (m *LimitMask) Each(fn func(AgentID)) {
 
 // Blocked reports whether the request last marked may not go to agent id.
 func (m *LimitMask) Blocked(id AgentID) bool {
-	return m.active && int(id) < len(m.full) && m.full[id] // agents added since hold none of the job's tasks
+	return m.active && int(id) < len(m.full) && m.full[id] // Mark saw every agent added before it
 }

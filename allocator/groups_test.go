@@ -83,7 +83,7 @@ func TestHostLimit(t *testing.T) {
 	require.True(t, c.Fits(a, batch))
 	c.Allocate(Placement{Agent: a}, batch)
 	c.Allocate(Placement{Agent: a}, replica)
-	assert.True(t, c.AtHostLimit(a, batch))
+	assert.True(t, c.AtLimit(a, batch))
 	assert.False(t, c.Fits(a, batch), "two of job 3's tasks run there")
 	assert.True(t, c.Fits(a, batch.Shape()))
 	assert.Equal(t, Request{Res: batch.Res}, batch.Shape())
@@ -99,14 +99,46 @@ func TestHostLimit(t *testing.T) {
 	assert.ErrorContains(t, Request{HostLimit: -1}.Validate(), "negative host limit")
 }
 
-// roomyCluster has n agents with room for any test's tasks.
+// roomyCluster has n agents with room for any test's tasks, three to a
+// rack.
 func roomyCluster(t *testing.T, n int) *Cluster {
 	c := NewCluster()
 	for i := range n {
-		_, err := c.AddAgent(AgentSpec{Name: string(rune('a' + i)), Capacity: Res(1<<30, 1<<30, 0, 0)})
+		_, err := c.AddAgent(AgentSpec{Name: string(rune('a' + i)), Rack: string(rune('A' + i/3)), Capacity: Res(1<<30, 1<<30, 0, 0)})
 		require.NoError(t, err)
 	}
 	return c
+}
+
+// A rack limit counts the job's tasks on every agent of the rack, counted
+// from the tasks already running when the first rack limit asks.
+func TestRackLimit(t *testing.T) {
+	c := roomyCluster(t, 6) // racks A (agents 0-2) and B (3-5)
+	task := Request{Res: Res(1, 1, 0, 0), Group: 4}
+	c.Allocate(Placement{Agent: 0}, task)
+	c.Allocate(Placement{Agent: 1}, task)
+	c.Allocate(Placement{Agent: 4}, task)
+	limited := task
+	limited.RackLimit = 2
+	for id, want := range []bool{false, false, false, true, true, true} {
+		assert.Equal(t, want, c.Fits(AgentID(id), limited), "agent %d", id)
+	}
+	assert.EqualValues(t, 2, c.GroupInRack(0, 4))
+	c.Allocate(Placement{Agent: 5}, task)
+	assert.False(t, c.Fits(3, limited), "rack B holds two now")
+	c.Release(Placement{Agent: 0}, task)
+	assert.True(t, c.Fits(2, limited), "rack A holds one")
+	both := limited
+	both.HostLimit = 1
+	assert.False(t, c.Fits(1, both), "agent 1 holds one of the job's")
+	assert.True(t, c.Fits(0, both))
+	var m LimitMask
+	m.Mark(c, both)
+	for id, want := range []bool{false, true, false, true, true, true} {
+		assert.Equal(t, want, m.Blocked(AgentID(id)), "agent %d", id)
+	}
+	assert.True(t, both.HasLimits() && both.Limited())
+	assert.False(t, Request{RackLimit: 1}.Limited(), "no group to count in")
 }
 
 // live is a task a test allocated.
@@ -167,6 +199,7 @@ func TestLimitMask(t *testing.T) {
 	c := roomyCluster(t, 12)
 	var running []live
 	var m LimitMask
+	req := Request{Group: 1, HostLimit: 1}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for step := range 20000 {
 		for range []int{1, 1, 1, 300}[rng.IntN(4)] { // now and then more changes than the mask can catch up on
@@ -181,17 +214,26 @@ func TestLimitMask(t *testing.T) {
 			c.Allocate(Placement{Agent: l.agent}, l.req)
 			running = append(running, l)
 		}
-		if rng.IntN(500) == 0 {
-			_, err := c.AddAgent(AgentSpec{Name: "n" + string(rune('a'+step%26)) + string(rune('a'+step/26%26)), Capacity: Res(1<<30, 1<<30, 0, 0)})
+		if rng.IntN(100) == 0 {
+			_, err := c.AddAgent(AgentSpec{Name: "n" + string(rune('a'+step%26)) + string(rune('a'+step/26%26)) + string(rune('a'+step/676%26)),
+				Rack: string(rune('A' + rng.IntN(6))), Capacity: Res(1<<30, 1<<30, 0, 0)})
 			require.NoError(t, err)
 		}
-		req := Request{Group: 1, HostLimit: 1 + int16(rng.IntN(3))/2}
-		if rng.IntN(5) == 0 {
-			req.Group = int64(1 + rng.IntN(3))
+		if rng.IntN(4) == 0 { // else the same job again: the mask catches up
+			req = Request{Group: 1, HostLimit: 1 + int16(rng.IntN(3))/2}
+			if rng.IntN(5) == 0 {
+				req.Group = int64(1 + rng.IntN(3))
+			}
+			if rng.IntN(3) == 0 { // a rack limit, alone or with the host limit
+				req.RackLimit = uint8(1 + rng.IntN(4))
+				if rng.IntN(2) == 0 {
+					req.HostLimit = 0
+				}
+			}
 		}
 		m.Mark(c, req)
 		for id := range c.NumAgents() {
-			require.Equal(t, c.AtHostLimit(AgentID(id), req), m.Blocked(AgentID(id)), "step %d agent %d", step, id)
+			require.Equal(t, c.AtLimit(AgentID(id), req), m.Blocked(AgentID(id)), "step %d agent %d", step, id)
 		}
 		if step%10 == 0 { // Each visits the blocked agents once each
 			seen := map[AgentID]int{}

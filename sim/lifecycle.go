@@ -138,7 +138,7 @@ func (e *Engine) submit(spec allocator.TaskSpec, attempt int32) {
 		// the pods of a ReplicaSet, not of a batch Job).
 		t.Spec.Req.Replica = true
 	}
-	if t.Spec.Req.Group == 0 && (t.Spec.Req.Replica || spec.Req.HostLimit > 0) {
+	if t.Spec.Req.Group == 0 && (t.Spec.Req.Replica || spec.Req.HasLimits()) {
 		t.Spec.Req.Group = spec.Job + 1 // the cluster counts the job's tasks per agent
 	}
 	t.Ready = e.now

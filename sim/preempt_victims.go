@@ -72,14 +72,19 @@ func (p *Preemptor) victimsOn(a allocator.AgentID, prio int32, req allocator.Req
 	ag := c.Agent(a)
 	free := ag.Free
 	p.devs = append(p.devs[:0], c.GPUFree(a)...)
-	// With a host limit, the job's tasks there count less the victims among them.
-	siblings := int32(0)
+	// With limits, the job's tasks on the agent and in its rack count less
+	// the victims among them (gone).
+	var onAgent, inRack, gone int32
 	if req.Limited() {
-		siblings = c.GroupOn(a, req.Group)
+		onAgent = c.GroupOn(a, req.Group)
+		if req.RackLimit > 0 {
+			inRack = c.GroupInRack(ag.Rack, req.Group)
+		}
 	}
 	fits := func() bool {
 		return free.Contains(req.Res) && allocator.DevicesFit(p.devs, ag.GPUModel, req) &&
-			(!req.Limited() || siblings < int32(req.HostLimit))
+			(!req.Limited() || ((req.HostLimit == 0 || onAgent-gone < int32(req.HostLimit)) &&
+				(req.RackLimit == 0 || inRack-gone < int32(req.RackLimit))))
 	}
 	take := func(v victim, sign int32) { // +1 evicts v in thought, −1 spares it
 		if sign > 0 {
@@ -89,7 +94,7 @@ func (p *Preemptor) victimsOn(a allocator.AgentID, prio int32, req allocator.Req
 		}
 		p.moveDevices(v, sign)
 		if req.Limited() && v.req.Group == req.Group {
-			siblings -= sign
+			gone += sign
 		}
 	}
 	p.trial = p.trial[:0]

@@ -33,13 +33,16 @@ func (s *summary) grewFrom(old *summary) bool {
 }
 
 // covers: r is at least f in every dimension, allowed on no GPU model f was
-// not and, when f has a host limit, of f's job with no higher limit, so r
-// fits nowhere f did not.
+// not and, when f has limits, of f's job with limits no looser, so r fits
+// nowhere f did not.
 func covers(r, f *allocator.Request) bool {
 	return r.Res.Contains(f.Res) &&
 		(f.GPUModels == 0 || (r.GPUModels != 0 && r.GPUModels&^f.GPUModels == 0)) &&
-		(!f.Limited() || (r.Group == f.Group && r.HostLimit > 0 && r.HostLimit <= f.HostLimit))
+		(!f.Limited() || (r.Group == f.Group && noLooser(r.HostLimit, f.HostLimit) && noLooser(int16(r.RackLimit), int16(f.RackLimit))))
 }
+
+// noLooser: a limit of r is at least as strict as f's (0 = none).
+func noLooser(r, f int16) bool { return f == 0 || (r > 0 && r <= f) }
 
 // recall answers req from a remembered failure it covers: known is false
 // when none applies (or too many agents grew since); id is -1 for "fits

@@ -195,7 +195,7 @@ func (x *Free) bump(id allocator.AgentID, d int32) {
 // markLimit points the mask at req's job, with the per-subtree counts on
 // once the job has been searched for several times in a row.
 func (x *Free) markLimit(req allocator.Request) {
-	same := req.Group == x.last.Group && req.HostLimit == x.last.HostLimit
+	same := req.Group == x.last.Group && req.HostLimit == x.last.HostLimit && req.RackLimit == x.last.RackLimit
 	if !same && x.overlay {
 		x.limits.Each(func(id allocator.AgentID) { x.bump(id, -1) })
 		x.overlay = false

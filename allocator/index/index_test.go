@@ -17,7 +17,7 @@ func testCluster(t testing.TB, cpuNodes, gpuNodes int) *allocator.Cluster {
 func testClusterModels(t testing.TB, cpuNodes, gpuNodes int, models ...string) *allocator.Cluster {
 	c := allocator.NewCluster()
 	for i := range cpuNodes {
-		_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint("c", i), Capacity: allocator.Res(32000, 131072, 1<<20, 0), Rack: fmt.Sprint(i % 40)})
+		_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint("c", i), Capacity: allocator.Res(32000, 131072, 1<<20, 0), Rack: fmt.Sprint(i / 5)})
 		require.NoError(t, err)
 	}
 	for i := range gpuNodes {
@@ -202,7 +202,7 @@ func TestFirstFitHonoursHostLimits(t *testing.T) {
 	for step := range 20000 {
 		switch rnd.IntN(1000) {
 		case 0: // agents join, into the tree's padding and past it
-			_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint("n", step), Capacity: allocator.Res(32000, 131072, 1<<20, 0)})
+			_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint("n", step), Rack: fmt.Sprint(rnd.IntN(8)), Capacity: allocator.Res(32000, 131072, 1<<20, 0)})
 			require.NoError(t, err)
 		case 1, 2:
 			a := allocator.AgentID(rnd.IntN(c.NumAgents()))
@@ -217,6 +217,7 @@ func TestFirstFitHonoursHostLimits(t *testing.T) {
 		}
 		if rnd.IntN(4) == 0 { // runs of one job's tasks, as a queue holds them
 			cur = job(int64(rnd.IntN(4)), int16(rnd.IntN(4)))
+			cur.RackLimit = uint8(rnd.IntN(4)) * uint8(rnd.IntN(2)) // racks of five agents
 		}
 		req := cur
 		req.Res = allocator.Res(int64(1+rnd.IntN(8))*1000, int64(1+rnd.IntN(8))*4096, 0, 0)

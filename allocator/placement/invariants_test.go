@@ -29,7 +29,7 @@ func soundAndComplete(t *testing.T, name, ties string, limits bool) {
 	c := allocator.NewCluster()
 	for i := range 40 {
 		g := []int64{0, 1, 2, 4, 8}[rng.IntN(5)]
-		_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint(i), Capacity: allocator.Res(int64(4+rng.IntN(60))*1000, int64(8+rng.IntN(120))*1024, 0, g*1000), GPUModel: []string{"A", "B", "C"}[rng.IntN(3)]})
+		_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint(i), Rack: fmt.Sprint(i / 4), Capacity: allocator.Res(int64(4+rng.IntN(60))*1000, int64(8+rng.IntN(120))*1024, 0, g*1000), GPUModel: []string{"A", "B", "C"}[rng.IntN(3)]})
 		require.NoError(t, err)
 	}
 	typical := []allocator.TaskShape{{Req: share(4000, 500), Freq: 0.4}, {Req: share(8000, 1000), Freq: 0.4}, {Req: share(2000, 0), Freq: 0.2}}
@@ -61,6 +61,9 @@ func soundAndComplete(t *testing.T, name, ties string, limits bool) {
 			req.Res = allocator.Res(req.Res[allocator.CPU]/16, req.Res[allocator.Mem]/16, 0, 0)
 			req.Group, req.Replica = int64(1+rng.IntN(4)), rng.IntN(2) == 0
 			req.HostLimit = int16(rng.IntN(4))
+			if rng.IntN(3) == 0 { // racks of four agents
+				req.RackLimit = uint8(1 + rng.IntN(6))
+			}
 		}
 		pl, ok := p.Place(c, req, allocator.Candidates{})
 		if !ok {
@@ -73,8 +76,11 @@ func soundAndComplete(t *testing.T, name, ties string, limits bool) {
 			continue
 		}
 		require.True(t, c.Fits(pl.Agent, req), "step %d", step)
-		if req.Limited() {
+		if req.Limited() && req.HostLimit > 0 {
 			require.Less(t, c.GroupOn(pl.Agent, req.Group), int32(req.HostLimit), "step %d: the job's host limit", step)
+		}
+		if req.Limited() && req.RackLimit > 0 {
+			require.Less(t, c.GroupInRack(c.Agent(pl.Agent).Rack, req.Group), int32(req.RackLimit), "step %d: the job's rack limit", step)
 		}
 		m, _ := c.PickDevices(pl.Agent, req)
 		require.Equal(t, m.Count(), pl.Devices.Count(), "step %d: device count", step)
