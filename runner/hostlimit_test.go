@@ -21,22 +21,32 @@ import (
 )
 
 // jobPeaks reads a run's tasks.parquet and returns, per job, the most of
-// its tasks that ran at the same time on one agent, and each job's
-// framework.
-func jobPeaks(t *testing.T, dir string) (peak map[int64]int, fw map[int64]string) {
+// its tasks that ran at the same time in one domain (an agent, or with
+// byRack its rack), and each job's framework.
+func jobPeaks(t *testing.T, dir string, byRack bool) (peak map[int64]int, fw map[int64]string) {
 	type at struct {
-		job   int64
-		agent int32
+		job    int64
+		domain string
 	}
 	type edge struct {
 		time float64
 		d    int
 	}
+	domain := func(agent int32) string { return strconv.Itoa(int(agent)) }
+	if byRack {
+		agents, err := reports.ReadAgents(dir)
+		require.NoError(t, err)
+		rack := map[int32]string{}
+		for _, a := range agents {
+			rack[a.AgentID] = a.Rack
+		}
+		domain = func(agent int32) string { return rack[agent] }
+	}
 	edges := map[at][]edge{}
 	fw = map[int64]string{}
 	require.NoError(t, reports.ForEachTask(dir, func(r *reports.TaskRow) error {
 		if r.AgentID != nil && r.StartS != nil && r.EndS > *r.StartS {
-			k := at{r.JobID, *r.AgentID}
+			k := at{r.JobID, domain(*r.AgentID)}
 			edges[k] = append(edges[k], edge{*r.StartS, +1}, edge{r.EndS, -1})
 			fw[r.JobID] = r.Framework
 		}
@@ -55,9 +65,9 @@ func jobPeaks(t *testing.T, dir string) (peak map[int64]int, fw map[int64]string
 	return peak, fw
 }
 
-// mostOnOneAgent is jobPeaks' most per framework.
-func mostOnOneAgent(t *testing.T, dir string) map[string]int {
-	peak, fw := jobPeaks(t, dir)
+// mostInOne is jobPeaks' most per framework.
+func mostInOne(t *testing.T, dir string, byRack bool) map[string]int {
+	peak, fw := jobPeaks(t, dir, byRack)
 	most := map[string]int{}
 	for job, n := range peak {
 		most[fw[job]] = max(most[fw[job]], n)
@@ -65,26 +75,29 @@ func mostOnOneAgent(t *testing.T, dir string) map[string]int {
 	return most
 }
 
-// TestHostLimitsAcrossModes: with host limits on examples/small.yaml's
-// services (1) and ETL jobs (2), no mode or placement runs more of a job's
-// tasks on one agent, though without them first-fit stacks both.
+// TestHostLimitsAcrossModes: with limits on examples/small.yaml's services
+// (1 per node, 4 per rack) and ETL jobs (2 per node), no mode or placement
+// runs more of a job's tasks on one agent or rack, though without them
+// first-fit exceeds all three.
 func TestHostLimitsAcrossModes(t *testing.T) {
 	data, err := os.ReadFile("../examples/small.yaml")
 	require.NoError(t, err)
-	run := func(mode string, params map[string]any, limits bool) map[string]int {
+	run := func(mode string, params map[string]any, limits bool) (onAgent, inRack map[string]int) {
 		sc, err := workloads.Parse("small.yaml", data)
 		require.NoError(t, err)
 		sc.Allocator.Name, sc.Allocator.Params = mode, params
 		if limits {
 			sc.Workload.Synthetic.Streams[0].HostLimit = 1
+			sc.Workload.Synthetic.Streams[0].RackLimit = 4
 			sc.Workload.Synthetic.Streams[1].HostLimit = 2
 		}
 		res, err := Run(sc, Options{Out: t.TempDir(), NoReport: true})
 		require.NoError(t, err)
-		return mostOnOneAgent(t, res.Dir)
+		return mostInOne(t, res.Dir, false), mostInOne(t, res.Dir, true)
 	}
-	free := run("monolithic", map[string]any{"placement": "first-fit"}, false)
+	free, freeRacks := run("monolithic", map[string]any{"placement": "first-fit"}, false)
 	assert.Greater(t, free["aurora"], 1, "first-fit stacks a service's replicas")
+	assert.Greater(t, freeRacks["aurora"], 4, "and in racks")
 	assert.Greater(t, free["spark"], 2, "and an ETL job's tasks")
 	for _, tc := range []struct {
 		mode   string
@@ -100,8 +113,9 @@ func TestHostLimitsAcrossModes(t *testing.T) {
 		{"static", map[string]any{}},
 		{"omega", map[string]any{}},
 	} {
-		most := run(tc.mode, tc.params, true)
+		most, racks := run(tc.mode, tc.params, true)
 		assert.LessOrEqual(t, most["aurora"], 1, "%s %v", tc.mode, tc.params)
+		assert.LessOrEqual(t, racks["aurora"], 4, "%s %v", tc.mode, tc.params)
 		assert.LessOrEqual(t, most["spark"], 2, "%s %v", tc.mode, tc.params)
 		assert.Positive(t, most["spark"], "%s %v: ETL tasks ran", tc.mode, tc.params)
 		assert.Positive(t, most["aurora"], "%s %v: services ran", tc.mode, tc.params)
@@ -157,7 +171,7 @@ func TestGoogle2011DistinctMachines(t *testing.T) {
 			want = "whose different-machines restriction was ignored"
 		}
 		assert.Regexp(t, `trace +[0-9,]+ tasks replayed, [0-9,]+ `+want, table.String())
-		peak, _ := jobPeaks(t, res.Dir)
+		peak, _ := jobPeaks(t, res.Dir, false)
 		return peak, res.Summary
 	}
 	flagged := flaggedJobs(t, google2011(t).Workload.Trace.Path)

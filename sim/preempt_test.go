@@ -23,6 +23,12 @@ func ofJob(in Input, job int64, limit int16) Input {
 	return in
 }
 
+// rackJob puts in a job with a rack limit.
+func rackJob(in Input, job int64, limit uint8) Input {
+	in.Task.Job, in.Task.Req.RackLimit = job, limit
+	return in
+}
+
 func preemptMode(t testing.TB, extra allocator.Params) Mode {
 	p := allocator.Params{"preemption": true}
 	for k, v := range extra {
@@ -93,6 +99,14 @@ func TestPreemptionVictims(t *testing.T) {
 			name: "a sibling goes for the job's host limit", agents: 1,
 			// The agent has room, but 0 is job 7's one task it may hold.
 			in: []Input{ofJob(prioTask(0, long, 1, 1000, 0), 7, 1), ofJob(prioTask(10*sec, 5*sec, 5, 1000, 0), 7, 1)},
+			want: []string{"10 submit 1", "10 end 0 preempted", "10 submit 2", "10 start 1 on 0",
+				"15 end 1 finished", "15 start 2 on 0"},
+		},
+		{
+			name: "a sibling in the rack goes for the job's rack limit", agents: 2,
+			// Both agents share one rack (the default), which may hold one
+			// of job 7's tasks: agent 1's room is no help.
+			in: []Input{rackJob(prioTask(0, long, 1, 1000, 0), 7, 1), rackJob(prioTask(10*sec, 5*sec, 5, 1000, 0), 7, 1)},
 			want: []string{"10 submit 1", "10 end 0 preempted", "10 submit 2", "10 start 1 on 0",
 				"15 end 1 finished", "15 start 2 on 0"},
 		},

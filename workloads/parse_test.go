@@ -197,6 +197,8 @@ var badCases = []badCase{
 	{"negative host limit", "        service_fraction: 0.5\n", "        service_fraction: 0.5\n        host_limit: -1 # <-\n", "streams[0].host_limit: must not be negative, got -1"},
 	{"host limit too large", "        service_fraction: 0.5\n", "        service_fraction: 0.5\n        host_limit: 40000 # <-\n", "streams[0].host_limit: must be between 0 (no limit) and 32767"},
 	{"host limit leaves too few nodes", "        tasks: {dist: uniform, min: 1, max: 4}\n", "        tasks: {dist: uniform, min: 1, max: 30}\n        host_limit: 2 # <-\n", "streams[0].host_limit: a job of up to 30 tasks, at most 2 per node, needs 15 nodes; the cluster has 12"},
+	{"rack limit too large", "        service_fraction: 0.5\n", "        service_fraction: 0.5\n        rack_limit: 300 # <-\n", "streams[0].rack_limit: must be between 0 (no limit) and 255"},
+	{"rack limit leaves too few racks", "        tasks: {dist: uniform, min: 1, max: 4}\n", "        tasks: {dist: uniform, min: 1, max: 4}\n        rack_limit: 1 # <-\n", "streams[0].rack_limit: a job of up to 4 tasks, at most 1 per rack, needs 4 racks; the cluster has 3"},
 	{"duplicate node class", "    - name: gpu\n", "    - name: cpu # <-\n", `cluster.node_classes[1].name: duplicate node class "cpu"`},
 	{"duplicate role", "  - name: batch\n", "  - name: prod # <-\n", `roles[1].name: duplicate role "prod"`},
 	{"duplicate framework", "{name: ml, role: batch, gpu: true}", "{name: svc, role: batch, gpu: true} # <-", `frameworks[1].name: duplicate framework "svc"`},

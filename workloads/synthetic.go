@@ -184,7 +184,7 @@ func (g *Synthetic) startJob() bool {
 // request draws the shape shared by all tasks of a job (Borg jobs are
 // sets of identical tasks).
 func (g *streamGen) request() allocator.Request {
-	r := allocator.Request{HostLimit: int16(g.spec.HostLimit)}
+	r := allocator.Request{HostLimit: int16(g.spec.HostLimit), RackLimit: uint8(g.spec.RackLimit)}
 	r.Res[allocator.CPU] = max(int64(math.Round(g.cpu.draw())), 1)
 	r.Res[allocator.Mem] = max(int64(math.Round(g.mem.draw())), 1)
 	if g.hasDisk {

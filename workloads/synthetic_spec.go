@@ -33,6 +33,9 @@ type StreamSpec struct {
 	// HostLimit caps a job's tasks on one node (0 = no cap), as Aurora's
 	// "host: limit:N" or Marathon's MAX_PER hostname constraint does.
 	HostLimit int `yaml:"host_limit" json:"host_limit,omitempty"`
+	// RackLimit caps a job's tasks in one rack (0 = no cap), as Aurora's
+	// "rack: limit:N" does.
+	RackLimit int `yaml:"rack_limit" json:"rack_limit,omitempty"`
 }
 
 // ArrivalSpec is a Poisson process of jobs; with Diurnal the rate follows

@@ -268,23 +268,32 @@ func (s *Scenario) checkRequestDist(p string, x *Dist, positive bool) error {
 	return nil
 }
 
-// checkHostLimit: a limit within Request.HostLimit's range, and one that
-// leaves the largest job enough nodes (otherwise some of its tasks could
+// checkHostLimit: limits within the request's ranges, and ones that leave
+// the largest job enough nodes and racks (otherwise some of its tasks could
 // never run, whatever the policy).
 func (s *Scenario) checkHostLimit(p string, st *StreamSpec) error {
 	if st.HostLimit < 0 || st.HostLimit > math.MaxInt16 {
 		return s.errAt(p+".host_limit", "must be between 0 (no limit) and %d tasks of a job per node, got %d", math.MaxInt16, st.HostLimit)
 	}
-	nodes := 0
+	if st.RackLimit < 0 || st.RackLimit > math.MaxUint8 {
+		return s.errAt(p+".rack_limit", "must be between 0 (no limit) and %d tasks of a job per rack, got %d", math.MaxUint8, st.RackLimit)
+	}
+	nodes, racks := 0, 0
 	for _, c := range s.Cluster.NodeClasses {
 		nodes += c.Count
+		racks += max(c.Racks, 1)
 	}
-	if st.HostLimit == 0 || nodes == 0 { // nodes 0: they come from the trace
+	if nodes == 0 { // they come from the trace
 		return nil
 	}
-	if most := st.Tasks.Upper(); most > float64(st.HostLimit)*float64(nodes) {
+	most := st.Tasks.Upper()
+	if st.HostLimit > 0 && most > float64(st.HostLimit)*float64(nodes) {
 		return s.errAt(p+".host_limit", "a job of up to %.0f tasks, at most %d per node, needs %.0f nodes; the cluster has %d",
 			most, st.HostLimit, math.Ceil(most/float64(st.HostLimit)), nodes)
+	}
+	if st.RackLimit > 0 && most > float64(st.RackLimit)*float64(racks) {
+		return s.errAt(p+".rack_limit", "a job of up to %.0f tasks, at most %d per rack, needs %.0f racks; the cluster has %d",
+			most, st.RackLimit, math.Ceil(most/float64(st.RackLimit)), racks)
 	}
 	return nil
 }
