@@ -134,9 +134,17 @@ func BenchmarkFirstFit33k(b *testing.B) {
 // with a host limit of 1 in turn: first fit puts each past its siblings,
 // so the search passes the job's agents (one array read each).
 func BenchmarkFirstFitHostLimit33k(b *testing.B) {
+	b.Run("host", func(b *testing.B) {
+		limitedJob(b, allocator.Request{Res: allocator.Res(2000, 4096, 0, 0), Group: 1, HostLimit: 1})
+	})
+	b.Run("rack", func(b *testing.B) { // racks of five agents, two of the job's tasks each
+		limitedJob(b, allocator.Request{Res: allocator.Res(2000, 4096, 0, 0), Group: 1, RackLimit: 2})
+	})
+}
+
+func limitedJob(b *testing.B, req allocator.Request) {
 	c := testCluster(b, 30000, 3000)
 	x := New(c)
-	req := allocator.Request{Res: allocator.Res(2000, 4096, 0, 0), Group: 1, HostLimit: 1}
 	placed := make([]allocator.AgentID, 0, 4000)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -155,14 +155,16 @@ func TestKubeCandidates(t *testing.T) {
 // half full, against best-fit, which scores every agent (with its cache);
 // "kubernetes/replicas" places the replicas of 1,000 services, spread.
 func BenchmarkKubernetes33k(b *testing.B) {
-	for _, name := range []string{"kubernetes", "kubernetes/replicas", "kubernetes/host-limit", "kubernetes-all", "best-fit", "best-fit/host-limit"} {
+	for _, name := range []string{"kubernetes", "kubernetes/replicas", "kubernetes/host-limit", "kubernetes/rack-limit",
+		"kubernetes-all", "best-fit", "best-fit/host-limit"} {
 		b.Run(name, func(b *testing.B) {
 			policy, services := strings.CutSuffix(name, "/replicas")
 			policy, limited := strings.CutSuffix(policy, "/host-limit")
+			policy, racked := strings.CutSuffix(policy, "/rack-limit")
 			rng := rand.New(rand.NewPCG(5, 5))
 			c := allocator.NewCluster()
 			for i := range 33000 {
-				id, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint(i), Capacity: allocator.Res(32000, 131072, 0, 0)})
+				id, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint(i), Rack: fmt.Sprint(i / 40), Capacity: allocator.Res(32000, 131072, 0, 0)})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -191,6 +193,9 @@ func BenchmarkKubernetes33k(b *testing.B) {
 				}
 				if limited { // tasks of 1,000 jobs in turn, one per agent each
 					req.Group, req.HostLimit = int64(1+i%1000), 1
+				}
+				if racked { // the same, one per rack of 40 agents each
+					req.Group, req.RackLimit = int64(1+i%1000), 1
 				}
 				pl, ok := p.Place(c, req, allocator.Candidates{})
 				if !ok {
