@@ -194,3 +194,24 @@ func TestGoogle2011DistinctMachines(t *testing.T) {
 	assert.Equal(t, sumKept.WorkloadCounters["distinct_machines"], sumIgnored.WorkloadCounters["distinct_machines_ignored"])
 	t.Logf("%d flagged jobs ran; %d of them stack tasks on a machine without the restriction", checked, stacked)
 }
+
+// TestTraceRuleLimits: a map rule puts the Google 2011 trace's production
+// jobs (priority 9 and up) under a host limit of 1 the trace does not
+// have (its own restriction ignored): none of them runs two tasks on one
+// machine, while batch jobs, left alone, do.
+func TestTraceRuleLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a trace replay")
+	}
+	s := google2011(t)
+	s.Horizon = workloads.Duration(30 * allocator.Minute)
+	s.Workload.Trace.IgnoreConstraints = true
+	s.Workload.Trace.Map[0].HostLimit = 1
+	require.Equal(t, "prod", s.Workload.Trace.Map[0].Framework)
+	res, err := Run(s, Options{Out: t.TempDir(), NoReport: true})
+	require.NoError(t, err)
+	most := mostInOne(t, res.Dir, false)
+	assert.Equal(t, 1, most["prod"])
+	assert.Greater(t, most["batch"], 1)
+	assert.Positive(t, res.Summary.WorkloadCounters["scenario_limits"])
+}

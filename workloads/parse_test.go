@@ -418,6 +418,8 @@ func TestParseBadTrace(t *testing.T) {
 		{"zero sample_every", "sample_every: 1", "sample_every: 0 # <-", "workload.trace.sample_every: must be ≥ 1, got 0"},
 		{"empty map", "    map:\n      - {priority_min: 9, priority_max: 11, framework: svc}\n      - {framework: ml}\n", "    map: [] # <-\n", "workload.trace.map: give at least one rule"},
 		{"priority range upside down", "priority_min: 9, priority_max: 11", "priority_min: 9, priority_max: 3", "workload.trace.map[0].priority_max: below priority_min"},
+		{"rule host limit too large", "priority_max: 11, framework: svc}", "priority_max: 11, framework: svc, host_limit: 40000}", "workload.trace.map[0].host_limit: must be between 0 (no limit) and 32767"},
+		{"rule rack limit too large", "priority_max: 11, framework: svc}", "priority_max: 11, framework: svc, rack_limit: 256}", "workload.trace.map[0].rack_limit: must be between 0 (no limit) and 255"},
 		{"unknown framework", "      - {framework: ml}", "      - {framework: mlx} # <-", `workload.trace.map[1].framework: unknown framework "mlx"`},
 		{"negative window", "start: 600s", "start: -600s", "workload.trace.window.start: must not be negative"},
 		{"unknown key", "    sample_every: 1\n", "    sample_every: 1\n    sampling: 2 # <-\n", "workload.trace.sampling: unknown key"},

@@ -169,6 +169,11 @@ type TraceRule struct {
 	Class       *int8  `yaml:"class" json:"class,omitempty"`
 	QoS         string `yaml:"qos" json:"qos,omitempty"`
 	Framework   string `yaml:"framework,required" json:"framework"`
+	// HostLimit and RackLimit put the matched tasks' jobs under limits the
+	// trace does not have (what if every production job kept at most N
+	// tasks per node?); with the trace's own restriction the stricter wins.
+	HostLimit int `yaml:"host_limit" json:"host_limit,omitempty"`
+	RackLimit int `yaml:"rack_limit" json:"rack_limit,omitempty"`
 
 	// FrameworkID is Framework resolved against the scenario's frameworks.
 	FrameworkID allocator.FrameworkID `json:"-"`

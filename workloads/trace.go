@@ -45,12 +45,16 @@ func OpenTraceReplay(s *Scenario, c *allocator.Cluster) (sim.Source, *replay.Sou
 		UntilTasksEnd:     t.Window.End == 0,
 		IgnoreConstraints: t.IgnoreConstraints,
 		Map: func(task *traces.Task, q string) (allocator.FrameworkID, bool) {
-			for i := range rules {
-				if rules[i].Matches(task.Priority, task.Class, q) {
-					return rules[i].FrameworkID, true
-				}
+			if r := match(rules, task, q); r != nil {
+				return r.FrameworkID, true
 			}
 			return 0, false
+		},
+		Limits: func(task *traces.Task, q string) (host int16, rack uint8) {
+			if r := match(rules, task, q); r != nil {
+				return int16(r.HostLimit), uint8(r.RackLimit)
+			}
+			return 0, 0
 		},
 	})
 	if err != nil {
@@ -58,4 +62,14 @@ func OpenTraceReplay(s *Scenario, c *allocator.Cluster) (sim.Source, *replay.Sou
 		return nil, nil, err
 	}
 	return src, src, nil
+}
+
+// match is the first rule matching the task, or nil.
+func match(rules []TraceRule, task *traces.Task, qos string) *TraceRule {
+	for i := range rules {
+		if rules[i].Matches(task.Priority, task.Class, qos) {
+			return &rules[i]
+		}
+	}
+	return nil
 }

@@ -401,6 +401,12 @@ func (s *Scenario) checkTrace(t *TraceSpec) error {
 		if r.PriorityMin != nil && r.PriorityMax != nil && *r.PriorityMin > *r.PriorityMax {
 			return s.errAt(rp+".priority_max", "below priority_min")
 		}
+		if r.HostLimit < 0 || r.HostLimit > math.MaxInt16 {
+			return s.errAt(rp+".host_limit", "must be between 0 (no limit) and %d tasks of a job per node, got %d", math.MaxInt16, r.HostLimit)
+		}
+		if r.RackLimit < 0 || r.RackLimit > math.MaxUint8 {
+			return s.errAt(rp+".rack_limit", "must be between 0 (no limit) and %d tasks of a job per rack, got %d", math.MaxUint8, r.RackLimit)
+		}
 	}
 	return nil
 }

@@ -43,6 +43,9 @@ type Config struct {
 	// IgnoreConstraints drops the tasks' placement constraints (counted as
 	// "distinct_machines_ignored").
 	IgnoreConstraints bool
+	// Limits, when set, gives a task limits of the scenario's own (a map
+	// rule's host_limit and rack_limit; 0 = none), on top of the trace's.
+	Limits func(t *traces.Task, qos string) (host int16, rack uint8)
 }
 
 // Source is a sim.Source over a trace reader.
@@ -225,7 +228,17 @@ func (s *Source) task(t *traces.Task) (sim.Input, bool, error) {
 		s.distinct[t.Job] = true
 		req.HostLimit = 1
 	}
-	if s.distinct[t.Job] {
+	if s.cfg.Limits != nil {
+		host, rack := s.cfg.Limits(t, qos)
+		if host > 0 && (req.HostLimit == 0 || host < req.HostLimit) {
+			req.HostLimit = host
+		}
+		req.RackLimit = rack
+		if host > 0 || rack > 0 {
+			s.stats.Add("scenario_limits", 1)
+		}
+	}
+	if s.distinct[t.Job] || req.HasLimits() {
 		req.Group = t.Job + 1
 	}
 	at := s.simTime(submit)
