@@ -7,13 +7,12 @@ import (
 
 // groupCounts counts the tasks of each group (Request.Group) per agent and
 // per zone (and per rack once a rack limit asks): what a policy spreading a
-// service's replicas, as
-// kube-scheduler's PodTopologySpread does, asks of the candidate nodes, what
-// a host limit is checked against, and what the reports count of replicas
-// sharing a node. Only grouped tasks touch it. The counts live in two flat
-// maps (no allocation per group); a per-group index of agents, which
-// spreading and host limits read, is kept only once one asks for it
-// (TrackGroupAgents).
+// service's replicas, as kube-scheduler's PodTopologySpread does, asks of
+// the candidate nodes, what host and rack limits are checked against, and
+// what the reports count of replicas sharing a node. Only grouped tasks
+// touch it. The counts live in flat maps (no allocation per group); a
+// per-group index of agents, which spreading and limits read, is kept only
+// once one asks for it (TrackGroupAgents).
 type groupCounts struct {
 	onAgent map[groupAt]onAgent
 	inZone  map[groupAt]int32
@@ -31,7 +30,7 @@ type groupCounts struct {
 const recentChanges = 256
 
 type groupAt struct {
-	at    int32 // agent or zone
+	at    int32 // agent, zone or rack
 	group int64
 }
 

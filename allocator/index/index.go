@@ -92,7 +92,7 @@ type Free struct {
 	next   int
 
 	limits  allocator.LimitMask // the agents a limited request's job is at its limit on
-	limited bool                // the request being searched has a host limit
+	limited bool                // the request being searched has limits
 	// unusable counts, per tree node, the leaves below it a limited request
 	// may not use: agents the mask blocks, and padding past the last agent.
 	// A job's tasks sit on the lowest agents with room, so first fit for
