@@ -329,7 +329,7 @@ func (m *monolithic) scan(l *prioLevel, triggered bool, misses *int) bool {
 			m.e.Counters().PlaceFailures++ // not a failure of the shape: a lone task of it may fit
 		default:
 			m.failed[ent.req] = struct{}{}
-			// A request that failed for its job's host limit says nothing
+			// A request that failed for its job's limits says nothing
 			// of other jobs' requests: it is remembered only exactly.
 			if len(m.minimal) < maxMinimal && !ent.req.Limited() {
 				m.minimal = append(m.minimal, ent.req)
