@@ -149,6 +149,8 @@ func TestCanonicalRefusesWhatItNeverWrites(t *testing.T) {
 		{"start before unknown", func(r *taskRow) { r.StartUS = -2 }, "column start_us"},
 		{"gpu shape", func(r *taskRow) { r.GPUMilli = 1500 }, "column gpu_milli"},
 		{"class", func(r *taskRow) { r.SchedClass = 300 }, "column sched_class"},
+		{"negative cap per machine", func(r *taskRow) { r.MaxPerMachine = -1 }, "column max_per_machine: got \"-1\", expected a cap ≥ 0"},
+		{"negative cap per switch", func(r *taskRow) { r.MaxPerSwitch = -3 }, "column max_per_switch"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -190,4 +192,48 @@ func writeRows[T any](t *testing.T, path string, rows []T) {
 	require.NoError(t, err)
 	require.NoError(t, w.Close())
 	require.NoError(t, f.Close())
+}
+
+// The caps per machine and per switch travel through a canonical file, and
+// a file written before they existed reads as having none.
+func TestCanonicalCaps(t *testing.T) {
+	dir := t.TempDir()
+	rows := []taskRow{
+		{JobID: 1, SubmitUS: 10, StartUS: -1, RunUS: 5, CPUMilli: 500, MemMiB: 64, Outcome: "finished", DistinctMachines: true, MaxPerMachine: 1},
+		{JobID: 2, SubmitUS: 11, StartUS: -1, RunUS: 5, CPUMilli: 500, MemMiB: 64, Outcome: "finished", MaxPerMachine: 2, MaxPerSwitch: 7},
+	}
+	writeRows(t, filepath.Join(dir, TasksFile), rows)
+	r, err := OpenCanonical(dir)
+	require.NoError(t, err)
+	got := readAll(t, r)
+	require.Len(t, got, 2)
+	assert.Equal(t, [3]any{true, int32(1), int32(0)}, [3]any{got[0].Task.DistinctMachines, got[0].Task.MaxPerMachine, got[0].Task.MaxPerSwitch})
+	assert.Equal(t, [3]any{false, int32(2), int32(7)}, [3]any{got[1].Task.DistinctMachines, got[1].Task.MaxPerMachine, got[1].Task.MaxPerSwitch})
+
+	// The columns as the first canonical files had them.
+	type oldRow struct {
+		JobID            int64  `parquet:"job_id"`
+		TaskIndex        int32  `parquet:"task_index"`
+		SubmitUS         int64  `parquet:"submit_us"`
+		StartUS          int64  `parquet:"start_us"`
+		RunUS            int64  `parquet:"run_us"`
+		CPUMilli         int64  `parquet:"cpu_milli"`
+		MemMiB           int64  `parquet:"mem_mib"`
+		DiskMiB          int64  `parquet:"disk_mib"`
+		GPUMilli         int64  `parquet:"gpu_milli"`
+		GPUModels        string `parquet:"gpu_models,dict"`
+		Priority         int32  `parquet:"priority"`
+		SchedClass       int32  `parquet:"sched_class"`
+		DistinctMachines bool   `parquet:"distinct_machines"`
+		Outcome          string `parquet:"outcome,dict"`
+	}
+	old := t.TempDir()
+	writeRows(t, filepath.Join(old, TasksFile), []oldRow{{JobID: 3, SubmitUS: 1, StartUS: -1, RunUS: 2, CPUMilli: 100, MemMiB: 8, DistinctMachines: true, Outcome: "killed"}})
+	r, err = OpenCanonical(old)
+	require.NoError(t, err)
+	got = readAll(t, r)
+	require.Len(t, got, 1)
+	assert.True(t, got[0].Task.DistinctMachines)
+	assert.Zero(t, got[0].Task.MaxPerMachine)
+	assert.Zero(t, got[0].Task.MaxPerSwitch)
 }

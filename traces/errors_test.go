@@ -85,6 +85,10 @@ func TestMalformedRowsNameFileLineColumn(t *testing.T) {
 			"", []string{"i.json:1", "column priority", `"\"x\""`, "expected an integer"}},
 		{"g19 priority beyond int32", "google2019", map[string]string{"instance_events/i.json": "{\"time\": 1, \"type\": 0, \"collection_id\": 1, \"instance_index\": 0, \"priority\": 4294967296}\n"},
 			"", []string{"i.json:1", "column priority", `"4294967296"`, "0–2147483647"}},
+		{"g19 negative max_per_switch", "google2019", map[string]string{
+			"collection_events/c.json": "{\"time\": 0, \"type\": 0, \"collection_id\": 1, \"max_per_switch\": -2}\n",
+			"instance_events/i.json":   "{\"time\": 1, \"type\": 0, \"collection_id\": 1, \"instance_index\": 0}\n"},
+			"", []string{"c.json:1", "column max_per_switch", `"-2"`, "a cap 0–2147483647"}},
 		{"g19 missing index", "google2019", map[string]string{"instance_events/i.json": "{\"time\": 1, \"type\": 0, \"collection_id\": 1}\n"},
 			"", []string{"i.json:1", "column instance_index"}},
 		{"g19 bad enum", "google2019", map[string]string{"instance_events/i.json": "{\"time\": 1, \"type\": \"SUBMITT\", \"collection_id\": 1, \"instance_index\": 0}\n"},

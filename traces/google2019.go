@@ -143,7 +143,11 @@ type g19Collection struct {
 	CollectionID   *jint         `json:"collection_id"`
 	CollectionType g19CollType   `json:"collection_type"`
 	MaxPerMachine  jint          `json:"max_per_machine"`
+	MaxPerSwitch   jint          `json:"max_per_switch"`
 }
+
+// g19Limits are a live collection's caps on its instances.
+type g19Limits struct{ perMachine, perSwitch int32 }
 
 type g19Machine struct {
 	Time       *jint           `json:"time"`
@@ -214,8 +218,9 @@ type google2019 struct {
 	collNext g19Collection
 	collOK   bool
 	collEOF  bool
-	// distinct holds live collections with max_per_machine = 1.
-	distinct map[int64]bool
+	// limits holds the live collections with max_per_machine or
+	// max_per_switch.
+	limits map[int64]g19Limits
 }
 
 // OpenGoogle2019 reads a JSON-lines export of ClusterData2019: directory dir
@@ -223,11 +228,12 @@ type google2019 struct {
 // holding part files (plain or gzip). Requests are NCU/NMU normalised and
 // become absolute with opt.Shape. Instances of alloc sets (collection_type
 // ALLOC_SET) are skipped and counted: they reserve capacity for other
-// instances, which are replayed themselves. max_per_machine = 1 on a
-// collection becomes the distinct-machines constraint of its instances.
+// instances, which are replayed themselves. A collection's max_per_machine
+// and max_per_switch become its instances' caps (max_per_machine = 1 also
+// the distinct-machines constraint).
 func OpenGoogle2019(dir string, opt Google2011Options) (Reader, error) {
 	opt.Options = opt.Options.withDefaults()
-	g := &google2019{opt: opt, distinct: map[int64]bool{}}
+	g := &google2019{opt: opt, limits: map[int64]g19Limits{}}
 	g.bad = badRows{skip: opt.SkipBadRows, stats: &g.stats}
 	g.life = newLifecycle(opt.Lookahead, &g.stats)
 	var files [3][]string
@@ -346,11 +352,20 @@ func (g *google2019) advanceCollections(t allocator.Time) error {
 		g.stats.Add("collection_event_"+lifeNames[g19Kinds[min(max(*c.Type, 0), 10)]], 1)
 		switch *c.Type {
 		case 0, 9: // SUBMIT, UPDATE_PENDING
-			if c.MaxPerMachine == 1 {
-				g.distinct[int64(*c.CollectionID)] = true
+			if c.MaxPerMachine < 0 || c.MaxPerMachine > 1<<31-1 {
+				return g.bad.handle(g.coll.errAt("max_per_machine", strconv.FormatInt(int64(c.MaxPerMachine), 10), "a cap 0–2147483647 (0: none)"))
+			}
+			if c.MaxPerSwitch < 0 || c.MaxPerSwitch > 1<<31-1 {
+				return g.bad.handle(g.coll.errAt("max_per_switch", strconv.FormatInt(int64(c.MaxPerSwitch), 10), "a cap 0–2147483647 (0: none)"))
+			}
+			id := int64(*c.CollectionID)
+			if l := (g19Limits{int32(c.MaxPerMachine), int32(c.MaxPerSwitch)}); l != (g19Limits{}) {
+				g.limits[id] = l
+			} else {
+				delete(g.limits, id)
 			}
 		case 4, 5, 6, 7, 8:
-			delete(g.distinct, int64(*c.CollectionID))
+			delete(g.limits, int64(*c.CollectionID))
 		}
 	}
 }
@@ -395,7 +410,10 @@ func (g *google2019) readTask() error {
 	}
 	ev := &g.ev
 	*ev = lifeEvent{time: t, job: int64(*in.CollectionID), index: int32(*in.InstanceIndex), kind: g19Kinds[*in.Type],
-		prio: int32(in.Priority), class: int8(in.SchedulingClass), distinct: g.distinct[int64(*in.CollectionID)]}
+		prio: int32(in.Priority), class: int8(in.SchedulingClass)}
+	if l, ok := g.limits[int64(*in.CollectionID)]; ok {
+		ev.distinct, ev.perMachine, ev.perSwitch = l.perMachine == 1, l.perMachine, l.perSwitch
+	}
 	cpu, mem, col, ok := g.scale(in.Request)
 	if col != "" {
 		return g.bad.handle(g.inst.errAt("resource_request."+col, "", "a normalised request (decimal)"))

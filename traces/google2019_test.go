@@ -23,6 +23,7 @@ func TestGoogle2019Lifecycle(t *testing.T) {
 	writeFile(t, dir, "collection_events/part-000.json", lines(
 		`{"time":"600000000","type":"SUBMIT","collection_id":"7","collection_type":"JOB","max_per_machine":1,"priority":200}`,
 		`{"time":"600000000","type":"SUBMIT","collection_id":"8","collection_type":0}`,
+		`{"time":"600000000","type":"SUBMIT","collection_id":"10","collection_type":0,"max_per_machine":2,"max_per_switch":"3"}`,
 	))
 	writeFile(t, dir, "instance_events/part-000.json", lines(
 		// Job 7: instance 0 runs and finishes, instance 1 is evicted then resubmitted;
@@ -39,6 +40,10 @@ func TestGoogle2019Lifecycle(t *testing.T) {
 		`{"time":"640000000","type":"EVICT","collection_id":"7","instance_index":1}`,
 		`{"time":"650000000","type":"SUBMIT","collection_id":"7","instance_index":1,"priority":200,"scheduling_class":2,"resource_request":{"cpus":0.0625,"memory":0.03125}}`,
 		`{"time":"660000000","type":"FINISH","collection_id":"7","instance_index":0}`,
+		// Job 10 (at most 2 per machine, 3 per switch) runs one instance.
+		`{"time":"670000000","type":"SUBMIT","collection_id":"10","instance_index":0,"priority":100,"scheduling_class":1,"resource_request":{"cpus":0.0625,"memory":0.03125}}`,
+		`{"time":"680000000","type":"SCHEDULE","collection_id":"10","instance_index":0,"machine_id":"100"}`,
+		`{"time":"690000000","type":"FINISH","collection_id":"10","instance_index":0}`,
 	))
 	r, err := Open("", dir, OpenOptions{})
 	require.NoError(t, err)
@@ -61,19 +66,21 @@ func TestGoogle2019Lifecycle(t *testing.T) {
 	req := allocator.Res(2000, 4096, 0, 0)
 	require.Equal(t, []Task{
 		{Job: 7, Index: 0, Submit: 600 * allocator.Second, Start: 610 * allocator.Second, Run: 50 * allocator.Second, Req: req,
-			Priority: 200, Class: 2, DistinctMachines: true, Outcome: allocator.OutcomeFinished},
+			Priority: 200, Class: 2, DistinctMachines: true, MaxPerMachine: 1, Outcome: allocator.OutcomeFinished},
 		{Job: 7, Index: 1, Submit: 600 * allocator.Second, Start: 610 * allocator.Second, Run: 30 * allocator.Second, Req: req,
-			Priority: 200, Class: 2, DistinctMachines: true, Outcome: allocator.OutcomeEvicted},
+			Priority: 200, Class: 2, DistinctMachines: true, MaxPerMachine: 1, Outcome: allocator.OutcomeEvicted},
 		{Job: 7, Index: 1, Submit: 650 * allocator.Second, Start: -1, Run: allocator.Never, Req: req,
-			Priority: 200, Class: 2, DistinctMachines: true},
+			Priority: 200, Class: 2, DistinctMachines: true, MaxPerMachine: 1},
+		{Job: 10, Index: 0, Submit: 670 * allocator.Second, Start: 680 * allocator.Second, Run: 10 * allocator.Second, Req: req,
+			Priority: 100, Class: 1, MaxPerMachine: 2, MaxPerSwitch: 3, Outcome: allocator.OutcomeFinished},
 	}, tasks)
 	st := r.Stats()
 	require.EqualValues(t, 1, st.Get("alloc_set_instance_events_skipped"))
 	require.EqualValues(t, 1, st.Get("dropped_ended_pending_kill"))
 	require.EqualValues(t, 1, st.Get("run_unknown_pending"))
-	require.EqualValues(t, 4, st.Get("instance_event_submit"))
+	require.EqualValues(t, 5, st.Get("instance_event_submit"))
 	require.EqualValues(t, 2, st.Get("instance_event_queue_enable"))
-	require.EqualValues(t, 2, st.Get("collection_event_submit"))
+	require.EqualValues(t, 3, st.Get("collection_event_submit"))
 	require.Equal(t, "google2019", mustDetect(t, dir))
 	_ = filepath.Join
 }

@@ -49,6 +49,9 @@ type lifeEvent struct {
 	prio     int32
 	class    int8
 	distinct bool
+	// perMachine and perSwitch are the job's caps (Task.MaxPerMachine,
+	// Task.MaxPerSwitch).
+	perMachine, perSwitch int32
 }
 
 type taskKey struct {
@@ -356,7 +359,8 @@ func (l *lifecycle) add(ev *lifeEvent) {
 
 func (l *lifecycle) openRun(k taskKey, ev *lifeEvent, running bool) *openTask {
 	t := Task{Job: ev.job, Index: ev.index, Submit: ev.time, Start: -1, Run: allocator.Never,
-		Req: ev.req, Priority: ev.prio, Class: ev.class, DistinctMachines: ev.distinct}
+		Req: ev.req, Priority: ev.prio, Class: ev.class, DistinctMachines: ev.distinct,
+		MaxPerMachine: ev.perMachine, MaxPerSwitch: ev.perSwitch}
 	if running {
 		t.Start = ev.time
 	}
@@ -374,6 +378,7 @@ func (l *lifecycle) updatePending(o *openTask, ev *lifeEvent) {
 		qt.task.Req, qt.noReq = ev.req, false
 	}
 	qt.task.Priority, qt.task.Class, qt.task.DistinctMachines = ev.prio, ev.class, ev.distinct
+	qt.task.MaxPerMachine, qt.task.MaxPerSwitch = ev.perMachine, ev.perSwitch
 }
 
 // ready reports whether the queue head can be emitted: its end is known, or

@@ -61,10 +61,17 @@ type Task struct {
 	Run allocator.Time
 	Req allocator.Resources
 	// GPUModels lists allowed GPU models separated by "|"; empty = any.
-	GPUModels        string
-	Priority         int32
-	Class            int8
+	GPUModels string
+	Priority  int32
+	Class     int8
+	// DistinctMachines is Google 2011's different-machines restriction
+	// (Google 2019's max_per_machine = 1): no two running tasks of the job
+	// on one machine.
 	DistinctMachines bool
+	// MaxPerMachine and MaxPerSwitch cap the job's running tasks per
+	// machine and per network switch (Google 2019's max_per_machine and
+	// max_per_switch; 0 = no cap).
+	MaxPerMachine, MaxPerSwitch int32
 	// Outcome is how the trace's run ended (meaningless when Run is Never).
 	Outcome allocator.Outcome
 }

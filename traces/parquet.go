@@ -52,6 +52,10 @@ type taskRow struct {
 	SchedClass       int32  `parquet:"sched_class"`
 	DistinctMachines bool   `parquet:"distinct_machines"`
 	Outcome          string `parquet:"outcome,dict"`
+	// Added after the first canonical files: a reader takes them as 0
+	// where they are missing.
+	MaxPerMachine int32 `parquet:"max_per_machine"`
+	MaxPerSwitch  int32 `parquet:"max_per_switch"`
 }
 
 // RowGroupRows is the number of rows per Parquet row group.
@@ -76,7 +80,7 @@ func toTaskRow(t *Task) taskRow {
 	r := taskRow{JobID: t.Job, TaskIndex: t.Index, SubmitUS: int64(t.Submit), StartUS: int64(t.Start), RunUS: int64(t.Run),
 		CPUMilli: t.Req[allocator.CPU], MemMiB: t.Req[allocator.Mem], DiskMiB: t.Req[allocator.Disk], GPUMilli: t.Req[allocator.GPU],
 		GPUModels: t.GPUModels, Priority: t.Priority, SchedClass: int32(t.Class), DistinctMachines: t.DistinctMachines,
-		Outcome: t.Outcome.String()}
+		Outcome: t.Outcome.String(), MaxPerMachine: t.MaxPerMachine, MaxPerSwitch: t.MaxPerSwitch}
 	if t.Run == allocator.Never {
 		r.RunUS, r.Outcome = -1, "running"
 	}

@@ -20,6 +20,8 @@ type taskBatch struct {
 	models, outcome                                      []string
 	cJob, cSubmit, cStart, cRun, cCPU, cMem, cDisk, cGPU *colCursor
 	cIndex, cPrio, cClass, cDistinct, cModels, cOutcome  *colCursor
+	cPerMachine, cPerSwitch                              *colCursor // nil in files written before them
+	perMachine, perSwitch                                []int32
 	all                                                  []*colCursor
 }
 
@@ -40,6 +42,14 @@ func newTaskBatch(pf *parquet.File, file string) (*taskBatch, error) {
 	b.cJob, b.cIndex, b.cSubmit, b.cStart, b.cRun = col("job_id"), col("task_index"), col("submit_us"), col("start_us"), col("run_us")
 	b.cCPU, b.cMem, b.cDisk, b.cGPU, b.cModels = col("cpu_milli"), col("mem_mib"), col("disk_mib"), col("gpu_milli"), col("gpu_models")
 	b.cPrio, b.cClass, b.cDistinct, b.cOutcome = col("priority"), col("sched_class"), col("distinct_machines"), col("outcome")
+	for _, o := range []struct {
+		c    **colCursor
+		name string
+	}{{&b.cPerMachine, "max_per_machine"}, {&b.cPerSwitch, "max_per_switch"}} {
+		if _, ok := pf.Schema().Lookup(o.name); ok {
+			*o.c = col(o.name)
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -48,6 +58,7 @@ func newTaskBatch(pf *parquet.File, file string) (*taskBatch, error) {
 	b.cpu, b.mem, b.disk, b.gpu = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	b.index, b.prio, b.class = make([]int32, n), make([]int32, n), make([]int32, n)
 	b.distinct, b.models, b.outcome = make([]bool, n), make([]string, n), make([]string, n)
+	b.perMachine, b.perSwitch = make([]int32, n), make([]int32, n)
 	return b, nil
 }
 
@@ -69,7 +80,11 @@ func (b *taskBatch) fill() (int, error) {
 	for _, p := range []struct {
 		c *colCursor
 		d []int32
-	}{{b.cIndex, b.index}, {b.cPrio, b.prio}, {b.cClass, b.class}} {
+	}{{b.cIndex, b.index}, {b.cPrio, b.prio}, {b.cClass, b.class}, {b.cPerMachine, b.perMachine}, {b.cPerSwitch, b.perSwitch}} {
+		if p.c == nil { // an optional column the file lacks
+			clear(p.d[:n])
+			continue
+		}
 		if err := p.c.int32s(p.d[:n]); err != nil {
 			return 0, err
 		}
@@ -90,7 +105,8 @@ func (b *taskBatch) fill() (int, error) {
 func (b *taskBatch) task(i int, line int64, t *Task) error {
 	*t = Task{Job: b.job[i], Index: b.index[i], Submit: allocator.Time(b.submit[i]), Start: allocator.Time(b.start[i]),
 		Run: allocator.Time(b.run[i]), Req: allocator.Res(b.cpu[i], b.mem[i], b.disk[i], b.gpu[i]),
-		GPUModels: b.models[i], Priority: b.prio[i], Class: int8(b.class[i]), DistinctMachines: b.distinct[i]}
+		GPUModels: b.models[i], Priority: b.prio[i], Class: int8(b.class[i]), DistinctMachines: b.distinct[i],
+		MaxPerMachine: b.perMachine[i], MaxPerSwitch: b.perSwitch[i]}
 	if err := b.check(i, line, t); err != nil {
 		return err
 	}
@@ -132,6 +148,10 @@ func (b *taskBatch) check(i int, line int64, t *Task) error {
 		return bad("disk_mib", b.disk[i], "a request ≥ 0")
 	case b.class[i] < 0 || b.class[i] > 127:
 		return bad("sched_class", b.class[i], "a class from 0 to 127")
+	case b.perMachine[i] < 0:
+		return bad("max_per_machine", b.perMachine[i], "a cap ≥ 0 (0: none)")
+	case b.perSwitch[i] < 0:
+		return bad("max_per_switch", b.perSwitch[i], "a cap ≥ 0 (0: none)")
 	}
 	if err := (allocator.Request{Res: t.Req}).Validate(); err != nil {
 		return bad("gpu_milli", b.gpu[i], "a share of one GPU (< 1000) or whole GPUs (a multiple of 1000)")

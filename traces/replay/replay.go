@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/sim"
@@ -217,16 +218,32 @@ func (s *Source) task(t *traces.Task) (sim.Input, bool, error) {
 		s.stats.Add("invalid_request", 1)
 		return sim.Input{}, false, nil
 	}
-	if t.DistinctMachines && s.cfg.IgnoreConstraints {
+	constrained := t.DistinctMachines || t.MaxPerMachine > 0 || t.MaxPerSwitch > 0
+	switch {
+	case constrained && s.cfg.IgnoreConstraints:
 		s.stats.Add("distinct_machines_ignored", 1)
-	} else if t.DistinctMachines {
+	case constrained:
 		// Borg's different-machines restriction: no other running task of
-		// the job on the machine. A job's tasks submitted before its first
-		// flagged one are not counted (Google 2011: 142 of 8,464 jobs in
-		// the shared parts mix flagged and unflagged tasks).
-		s.stats.Add("distinct_machines", 1)
+		// the job on the machine; 2019's caps per machine and per switch (a
+		// rack: the replay's racks are the machines' switches). A job's
+		// tasks submitted before its first constrained one are not counted
+		// (Google 2011: 142 of 8,464 jobs in the shared parts mix flagged
+		// and unflagged tasks).
+		if t.DistinctMachines {
+			s.stats.Add("distinct_machines", 1)
+			req.HostLimit = 1
+		}
+		if n := t.MaxPerMachine; n > 0 && !t.DistinctMachines {
+			s.stats.Add("max_per_machine", 1)
+			req.HostLimit = int16(min(n, math.MaxInt16)) // above, no machine holds that many tasks
+		}
+		if n := t.MaxPerSwitch; n > math.MaxUint8 {
+			s.stats.Add("max_per_switch_above_255_ignored", 1)
+		} else if n > 0 {
+			s.stats.Add("max_per_switch", 1)
+			req.RackLimit = uint8(n)
+		}
 		s.distinct[t.Job] = true
-		req.HostLimit = 1
 	}
 	if s.cfg.Limits != nil {
 		host, rack := s.cfg.Limits(t, qos)
@@ -284,7 +301,7 @@ func (s *Source) machine(m *traces.MachineEvent) error {
 		s.next++
 		s.agent[m.Machine] = st
 		s.queue = append(s.queue, sim.Input{Time: at, Kind: sim.InputAgentAdd, Spec: allocator.AgentSpec{
-			Name: fmt.Sprintf("m%d", m.Machine), Capacity: m.Capacity, GPUModel: m.GPUModel}})
+			Name: fmt.Sprintf("m%d", m.Machine), Capacity: m.Capacity, GPUModel: m.GPUModel, Rack: switchOf(m.Attrs)}})
 		s.stats.Add("agent_add", 1)
 	case traces.MachineRemove:
 		if st == nil || !st.up {
@@ -310,4 +327,15 @@ func (s *Source) machine(m *traces.MachineEvent) error {
 		s.stats.Add("machine_update_ignored", 1)
 	}
 	return nil
+}
+
+// switchOf is the switch in a machine's attributes ("…,switch=ID"), which
+// becomes its agent's rack; "" when the trace names none.
+func switchOf(attrs string) string {
+	for _, kv := range strings.Split(attrs, ",") {
+		if v, ok := strings.CutPrefix(kv, "switch="); ok {
+			return v
+		}
+	}
+	return ""
 }

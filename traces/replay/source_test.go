@@ -194,3 +194,37 @@ func TestUntilTasksEnd(t *testing.T) {
 		}
 	}
 }
+
+// A trace's caps become the job's limits: the different-machines flag and
+// max_per_machine a host limit, max_per_switch a rack limit (racks are the
+// machines' switches); a cap beyond a rack limit's range is counted and
+// dropped; ignoring the constraints keeps none.
+func TestTraceCapsBecomeLimits(t *testing.T) {
+	m := mach(0, 1, traces.MachineAdd, 1000)
+	m.Machine.Attrs = "platform=p,switch=s7"
+	capped := func(job int64, perMachine, perSwitch int32, distinct bool) traces.Record {
+		r := task(job, sec, -1, 10*sec, 1)
+		r.Task.MaxPerMachine, r.Task.MaxPerSwitch, r.Task.DistinctMachines = perMachine, perSwitch, distinct
+		return r
+	}
+	recs := []traces.Record{m, capped(1, 1, 0, true), capped(2, 2, 3, false), capped(3, 0, 300, false), task(4, sec, -1, 10*sec, 1)}
+	in, src := inputs(t, recs, Config{Machines: true})
+	require.Len(t, in, 5)
+	require.Equal(t, "s7", in[0].Spec.Rack)
+	req := func(i int) allocator.Request { return in[i].Task.Req }
+	require.Equal(t, [3]any{int16(1), uint8(0), int64(2)}, [3]any{req(1).HostLimit, req(1).RackLimit, req(1).Group})
+	require.Equal(t, [3]any{int16(2), uint8(3), int64(3)}, [3]any{req(2).HostLimit, req(2).RackLimit, req(2).Group})
+	require.Equal(t, [3]any{int16(0), uint8(0), int64(4)}, [3]any{req(3).HostLimit, req(3).RackLimit, req(3).Group}, "counted, though its cap is dropped")
+	require.Equal(t, [3]any{int16(0), uint8(0), int64(0)}, [3]any{req(4).HostLimit, req(4).RackLimit, req(4).Group})
+	st := src.Stats()
+	require.EqualValues(t, 1, st.Get("distinct_machines"))
+	require.EqualValues(t, 1, st.Get("max_per_machine"))
+	require.EqualValues(t, 1, st.Get("max_per_switch"))
+	require.EqualValues(t, 1, st.Get("max_per_switch_above_255_ignored"))
+
+	in, src = inputs(t, recs, Config{Machines: true, IgnoreConstraints: true})
+	for _, i := range []int{1, 2, 3} {
+		require.False(t, in[i].Task.Req.HasLimits(), "task %d", i)
+	}
+	require.EqualValues(t, 3, src.Stats().Get("distinct_machines_ignored"))
+}
