@@ -23,6 +23,9 @@ func fuzzOpen(t *testing.T, format, name string, data []byte, extra map[string]s
 		t.Fatal(err)
 	}
 	for n, d := range extra {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, n)), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, n), []byte(d), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -84,6 +87,19 @@ func FuzzGoogle2019InstanceEvents(f *testing.F) {
 	f.Add([]byte(`{"time":1,"type":0,"collection_id":1,"instance_index":0,"collection_type":"ALLOC_SET"}` + "\n"))
 	f.Add([]byte("{}\n[]\nnull\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzOpen(t, "google2019", "instance_events/p.json", data, nil) })
+}
+
+// FuzzGoogle2019CollectionEvents: the collections (with their caps per
+// machine and per switch) beside fixed instance events.
+func FuzzGoogle2019CollectionEvents(f *testing.F) {
+	f.Add([]byte(`{"time":"0","type":"SUBMIT","collection_id":"1","collection_type":"JOB","max_per_machine":2,"max_per_switch":"3"}` + "\n" +
+		`{"time":"8","type":"FINISH","collection_id":"1"}` + "\n"))
+	f.Add([]byte(`{"time":0,"type":9,"collection_id":1,"max_per_machine":-1}` + "\n"))
+	instances := `{"time":"1","type":"SUBMIT","collection_id":"1","instance_index":0,"resource_request":{"cpus":0.02,"memory":0.01}}` + "\n" +
+		`{"time":"5","type":3,"collection_id":"1","instance_index":0,"machine_id":"7"}` + "\n"
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzOpen(t, "google2019", "collection_events/c.json", data, map[string]string{"instance_events/p.json": instances})
+	})
 }
 
 func FuzzGoogle2019MachineEvents(f *testing.F) {
