@@ -83,6 +83,12 @@ func TestGoogle2019Lifecycle(t *testing.T) {
 	require.EqualValues(t, 3, st.Get("collection_event_submit"))
 	require.Equal(t, "google2019", mustDetect(t, dir))
 	_ = filepath.Join
+
+	r, err = Open("", dir, OpenOptions{})
+	require.NoError(t, err)
+	info, err := Summarize(r)
+	require.NoError(t, err)
+	require.Equal(t, [3]int64{4, 2, 1}, [3]int64{info.CappedTasks, info.CappedJobs, info.SwitchCapped}, "trace info counts the capped tasks and jobs")
 }
 
 func mustDetect(t *testing.T, p string) string {

@@ -31,19 +31,24 @@ type Quantiles struct {
 
 // Info summarises a trace: what `allocsim trace info` prints.
 type Info struct {
-	MachinesAt0      int                  `json:"machines_at_time_0"`
-	CapacityAt0      ResourcesJSON        `json:"capacity_at_time_0"`
-	GPUsAt0          int64                `json:"gpus_at_time_0"`
-	MachineEvents    map[string]int64     `json:"machine_events"`
-	Tasks            int64                `json:"tasks"`
-	Jobs             int64                `json:"jobs"`
-	FirstUS          int64                `json:"first_time_us"`
-	LastUS           int64                `json:"last_time_us"`
-	SpanS            float64              `json:"span_s"`
-	FirstSubmitUS    int64                `json:"first_task_submit_us"`
-	LastSubmitUS     int64                `json:"last_task_submit_us"`
-	RequestTotal     ResourcesJSON        `json:"request_total"`
-	Outcomes         map[string]int64     `json:"outcomes"`
+	MachinesAt0   int              `json:"machines_at_time_0"`
+	CapacityAt0   ResourcesJSON    `json:"capacity_at_time_0"`
+	GPUsAt0       int64            `json:"gpus_at_time_0"`
+	MachineEvents map[string]int64 `json:"machine_events"`
+	Tasks         int64            `json:"tasks"`
+	Jobs          int64            `json:"jobs"`
+	FirstUS       int64            `json:"first_time_us"`
+	LastUS        int64            `json:"last_time_us"`
+	SpanS         float64          `json:"span_s"`
+	FirstSubmitUS int64            `json:"first_task_submit_us"`
+	LastSubmitUS  int64            `json:"last_task_submit_us"`
+	RequestTotal  ResourcesJSON    `json:"request_total"`
+	Outcomes      map[string]int64 `json:"outcomes"`
+	// Placement constraints: tasks with the different-machines restriction
+	// or a cap per machine, and with a cap per switch, and their jobs.
+	CappedTasks      int64                `json:"capped_tasks,omitempty"`
+	CappedJobs       int64                `json:"capped_jobs,omitempty"`
+	SwitchCapped     int64                `json:"switch_capped_tasks,omitempty"`
 	RequestQuantiles map[string]Quantiles `json:"request_quantiles"`
 	Counters         map[string]int64     `json:"reader_counters"`
 }
@@ -55,7 +60,7 @@ func Summarize(r Reader) (*Info, error) {
 	in := &Info{MachineEvents: map[string]int64{}, Outcomes: map[string]int64{}, FirstUS: -1, LastUS: -1, FirstSubmitUS: -1, LastSubmitUS: -1}
 	var rec Record
 	up := map[int64]allocator.Resources{}
-	jobs := map[int64]struct{}{}
+	jobs, capped := map[int64]struct{}{}, map[int64]struct{}{}
 	var req [allocator.NumResources]map[int64]int64
 	for d := range req {
 		req[d] = map[int64]int64{}
@@ -94,6 +99,13 @@ func Summarize(r Reader) (*Info, error) {
 			}
 			in.LastSubmitUS = t
 			jobs[tk.Job] = struct{}{}
+			if tk.DistinctMachines || tk.MaxPerMachine > 0 || tk.MaxPerSwitch > 0 {
+				in.CappedTasks++
+				capped[tk.Job] = struct{}{}
+			}
+			if tk.MaxPerSwitch > 0 {
+				in.SwitchCapped++
+			}
 			total = total.Add(tk.Req)
 			for d := range req {
 				req[d][tk.Req[d]]++
@@ -108,7 +120,7 @@ func Summarize(r Reader) (*Info, error) {
 			}
 		}
 	}
-	in.Jobs = int64(len(jobs))
+	in.Jobs, in.CappedJobs = int64(len(jobs)), int64(len(capped))
 	in.MachinesAt0 = len(up)
 	var capy allocator.Resources
 	for _, c := range up {
@@ -163,6 +175,10 @@ func (in *Info) WriteText(w io.Writer) {
 		in.RequestTotal.MemMiB, in.RequestTotal.DiskMiB, milli(in.RequestTotal.GPUMilli))
 	if len(in.Outcomes) > 0 {
 		fmt.Fprintf(w, "trace outcomes       %s\n", joinCounts(in.Outcomes))
+	}
+	if in.CappedTasks > 0 {
+		fmt.Fprintf(w, "placement caps       %d tasks in %d jobs (different machines or at most N per machine; %d also per switch)\n",
+			in.CappedTasks, in.CappedJobs, in.SwitchCapped)
 	}
 	for _, k := range sortedKeysQ(in.RequestQuantiles) {
 		q := in.RequestQuantiles[k]
