@@ -13,4 +13,9 @@
 // 0..100 (as Kubernetes score plugins), the highest wins, ties broken
 // uniformly at random with the run's seeded stream. The integer rounding is
 // part of the policy: it decides which nodes tie.
+//
+// Every policy honours a request's host and rack limits (at most N tasks
+// of its job per agent or per rack): scores are cached per request shape,
+// shared by every job of that shape, and the limits are applied on top
+// through allocator.LimitMask.
 package placement
