@@ -59,11 +59,12 @@ type Source struct {
 	qi    int
 	next  allocator.AgentID
 	agent map[int64]*agentState
-	// distinct holds the jobs seen with the distinct-machines constraint:
-	// all their later tasks are counted per agent, flagged or not, since a
-	// flagged task may not share a machine with any running task of its job.
-	distinct map[int64]bool
-	done     bool
+	// constrained holds the jobs seen with a placement constraint (the
+	// distinct-machines flag or a cap): all their later tasks are counted
+	// per agent, constrained or not, since a constrained task counts every
+	// running task of its job.
+	constrained map[int64]bool
+	done        bool
 }
 
 type agentState struct {
@@ -91,7 +92,7 @@ func New(r traces.Reader, cfg Config) (*Source, error) {
 		cfg.SampleEvery = 1
 	}
 	return &Source{r: r, cfg: cfg, next: allocator.AgentID(cfg.Cluster.NumAgents()), agent: map[int64]*agentState{},
-		distinct: map[int64]bool{}}, nil
+		constrained: map[int64]bool{}}, nil
 }
 
 // Stats are the replay's counters (what it dropped and why) followed by the
@@ -243,7 +244,7 @@ func (s *Source) task(t *traces.Task) (sim.Input, bool, error) {
 			s.stats.Add("max_per_switch", 1)
 			req.RackLimit = uint8(n)
 		}
-		s.distinct[t.Job] = true
+		s.constrained[t.Job] = true
 	}
 	if s.cfg.Limits != nil {
 		host, rack := s.cfg.Limits(t, qos)
@@ -255,7 +256,7 @@ func (s *Source) task(t *traces.Task) (sim.Input, bool, error) {
 			s.stats.Add("scenario_limits", 1)
 		}
 	}
-	if s.distinct[t.Job] || req.HasLimits() {
+	if s.constrained[t.Job] || req.HasLimits() {
 		req.Group = t.Job + 1
 	}
 	at := s.simTime(submit)
