@@ -87,7 +87,7 @@ func TestGoogle2011MachineShapesAt0(t *testing.T) {
 			shapes[rec.Machine.Capacity]++
 		}
 	}
-	// README: (0.5, 0.4995) ×6672, (0.5, 0.2493) ×3835, (0.5, 0.749) ×992, (1, 1) ×788
+	// The traces' README: (0.5, 0.4995) ×6672, (0.5, 0.2493) ×3835, (0.5, 0.749) ×992, (1, 1) ×788
 	// under the default shape (32 cores, 128 GiB, 1 TiB disk).
 	disk := DefaultShape.DiskMiB
 	require.Equal(t, 6672, shapes[allocator.Res(16000, 65470, disk, 0)]) // 0.4995 × 131072 = 65470.46

@@ -26,7 +26,7 @@ func TestExamplesBuild(t *testing.T) {
 }
 
 // TestExamplesRun runs the examples in full (33,000 nodes, two hours) and
-// prints the headline figures the README quotes. It takes minutes, so it
+// prints the headline figures docs/drf.md quotes. It takes minutes, so it
 // runs only with ALLOCSIM_EXAMPLES=1 (or =<file name> for one of them).
 func TestExamplesRun(t *testing.T) {
 	which := os.Getenv("ALLOCSIM_EXAMPLES")
