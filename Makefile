@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: build run test bench fuzz lint clean
+.PHONY: build run test race bench fuzz lint clean
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/allocsim
@@ -17,6 +17,13 @@ run: build
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+
+# The race detector over the packages that run goroutines (the collector's
+# writers, realrun's master, agents and executors, parallel runs, the CLI);
+# -short keeps the emulated-agent scale test at 500 agents.
+RACE_PKGS := ./reports/... ./realrun/... ./bench/parallel ./cmd/allocsim
+race:
+	$(GO) test -race -short -count=1 -timeout 30m $(RACE_PKGS)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
