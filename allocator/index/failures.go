@@ -26,9 +26,11 @@ type failure struct {
 
 // grewFrom reports whether some request fits the agent now that did not
 // fit it as old: every field is what Fits depends on (the largest free
-// device decides shares, the count of free devices whole GPUs).
+// device decides shares, the count of free devices whole GPUs). A
+// saturated amount may have grown unseen, so it counts as grown.
 func (s *summary) grewFrom(old *summary) bool {
 	return s.cpu > old.cpu || s.mem > old.mem || s.disk > old.disk ||
+		s.cpu == room32 || s.mem == room32 || s.disk == room32 ||
 		s.gpuShare > old.gpuShare || s.gpuWhole > old.gpuWhole || s.models&^old.models != 0
 }
 

@@ -96,6 +96,53 @@ func TestFirstFitMatchesScan(t *testing.T) {
 	require.Equal(t, id, got)
 }
 
+// TestAmountsBeyond32Bits: summaries keep amounts in 32 bits, saturated;
+// agents and requests beyond that are still placed exactly, and room that
+// grows on a saturated agent is not missed by a remembered failure.
+func TestAmountsBeyond32Bits(t *testing.T) {
+	const gi = int64(1) << 30
+	c := allocator.NewCluster()
+	for i, mem := range []int64{1 << 20, 8 * gi, 4*gi + 5, 3 * gi} {
+		_, err := c.AddAgent(allocator.AgentSpec{Name: fmt.Sprint("a", i), Capacity: allocator.Res(6*gi, mem, 0, 0)})
+		require.NoError(t, err)
+	}
+	x := New(c)
+	big := allocator.Request{Res: allocator.Res(1000, 4*gi+10, 0, 0)}
+	id, ok := x.FirstFit(big)
+	require.True(t, ok)
+	require.Equal(t, allocator.AgentID(1), id)
+	p := allocator.Placement{Agent: id}
+	c.Allocate(p, big)
+	_, ok = x.FirstFit(big) // agent 1 keeps 4Gi-10: fits nowhere, remembered
+	require.False(t, ok)
+	c.Release(p, big) // agent 1's summary stays saturated, but it grew
+	id, ok = x.FirstFit(big)
+	require.True(t, ok, "growth on a saturated agent missed")
+	require.Equal(t, allocator.AgentID(1), id)
+
+	rnd := rand.New(rand.NewPCG(3, 4))
+	var live []allocator.Placement
+	var reqs []allocator.Request
+	for step := range 3000 {
+		if len(live) > 0 && rnd.IntN(3) == 0 {
+			i := rnd.IntN(len(live))
+			c.Release(live[i], reqs[i])
+			live[i], reqs[i] = live[len(live)-1], reqs[len(reqs)-1]
+			live, reqs = live[:len(live)-1], reqs[:len(reqs)-1]
+			continue
+		}
+		req := allocator.Request{Res: allocator.Res(rnd.Int64N(3*gi), rnd.Int64N(5*gi), 0, 0)}
+		want, wok := linearFirstFit(c, req)
+		got, ok := x.FirstFit(req)
+		require.Equal(t, wok, ok, "step %d", step)
+		if ok {
+			require.Equal(t, want, got, "step %d", step)
+			live, reqs = append(live, allocator.Placement{Agent: got}), append(reqs, req)
+			c.Allocate(live[len(live)-1], req)
+		}
+	}
+}
+
 func TestEmptyCluster(t *testing.T) {
 	x := New(allocator.NewCluster())
 	_, ok := x.FirstFit(allocator.Request{Res: allocator.Res(1, 1, 0, 0)})
