@@ -208,7 +208,7 @@ func TestWatchAndGen(t *testing.T) {
 	require.NoError(t, err)
 	b, err := c.AddAgent(AgentSpec{Name: "b", Capacity: Res(1000, 1000, 0, 0)})
 	require.NoError(t, err)
-	g := c.Agent(a).Gen
+	g := c.Gen(a)
 	req := Request{Res: Res(1, 1, 0, 500)}
 	c.Allocate(Placement{Agent: a, Devices: 1}, req)
 	c.Release(Placement{Agent: a, Devices: 1}, req)
@@ -216,7 +216,7 @@ func TestWatchAndGen(t *testing.T) {
 	c.SetUp(b, false) // no change, no notification
 	c.SetUp(b, true)
 	assert.Equal(t, []AgentID{a, b, a, a, b, b}, seen)
-	assert.Equal(t, g+2, c.Agent(a).Gen)
+	assert.Equal(t, g+2, c.Gen(a))
 }
 
 func TestModelInterning(t *testing.T) {

@@ -2,8 +2,11 @@ package runner
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/allocsim/allocsim/allocator"
 	"github.com/allocsim/allocsim/workloads"
@@ -90,5 +93,51 @@ func BenchmarkPreemptionGoogle2011(b *testing.B) {
 			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 			b.ReportMetric(float64(preempted)/float64(b.N), "preempted/run")
 		})
+	}
+}
+
+// BenchmarkScoringPolicies runs policies that score every agent where
+// their cost shows: the first 20 minutes of the Google 2011 cell (12.5k
+// machines, tasks of thousands of shapes) and examples/gpu-sharing.yaml
+// with training at 30 jobs a minute (a queue of GPU tasks that fit nowhere
+// for long stretches), metrics off.
+func BenchmarkScoringPolicies(b *testing.B) {
+	gpu := func(tb testing.TB) *workloads.Scenario {
+		data, err := os.ReadFile("../examples/gpu-sharing.yaml")
+		require.NoError(tb, err)
+		doc, err := workloads.ApplySets(data, []workloads.Set{{Path: "workload.synthetic.streams.training.arrival.rate", Value: "30/m"}})
+		require.NoError(tb, err)
+		s, err := workloads.Parse("gpu-sharing.yaml", doc)
+		require.NoError(tb, err)
+		return s
+	}
+	google := func(tb testing.TB) *workloads.Scenario {
+		s := google2011(tb)
+		s.Horizon = workloads.Duration(20 * 60 * 1e6)
+		return s
+	}
+	for _, sc := range []struct {
+		name     string
+		scenario func(testing.TB) *workloads.Scenario
+		policies []string
+	}{
+		{"google2011-20m", google, []string{"first-fit", "best-fit"}},
+		{"gpu-overloaded", gpu, []string{"first-fit", "best-fit", "fgd", "kubernetes"}},
+	} {
+		for _, p := range sc.policies {
+			b.Run(sc.name+"/"+p, func(b *testing.B) {
+				var events int64
+				for b.Loop() {
+					s := sc.scenario(b)
+					s.Allocator.Params["placement"] = p
+					res, err := Run(s, Options{NoMetrics: true, Out: b.TempDir()})
+					if err != nil {
+						b.Fatal(err)
+					}
+					events += res.Stats.Counters.Events
+				}
+				b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+			})
+		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 // Score = ⌊100·σ(−Δ/1000)⌋ with Δ the node's fragment increase in milli-GPU;
 // a share goes to the device with the best score (the lowest index on ties).
 //
-// Speed: a node's fragment is cached until its Agent.Gen changes, and so is
+// Speed: a node's fragment is cached until its Cluster.Gen changes, and so is
 // each node's score for each recent request shape — one placement changes one
 // node, so the next task of a shape rescores only the nodes that changed.
 type fgd struct {
@@ -72,7 +72,7 @@ func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.
 		if f.limits.Blocked(id) {
 			return false
 		}
-		gen := c.Agent(id).Gen
+		gen := c.Gen(id)
 		if cache != nil && cache[id].gen == gen {
 			e := &cache[id]
 			f.pick.offer(e.score, id, e.dev)
@@ -107,10 +107,9 @@ func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.
 
 // fragBefore is the agent's current fragment, cached by generation.
 func (f *fgd) fragBefore(id allocator.AgentID) int64 {
-	a := f.c.Agent(id)
 	e := &f.before[id]
-	if e.gen != a.Gen {
-		e.gen, e.frag = a.Gen, f.model.Frag(frag.NodeOf(f.c, id), f.below)
+	if g := f.c.Gen(id); e.gen != g {
+		e.gen, e.frag = g, f.model.Frag(frag.NodeOf(f.c, id), f.below)
 	}
 	return e.frag
 }

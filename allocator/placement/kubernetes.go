@@ -63,13 +63,14 @@ type nodeView struct {
 	up       bool
 }
 
-func viewOf(c *allocator.Cluster, a *allocator.Agent) nodeView {
+func viewOf(c *allocator.Cluster, id allocator.AgentID) nodeView {
+	a := c.Agent(id)
 	zone := a.Zone
 	if c.Zones[zone] == "" {
 		zone = -1
 	}
 	return nodeView{free: a.Free, capacity: [3]int64{a.Capacity[allocator.CPU], a.Capacity[allocator.Mem], a.Capacity[allocator.GPU]},
-		gen: a.Gen, zone: zone, up: a.Up}
+		gen: c.Gen(id), zone: zone, up: a.Up}
 }
 
 // bind follows cluster c: its agents' views, kept current as they change.
@@ -80,7 +81,7 @@ func (k *kubeDefault) bind(c *allocator.Cluster) {
 		c.TrackGroupAgents()
 	}
 	for i := range c.NumAgents() {
-		k.nodes = append(k.nodes, viewOf(c, c.Agent(allocator.AgentID(i))))
+		k.nodes = append(k.nodes, viewOf(c, allocator.AgentID(i)))
 	}
 	c.Watch(func(id allocator.AgentID) {
 		if k.c != c { // the placer has moved on to another cluster
@@ -89,7 +90,7 @@ func (k *kubeDefault) bind(c *allocator.Cluster) {
 		for int(id) >= len(k.nodes) {
 			k.nodes = append(k.nodes, nodeView{})
 		}
-		k.nodes[id] = viewOf(c, c.Agent(id))
+		k.nodes[id] = viewOf(c, id)
 	})
 }
 

@@ -65,13 +65,13 @@ func TestKubeScoresByHand(t *testing.T) {
 		// 1000/4000 and 2048/8192: 75 and 75; balanced.
 		{2, 75, 100, "empty"},
 	} {
-		v := viewOf(c, c.Agent(tc.agent))
+		v := viewOf(c, tc.agent)
 		assert.Equal(t, tc.least, fitOf(&defaultKubeScoring, &v, req), tc.why)
 		assert.Equal(t, tc.balanced, balancedAllocation(&v, &req), tc.why)
 	}
 	// A pod asking for nothing counts as 100 mCPU and 200 MiB for
 	// LeastAllocated and is not scored by BalancedAllocation.
-	empty := viewOf(c, c.Agent(2))
+	empty := viewOf(c, 2)
 	assert.Equal(t, int64((3900*100/4000+7992*100/8192)/2), fitOf(&defaultKubeScoring, &empty, allocator.Request{}))
 	assert.Zero(t, balancedAllocation(&empty, &allocator.Request{}))
 
@@ -262,7 +262,7 @@ func TestKubeMatchesLinearSearch(t *testing.T) {
 					continue
 				}
 				found = append(found, id)
-				v := viewOf(c, c.Agent(id))
+				v := viewOf(c, id)
 				scores[id] = fitOf(&k.scoring, &v, req)
 				if k.scoring.balanced {
 					scores[id] += balancedAllocation(&v, &req)

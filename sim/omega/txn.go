@@ -89,6 +89,11 @@ func (m *mode) place(s *sched, req allocator.Request) (allocator.Placement, bool
 	}
 	c := m.e.Cluster()
 	if s.placer != nil {
+		// A scoring policy scans every agent: ask the index first whether
+		// any can hold the task (see the monolithic mode).
+		if _, ok := m.idx.FirstFit(req); !ok {
+			return allocator.Placement{}, false
+		}
 		return s.placer.Place(c, req, allocator.Candidates{})
 	}
 	a, ok := m.idx.FirstFit(req)

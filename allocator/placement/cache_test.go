@@ -1,0 +1,80 @@
+package placement
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/allocsim/allocsim/allocator"
+)
+
+// TestShapeCacheEvictsLeastRecentlyUsed: with every row taken, a new shape
+// takes the row asked for longest ago, cleared; the others keep theirs.
+func TestShapeCacheEvictsLeastRecentlyUsed(t *testing.T) {
+	var sc shapeCache
+	sc.reset(3)
+	shape := func(i int) allocator.Request { return allocator.Request{Res: allocator.Res(int64(i+1), 0, 0, 0)} }
+	rows := make([][]scored, maxShapeSlots)
+	for i := range maxShapeSlots {
+		rows[i] = sc.row(shape(i))
+		rows[i][0] = scored{gen: 7, score: int64(i)}
+	}
+	require.Same(t, &rows[0][0], &sc.row(shape(0))[0], "a cached shape keeps its row")
+	r := sc.row(shape(maxShapeSlots)) // evicts shape 1, now the least recently used
+	require.Same(t, &rows[1][0], &r[0])
+	require.Equal(t, scored{}, r[0], "the row is cleared for its new shape")
+	require.Equal(t, int64(0), sc.row(shape(0))[0].score)
+	require.Equal(t, int64(2), sc.row(shape(2))[0].score)
+	require.Equal(t, scored{}, sc.row(shape(1))[0], "an evicted shape starts afresh")
+}
+
+// TestCachedScoresMatchFresh: a scoring policy asked for more shapes than
+// its cache holds, while agents change, places as a policy scoring every
+// agent afresh.
+func TestCachedScoresMatchFresh(t *testing.T) {
+	c := allocator.NewCluster()
+	rnd := rand.New(rand.NewPCG(5, 6))
+	for i := range 60 {
+		_, err := c.AddAgent(allocator.AgentSpec{Name: string(rune('a'+i%26)) + string(rune('a'+i/26)),
+			Capacity: allocator.Res(int64(8000+1000*rnd.IntN(9)), 65536, 0, int64(1000*rnd.IntN(5))), GPUModel: "V100"})
+		require.NoError(t, err)
+	}
+	for _, policy := range []string{"best-fit", "worst-fit", "dot-product", "gpu-packing"} {
+		t.Run(policy, func(t *testing.T) {
+			cl := c.Clone()
+			params := allocator.Params{"ties": TiesFirst}
+			cached, err := allocator.NewPlacer(policy, params, allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(1, 1))})
+			require.NoError(t, err)
+			type held struct {
+				p   allocator.Placement
+				req allocator.Request
+			}
+			var live []held
+			for step := range 3000 {
+				if len(live) > 0 && rnd.IntN(3) == 0 {
+					k := rnd.IntN(len(live))
+					cl.Release(live[k].p, live[k].req)
+					live[k] = live[len(live)-1]
+					live = live[:len(live)-1]
+					continue
+				}
+				// ~150 shapes: more than the cache's rows.
+				req := allocator.Request{Res: allocator.Res(int64(250*(1+rnd.IntN(15))), int64(512*(1+rnd.IntN(10))), 0, 0)}
+				if rnd.IntN(4) == 0 {
+					req.Res[allocator.GPU] = 1000
+				}
+				fresh, err := allocator.NewPlacer(policy, params, allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(1, 1))})
+				require.NoError(t, err)
+				want, wok := fresh.Place(cl, req, allocator.Candidates{})
+				got, ok := cached.Place(cl, req, allocator.Candidates{})
+				require.Equal(t, wok, ok, "step %d", step)
+				require.Equal(t, want, got, "step %d", step)
+				if ok {
+					cl.Allocate(got, req)
+					live = append(live, held{got, req})
+				}
+			}
+		})
+	}
+}
