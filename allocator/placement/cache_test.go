@@ -40,11 +40,20 @@ func TestCachedScoresMatchFresh(t *testing.T) {
 			Capacity: allocator.Res(int64(8000+1000*rnd.IntN(9)), 65536, 0, int64(1000*rnd.IntN(5))), GPUModel: "V100"})
 		require.NoError(t, err)
 	}
-	for _, policy := range []string{"best-fit", "worst-fit", "dot-product", "gpu-packing"} {
-		t.Run(policy, func(t *testing.T) {
+	typical := []allocator.TaskShape{{Req: allocator.Request{Res: allocator.Res(2000, 4096, 0, 500)}, Freq: 1},
+		{Req: allocator.Request{Res: allocator.Res(4000, 8192, 0, 1000)}, Freq: 2}}
+	env := func() allocator.PlacerEnv {
+		return allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(1, 1)), Typical: typical}
+	}
+	for _, tc := range []struct{ policy, ties string }{
+		{"best-fit", TiesFirst}, {"best-fit", TiesOrder}, {"worst-fit", TiesOrder}, {"dot-product", TiesFirst},
+		{"gpu-packing", TiesOrder}, {"fgd", TiesFirst}, {"fgd", TiesOrder},
+	} {
+		policy := tc.policy
+		t.Run(policy+"/"+tc.ties, func(t *testing.T) {
 			cl := c.Clone()
-			params := allocator.Params{"ties": TiesFirst}
-			cached, err := allocator.NewPlacer(policy, params, allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(1, 1))})
+			params := allocator.Params{"ties": tc.ties}
+			cached, err := allocator.NewPlacer(policy, params, env())
 			require.NoError(t, err)
 			type held struct {
 				p   allocator.Placement
@@ -64,7 +73,7 @@ func TestCachedScoresMatchFresh(t *testing.T) {
 				if rnd.IntN(4) == 0 {
 					req.Res[allocator.GPU] = 1000
 				}
-				fresh, err := allocator.NewPlacer(policy, params, allocator.PlacerEnv{Rand: rand.New(rand.NewPCG(1, 1))})
+				fresh, err := allocator.NewPlacer(policy, params, env())
 				require.NoError(t, err)
 				want, wok := fresh.Place(cl, req, allocator.Candidates{})
 				got, ok := cached.Place(cl, req, allocator.Candidates{})

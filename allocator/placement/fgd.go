@@ -91,9 +91,16 @@ func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.
 	switch {
 	case f.sample.want > 0:
 		f.sample.each(c, req, cand, visit)
-	case cand.IDs == nil: // written out, as in scanner.Place
+	case cand.IDs == nil: // written out, cached scores read in the loop, as in scanner.Place
 		for i := range c.NumAgents() {
-			visit(allocator.AgentID(i))
+			id := allocator.AgentID(i)
+			if cache != nil && cache[i].gen == c.Gen(id) && !f.limits.Blocked(id) {
+				if e := &cache[i]; e.score >= f.pick.best {
+					f.pick.offer(e.score, id, e.dev)
+				}
+				continue
+			}
+			visit(id)
 		}
 	default:
 		for i, id := range cand.IDs {
