@@ -10,23 +10,41 @@ import (
 )
 
 // TestShapeCacheEvictsLeastRecentlyUsed: with every row taken, a new shape
-// takes the row asked for longest ago, cleared; the others keep theirs.
+// takes the row asked for longest ago, whose scores it does not see; the
+// others keep theirs.
 func TestShapeCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	var sc shapeCache
 	sc.reset(3)
 	shape := func(i int) allocator.Request { return allocator.Request{Res: allocator.Res(int64(i+1), 0, 0, 0)} }
-	rows := make([][]scored, maxShapeSlots)
+	const gen = 7
+	rows := make([]cacheRow, maxShapeSlots)
 	for i := range maxShapeSlots {
 		rows[i] = sc.row(shape(i))
-		rows[i][0] = scored{gen: 7, score: int64(i)}
+		rows[i].put(0, gen, int64(i), 0)
 	}
-	require.Same(t, &rows[0][0], &sc.row(shape(0))[0], "a cached shape keeps its row")
-	r := sc.row(shape(maxShapeSlots)) // evicts shape 1, now the least recently used
-	require.Same(t, &rows[1][0], &r[0])
-	require.Equal(t, scored{}, r[0], "the row is cleared for its new shape")
-	require.Equal(t, int64(0), sc.row(shape(0))[0].score)
-	require.Equal(t, int64(2), sc.row(shape(2))[0].score)
-	require.Equal(t, scored{}, sc.row(shape(1))[0], "an evicted shape starts afresh")
+	cached := func(i int) (int64, bool) {
+		e, ok := sc.row(shape(i)).at(0, gen)
+		if !ok {
+			return 0, false
+		}
+		return e.score, true
+	}
+	v, ok := cached(0) // shape 0 is now the most recently used, shape 1 the least
+	require.True(t, ok)
+	require.Equal(t, int64(0), v)
+	r := sc.row(shape(maxShapeSlots))
+	require.Same(t, &rows[1].s[0], &r.s[0], "the least recently used row is taken")
+	_, ok = r.at(0, gen)
+	require.False(t, ok, "the new shape does not see the old one's scores")
+	for _, i := range []int{0, 2, maxShapeSlots - 1} {
+		v, ok := cached(i)
+		require.True(t, ok, "shape %d", i)
+		require.Equal(t, int64(i), v)
+	}
+	_, ok = cached(1)
+	require.False(t, ok, "an evicted shape starts afresh")
+	_, ok = sc.row(shape(0)).at(0, gen+1)
+	require.False(t, ok, "a score is for one generation")
 }
 
 // TestCachedScoresMatchFresh: a scoring policy asked for more shapes than

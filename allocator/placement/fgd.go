@@ -73,8 +73,7 @@ func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.
 			return false
 		}
 		gen := c.Gen(id)
-		if cache != nil && cache[id].gen == gen {
-			e := &cache[id]
+		if e, ok := cache.at(id, gen); ok {
 			f.pick.offer(e.score, id, e.dev)
 			return e.score != noFit
 		}
@@ -82,9 +81,7 @@ func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.
 		if c.Fits(id, req) {
 			sc, dev = f.score(id, req)
 		}
-		if cache != nil {
-			cache[id] = scored{gen: gen, score: sc, dev: dev}
-		}
+		cache.put(id, gen, sc, dev)
 		f.pick.offer(sc, id, dev)
 		return sc != noFit
 	}
@@ -92,10 +89,11 @@ func (f *fgd) Place(c *allocator.Cluster, req allocator.Request, cand allocator.
 	case f.sample.want > 0:
 		f.sample.each(c, req, cand, visit)
 	case cand.IDs == nil: // written out, cached scores read in the loop, as in scanner.Place
+		rs, epoch := cache.s, cache.epoch
 		for i := range c.NumAgents() {
 			id := allocator.AgentID(i)
-			if cache != nil && cache[i].gen == c.Gen(id) && !f.limits.Blocked(id) {
-				if e := &cache[i]; e.score >= f.pick.best {
+			if i < len(rs) && rs[i].key == epoch|uint64(c.Gen(id)) && !f.limits.Blocked(id) {
+				if e := &rs[i]; e.score >= f.pick.best {
 					f.pick.offer(e.score, id, e.dev)
 				}
 				continue

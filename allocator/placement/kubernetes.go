@@ -172,17 +172,15 @@ func (k *kubeDefault) Place(c *allocator.Cluster, req allocator.Request, cand al
 		}
 		v := &k.nodes[id]
 		var sc int64
-		if row != nil && row[id].gen == v.gen {
-			sc = row[id].score
+		if e, ok := row.at(id, v.gen); ok {
+			sc = e.score
 		} else {
 			sc = noFit
 			// The view rules out most agents; GPU devices need the cluster.
 			if v.up && v.free.Contains(req.Res) && (req.Res[allocator.GPU] == 0 || c.Fits(id, req)) {
 				sc = k.score(v, &q)
 			}
-			if row != nil {
-				row[id] = scored{gen: v.gen, score: sc}
-			}
+			row.put(id, v.gen, sc, 0)
 		}
 		if sc == noFit {
 			continue

@@ -144,8 +144,8 @@ func (s *scanner) Place(c *allocator.Cluster, req allocator.Request, cand alloca
 			return false
 		}
 		gen := c.Gen(id)
-		if row != nil && row[id].gen == gen {
-			sc := row[id].score
+		if e, ok := row.at(id, gen); ok {
+			sc := e.score
 			if sc >= s.pick.best { // most agents score below the best so far: no call
 				s.pick.offer(sc, id, 0)
 			}
@@ -155,9 +155,7 @@ func (s *scanner) Place(c *allocator.Cluster, req allocator.Request, cand alloca
 		if c.Fits(id, shape) {
 			sc = s.f.score(s, id, shape)
 		}
-		if row != nil {
-			row[id] = scored{gen: gen, score: sc}
-		}
+		row.put(id, gen, sc, 0)
 		s.pick.offer(sc, id, 0)
 		return sc != noFit
 	}
@@ -165,13 +163,14 @@ func (s *scanner) Place(c *allocator.Cluster, req allocator.Request, cand alloca
 	case s.sample.want > 0:
 		s.sample.each(c, req, cand, visit)
 	case cand.IDs == nil: // written out: through sampler.each it cost ~17% (BenchmarkFragExperiment)
+		// A cached score is read here without calling visit: on a
+		// 12,500-machine trace replay most agents have one, and the calls
+		// were a third of best-fit's time.
+		rs, epoch := row.s, row.epoch
 		for i := range c.NumAgents() {
 			id := allocator.AgentID(i)
-			// A cached score, read without calling visit: on a 12,500-machine
-			// trace replay most agents are, and the calls were a third of
-			// best-fit's time.
-			if row != nil && row[i].gen == c.Gen(id) && !s.limits.Blocked(id) {
-				if sc := row[i].score; sc >= s.pick.best {
+			if i < len(rs) && rs[i].key == epoch|uint64(c.Gen(id)) && !s.limits.Blocked(id) {
+				if sc := rs[i].score; sc >= s.pick.best {
 					s.pick.offer(sc, id, 0)
 				}
 				continue
